@@ -1,0 +1,150 @@
+/**
+ * `hai bench`: fine-tuning and forward throughput of a KoELECTRA-small-shaped classifier on each backend.
+ *
+ * Every measurement runs in its own child process: a backend is chosen once per process (two native
+ * TensorFlow bindings cannot share one), and an out-of-memory abort inside wasm kills the module for good,
+ * so isolation is the only way to report it as a row and carry on. Timings are the median of `steps`
+ * steps after `warmup` steps, each read back to the host so that asynchronous backends are really done.
+ *
+ * Introduced in notebooks/00_setup.ipynb.
+ */
+import * as path from 'node:path';
+import { spawn } from 'node:child_process';
+import * as tf from '@tensorflow/tfjs';
+import { BACKENDS, BackendName, initBackend } from './backend';
+import { crossEntropy, electraForward, electraSmallConfig, initElectraParams } from './modeling';
+
+export type BenchTask = 'train' | 'forward';
+export interface BenchConfig {
+  backends: BackendName[] | null; // null: every available backend except the pure-JS cpu one when a faster one runs
+  tasks: BenchTask[];
+  batch: number;
+  seqs: number[];
+  layers: number;
+  warmup: number;
+  steps: number;
+  timeoutS: number;
+}
+
+export function benchDefaults(overrides: Partial<BenchConfig> = {}): BenchConfig {
+  return { backends: null, tasks: ['train', 'forward'], batch: 32, seqs: [64, 128], layers: 12, warmup: 1, steps: 3, timeoutS: 900, ...overrides };
+}
+
+export interface BenchRow {
+  backend: BackendName;
+  task: BenchTask;
+  batch: number;
+  seq: number;
+  ms_per_step: number | null;
+  examples_per_s: number | null;
+  layers: number;
+  steps: number;
+  status: 'ok' | 'error' | 'timeout' | 'unavailable' | 'skipped';
+  note?: string;
+}
+
+const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
+
+/** One measurement on the backend this process already runs. */
+export async function measure(task: BenchTask, batch: number, seq: number, layers: number, warmup: number, steps: number): Promise<number[]> {
+  const config = electraSmallConfig({ num_hidden_layers: layers });
+  const params = initElectraParams(config, 1);
+  const ids = tf.randomUniform([batch, seq], 0, config.vocab_size, 'int32', 2) as tf.Tensor2D;
+  const mask = tf.ones([batch, seq], 'int32') as tf.Tensor2D;
+  const labels = tf.randomUniform([batch], 0, config.num_labels, 'int32', 3) as tf.Tensor1D;
+  // Plain Adam from tfjs-core stands in for the optimiser step: the training issue brings torch's AdamW,
+  // which costs the same elementwise work per parameter.
+  const opt = tf.train.adam(5e-5);
+  const vars = [...params.values()];
+  const times: number[] = [];
+  for (let i = 0; i < warmup + steps; i++) {
+    const t0 = performance.now();
+    if (task === 'train') {
+      const loss = opt.minimize(() => crossEntropy(electraForward(params, config, ids, mask, { training: true, seed: i }), labels), true, vars);
+      await loss!.data();
+      loss!.dispose();
+    } else {
+      const logits = tf.tidy(() => electraForward(params, config, ids, mask));
+      await logits.data();
+      logits.dispose();
+    }
+    if (i >= warmup) times.push(performance.now() - t0);
+  }
+  opt.dispose();
+  tf.dispose([ids, mask, labels, ...vars]);
+  return times;
+}
+
+/** Entry point of a child process: `hai bench --worker '{"task":…}'`, with HAI_BACKEND set by the parent. */
+export async function benchWorker(spec: { task: BenchTask; batch: number; seq: number; layers: number; warmup: number; steps: number }): Promise<void> {
+  let backend: BackendName;
+  try {
+    backend = (await initBackend()).name;
+  } catch (e) {
+    process.stdout.write(JSON.stringify({ status: 'unavailable', note: (e as Error).message }) + '\n');
+    return;
+  }
+  const times = await measure(spec.task, spec.batch, spec.seq, spec.layers, spec.warmup, spec.steps);
+  process.stdout.write(JSON.stringify({ status: 'ok', backend, times }) + '\n');
+}
+
+function runChild(backend: BackendName, spec: object, timeoutS: number): Promise<{ code: number | null; stdout: string; stderr: string; timedOut: boolean }> {
+  const bin = path.join(__dirname, '..', 'bin', 'hai.js');
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [bin, 'bench', '--worker', JSON.stringify(spec)], {
+      env: { ...process.env, HAI_BACKEND: backend }, stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '', stderr = '', timedOut = false;
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr = (stderr + d).slice(-4000)));
+    const timer = setTimeout(() => { timedOut = true; child.kill('SIGKILL'); }, timeoutS * 1000);
+    child.on('close', (code) => { clearTimeout(timer); resolve({ code, stdout, stderr, timedOut }); });
+  });
+}
+
+/** Runs every measurement of `cfg`, each in a fresh process, calling `onRow` as rows arrive. */
+export async function runBench(cfg: BenchConfig, onRow: (r: BenchRow) => void = () => {}): Promise<BenchRow[]> {
+  const rows: BenchRow[] = [];
+  const emit = (r: BenchRow) => { rows.push(r); onRow(r); };
+  const explicit = cfg.backends !== null;
+  const unavailable = new Set<BackendName>();
+  for (const backend of cfg.backends ?? BACKENDS) {
+    const fasterRuns = rows.some((r) => r.status === 'ok');
+    for (const task of cfg.tasks) for (const seq of cfg.seqs) {
+      const base = { backend, task, batch: cfg.batch, seq, layers: cfg.layers, steps: cfg.steps, ms_per_step: null, examples_per_s: null };
+      if (unavailable.has(backend)) continue;
+      if (!explicit && backend === 'cpu' && fasterRuns) {
+        emit({ ...base, status: 'skipped', note: 'pure-JS backend, minutes per step at this size; pass --backends cpu to measure it' });
+        continue;
+      }
+      const spec = { task, batch: cfg.batch, seq, layers: cfg.layers, warmup: cfg.warmup, steps: cfg.steps };
+      const res = await runChild(backend, spec, cfg.timeoutS);
+      const last = res.stdout.trim().split('\n').pop() ?? '';
+      let parsed: { status?: string; note?: string; backend?: BackendName; times?: number[] } = {};
+      try { parsed = JSON.parse(last); } catch { /* the child died before printing: reported below */ }
+      if (res.timedOut) {
+        emit({ ...base, status: 'timeout', note: `no result within ${cfg.timeoutS} s` });
+      } else if (parsed.status === 'unavailable') {
+        unavailable.add(backend);
+        emit({ ...base, status: 'unavailable', note: parsed.note });
+      } else if (parsed.status === 'ok' && parsed.times) {
+        const ms = median(parsed.times);
+        emit({ ...base, status: 'ok', ms_per_step: Math.round(ms * 10) / 10, examples_per_s: Math.round((cfg.batch / ms) * 1000 * 100) / 100 });
+      } else {
+        const why = res.stderr.split('\n').map((s) => s.trim()).filter((s) => /error|abort|memory|RangeError/i.test(s)).pop();
+        emit({ ...base, status: 'error', note: `exit ${res.code}: ${(why ?? res.stderr.trim().split('\n').pop() ?? '').slice(0, 300)}` });
+      }
+    }
+  }
+  return rows;
+}
+
+export function formatBenchTable(rows: BenchRow[]): string {
+  const head = ['backend', 'task', 'batch', 'seq', 'layers', 'ms/step', 'examples/s', 'status'];
+  const body = rows.map((r) => [r.backend, r.task, String(r.batch), String(r.seq), String(r.layers),
+    r.ms_per_step === null ? '-' : r.ms_per_step.toFixed(1), r.examples_per_s === null ? '-' : r.examples_per_s.toFixed(2),
+    r.status + (r.note ? `: ${r.note}` : '')]);
+  const width = head.map((h, i) => Math.max(h.length, ...body.map((b) => (i === 7 ? 0 : b[i].length))));
+  const fmt = (cells: string[]) => cells.map((c, i) => (i === 7 ? c : c.padEnd(width[i]))).join('  ');
+  return [fmt(head), ...body.map(fmt)].join('\n');
+}

@@ -1,0 +1,11 @@
+/**
+ * HAI Dialect Lab: the library every notebook imports (`import * as hai from '../dist'`).
+ * `tf` is re-exported so a notebook uses the same tfjs instance, with gradients and chained ops registered.
+ */
+import * as tf from '@tensorflow/tfjs';
+export { tf };
+export * from './backend';
+export * from './kernels';
+export * from './modeling';
+export * from './doctor';
+export * from './bench';
