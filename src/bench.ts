@@ -68,7 +68,10 @@ export async function measure(task: BenchTask, batch: number, seq: number, layer
       await logits.data();
       logits.dispose();
     }
-    if (i >= warmup) times.push(performance.now() - t0);
+    const ms = performance.now() - t0;
+    if (i >= warmup) times.push(ms);
+    // Progress on stderr, so a parent that sees this process die knows how far it got.
+    process.stderr.write(`bench-progress step ${i + 1}/${warmup + steps} ${ms.toFixed(0)} ms, ${(tf.memory().numBytes / 2 ** 20).toFixed(0)} MiB in tensors\n`);
   }
   opt.dispose();
   tf.dispose([ids, mask, labels, ...vars]);
@@ -81,7 +84,8 @@ export async function benchWorker(spec: { task: BenchTask; batch: number; seq: n
   try {
     backend = (await initBackend()).name;
   } catch (e) {
-    process.stdout.write(JSON.stringify({ status: 'unavailable', note: (e as Error).message }) + '\n');
+    const why = (e as Error).message.replace(/^.*? backend is not available: /, '');
+    process.stdout.write(JSON.stringify({ status: 'unavailable', note: why }) + '\n');
     return;
   }
   const times = await measure(spec.task, spec.batch, spec.seq, spec.layers, spec.warmup, spec.steps);
@@ -131,8 +135,12 @@ export async function runBench(cfg: BenchConfig, onRow: (r: BenchRow) => void = 
         const ms = median(parsed.times);
         emit({ ...base, status: 'ok', ms_per_step: Math.round(ms * 10) / 10, examples_per_s: Math.round((cfg.batch / ms) * 1000 * 100) / 100 });
       } else {
-        const why = res.stderr.split('\n').map((s) => s.trim()).filter((s) => /error|abort|memory|RangeError/i.test(s)).pop();
-        emit({ ...base, status: 'error', note: `exit ${res.code}: ${(why ?? res.stderr.trim().split('\n').pop() ?? '').slice(0, 300)}` });
+        const lines = res.stderr.split('\n').map((s) => s.trim());
+        const why = lines.filter((s) => /error|abort|memory|RangeError/i.test(s)).pop() ?? lines.filter(Boolean).pop() ?? '';
+        const progress = lines.filter((s) => s.startsWith('bench-progress ')).pop()?.slice('bench-progress '.length);
+        // Emscripten reports an exhausted heap (4 GiB in tfjs-backend-wasm) as an abort or an out-of-bounds access.
+        const heap = res.code !== null && /Aborted|memory access out of bounds|Cannot enlarge memory/i.test(why) ? ' (wasm heap exhausted?)' : '';
+        emit({ ...base, status: 'error', note: `${why.slice(0, 200)}${heap}; ${progress ? `last completed: ${progress}` : 'no step completed'}` });
       }
     }
   }

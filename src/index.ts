@@ -9,3 +9,4 @@ export * from './kernels';
 export * from './modeling';
 export * from './doctor';
 export * from './bench';
+export * from './jupyter';

@@ -1,0 +1,163 @@
+/**
+ * A minimal Jupyter kernel client over ZeroMQ (protocol 5.3), so notebooks run headless without Python.
+ *
+ * It starts a tslab kernel with a fresh connection file, sends `execute_request`s on the shell channel and
+ * collects what the cell printed from IOPub (stream, display_data, execute_result, error). A cell is done
+ * when both its `execute_reply` and its IOPub `status: idle` have arrived.
+ *
+ * Introduced in notebooks/00_setup.ipynb (a fresh kernel imports the library).
+ */
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { ChildProcess, spawn } from 'node:child_process';
+import * as zmq from 'zeromq';
+
+export interface CellOutput {
+  output_type: 'stream' | 'display_data' | 'execute_result' | 'error';
+  name?: string;
+  text?: string;
+  data?: Record<string, unknown>;
+  ename?: string;
+  evalue?: string;
+  traceback?: string[];
+}
+export interface ExecuteResult { status: 'ok' | 'error' | 'aborted'; outputs: CellOutput[]; executionCount: number | null }
+
+interface Msg { header: { msg_id: string; msg_type: string }; parent_header: { msg_id?: string }; content: Record<string, any> }
+
+const DELIM = '<IDS|MSG>';
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(port));
+    });
+    srv.on('error', reject);
+  });
+}
+
+export class KernelClient {
+  private shell = new zmq.Dealer();
+  private iopub = new zmq.Subscriber();
+  private session = crypto.randomUUID();
+  private pending = new Map<string, (m: Msg) => void>();
+  private iopubHandlers = new Map<string, (m: Msg) => void>();
+  private closed = false;
+  /** Everything the kernel wrote to stderr: tslab reports compile errors only there. */
+  stderr = '';
+
+  private constructor(private key: string, private proc: ChildProcess, private connFile: string) {}
+
+  /** Starts `tslab kernel` (TypeScript) in `cwd` and waits until it answers `kernel_info_request`. */
+  static async start(opts: { cwd?: string; js?: boolean; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<KernelClient> {
+    const key = crypto.randomBytes(16).toString('hex');
+    const ports = await Promise.all([0, 1, 2, 3, 4].map(freePort));
+    const conn = { transport: 'tcp', ip: '127.0.0.1', shell_port: ports[0], iopub_port: ports[1], stdin_port: ports[2],
+      control_port: ports[3], hb_port: ports[4], key, signature_scheme: 'hmac-sha256', kernel_name: 'tslab' };
+    const connFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'hai-kernel-')), 'connection.json');
+    fs.writeFileSync(connFile, JSON.stringify(conn));
+    const tslab = require.resolve('tslab/bin/tslab');
+    const proc = spawn(process.execPath, [tslab, 'kernel', '--config-path', connFile, ...(opts.js ? ['--js'] : [])],
+      { cwd: opts.cwd ?? process.cwd(), env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const client = new KernelClient(key, proc, connFile);
+    proc.stderr!.on('data', (d) => (client.stderr += d));
+    proc.stdout!.on('data', () => {});
+    client.shell.connect(`tcp://127.0.0.1:${conn.shell_port}`);
+    client.iopub.connect(`tcp://127.0.0.1:${conn.iopub_port}`);
+    client.iopub.subscribe();
+    void client.readLoop(client.shell, (m) => client.pending.get(m.parent_header.msg_id ?? '')?.(m));
+    void client.readLoop(client.iopub, (m) => client.iopubHandlers.get(m.parent_header.msg_id ?? '')?.(m));
+    // IOPub is PUB/SUB: messages sent before the subscription is live are lost, so retry kernel_info until
+    // both the reply and its IOPub status arrive.
+    const deadline = Date.now() + (opts.timeoutMs ?? 60000);
+    while (Date.now() < deadline) {
+      if (proc.exitCode !== null) throw new Error(`tslab kernel exited with code ${proc.exitCode}: ${client.stderr.slice(-2000)}`);
+      const ok = await client.request('kernel_info_request', {}, 1000).then(() => true, () => false);
+      if (ok) return client;
+    }
+    await client.close();
+    throw new Error(`tslab kernel did not answer within ${opts.timeoutMs ?? 60000} ms: ${client.stderr.slice(-2000)}`);
+  }
+
+  private sign(parts: string[]): string {
+    const h = crypto.createHmac('sha256', this.key);
+    for (const p of parts) h.update(p);
+    return h.digest('hex');
+  }
+
+  private async readLoop(sock: zmq.Dealer | zmq.Subscriber, on: (m: Msg) => void): Promise<void> {
+    try {
+      for await (const frames of sock) {
+        const strs = frames.map((f) => f.toString('utf8'));
+        const i = strs.indexOf(DELIM);
+        if (i < 0) continue;
+        const [sig, header, parent, metadata, content] = strs.slice(i + 1, i + 6);
+        if (sig !== this.sign([header, parent, metadata, content])) continue; // not from our kernel
+        on({ header: JSON.parse(header), parent_header: JSON.parse(parent), content: JSON.parse(content) });
+      }
+    } catch (e) {
+      if (!this.closed) throw e;
+    }
+  }
+
+  /** Sends a shell request; resolves with the reply when it and the matching IOPub idle have both arrived. */
+  private request(msgType: string, content: object, timeoutMs: number, onIopub?: (m: Msg) => void): Promise<Msg> {
+    const msgId = crypto.randomUUID();
+    const header = JSON.stringify({ msg_id: msgId, msg_type: msgType, session: this.session, username: 'hai',
+      date: new Date().toISOString(), version: '5.3' });
+    const parts = [header, '{}', '{}', JSON.stringify(content)];
+    return new Promise<Msg>((resolve, reject) => {
+      let reply: Msg | null = null;
+      let idle = false;
+      const done = () => { if (reply && idle) { cleanup(); resolve(reply); } };
+      const timer = timeoutMs > 0 ? setTimeout(() => { cleanup(); reject(new Error(`${msgType} timed out after ${timeoutMs} ms`)); }, timeoutMs) : null;
+      const cleanup = () => { if (timer) clearTimeout(timer); this.pending.delete(msgId); this.iopubHandlers.delete(msgId); };
+      this.pending.set(msgId, (m) => { reply = m; done(); });
+      this.iopubHandlers.set(msgId, (m) => {
+        if (m.header.msg_type === 'status' && m.content.execution_state === 'idle') { idle = true; done(); } else onIopub?.(m);
+      });
+      this.shell.send([DELIM, this.sign(parts), ...parts]).catch((e) => { cleanup(); reject(e); });
+    });
+  }
+
+  /** Runs one cell. `timeoutMs` 0 waits forever. The kernel keeps its state between calls, as in Jupyter. */
+  async execute(code: string, timeoutMs = 0): Promise<ExecuteResult> {
+    const outputs: CellOutput[] = [];
+    const reply = await this.request('execute_request', { code, silent: false, store_history: true, user_expressions: {},
+      allow_stdin: false, stop_on_error: true }, timeoutMs, (m) => {
+      const c = m.content;
+      switch (m.header.msg_type) {
+        case 'stream': {
+          const last = outputs[outputs.length - 1];
+          if (last?.output_type === 'stream' && last.name === c.name) last.text += c.text;
+          else outputs.push({ output_type: 'stream', name: c.name, text: c.text });
+          break;
+        }
+        case 'display_data': case 'execute_result':
+          outputs.push({ output_type: m.header.msg_type, data: c.data }); break;
+        case 'error':
+          outputs.push({ output_type: 'error', ename: c.ename, evalue: c.evalue, traceback: c.traceback }); break;
+      }
+    });
+    return { status: reply.content.status, outputs, executionCount: reply.content.execution_count ?? null };
+  }
+
+  /** Stops the kernel process and closes the sockets. */
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.proc.exitCode === null) {
+      const exited = new Promise((r) => this.proc.once('exit', r));
+      this.proc.kill('SIGTERM');
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 3000))]);
+      if (this.proc.exitCode === null) this.proc.kill('SIGKILL');
+    }
+    this.shell.close();
+    this.iopub.close();
+    fs.rmSync(path.dirname(this.connFile), { recursive: true, force: true });
+  }
+}
