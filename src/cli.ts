@@ -8,6 +8,8 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { BACKENDS, BackendName } from './backend';
 import { benchDefaults, benchWorker, formatBenchTable, runBench } from './bench';
 import { doctor, formatDoctor } from './doctor';
+import { buildCorpus } from './corpus';
+import { LABELS, convertDefaults, convertFiles, toCsv, writeFileAtomic } from './data';
 
 const positiveInt = (what: string) => (v: string) => {
   const n = Number(v);
@@ -62,6 +64,44 @@ export function buildProgram(): Command {
       if (!o.json) console.error(`hai bench: ${cfg.layers} layers, batch ${cfg.batch}, seq ${cfg.seqs.join('/')}, ${cfg.warmup} warm-up + ${cfg.steps} timed steps per row, each row in a fresh process`);
       const rows = await runBench(cfg, (r) => { if (!o.json) console.error(`  ${r.backend} ${r.task} seq ${r.seq}: ${r.status}${r.ms_per_step !== null ? ` ${r.ms_per_step} ms/step` : ''}`); });
       console.log(o.json ? JSON.stringify(rows, null, 2) : formatBenchTable(rows));
+    });
+
+  const data = program.command('data').description('turn AI Hub dialect JSON into labelled tables (session 1)');
+  data.command('convert')
+    .description('convert AI Hub JSON files or folders into a `contents,label` CSV, exactly as the course did')
+    .argument('<inputs...>', 'JSON files and/or folders (searched recursively for *.json)')
+    .requiredOption('--out <file.csv>', 'where to write the CSV (written atomically)')
+    .addOption(new Option('--mode <mode>', 'preprocessing: course = the original notebook\'s rules').choices(['course']).default('course'))
+    .option('--label-map <list>', 'labels for other regions, e.g. 강원=4,충청=5', (v) => Object.fromEntries(v.split(',').map((kv) => {
+      const [k, n] = kv.split('=');
+      if (!k || !/^\d+$/.test(n ?? '')) throw new InvalidArgumentError(`--label-map entries are region=label, got '${kv}'`);
+      return [k.trim(), Number(n)];
+    })))
+    .option('--skip-bad', 'write the rows of the good files even when some files are malformed (each is still reported)')
+    .action((inputs: string[], o: { out: string; labelMap?: Record<string, number>; skipBad?: boolean }) => {
+      const res = convertFiles(inputs, convertDefaults({ labelMap: o.labelMap ?? {} }));
+      const bad = res.files.filter((f) => f.error);
+      for (const f of res.files) {
+        if (f.error) console.error(`error: ${f.error}`);
+        else if (f.skipped) console.error(`warning: ${f.file}: skipped: ${f.skipped}`);
+      }
+      if (bad.length && !o.skipBad) {
+        throw new Error(`${bad.length} of ${res.files.length} files could not be read; nothing was written (fix them, or pass --skip-bad to write the other files' rows)`);
+      }
+      writeFileAtomic(o.out, toCsv(res.rows));
+      const counts = new Map<number, number>();
+      for (const r of res.rows) counts.set(r.label, (counts.get(r.label) ?? 0) + 1);
+      const byLabel = [...counts].sort((a, b) => a[0] - b[0]).map(([l, n]) => `${l} ${LABELS[l] ?? ''}: ${n}`.replace(' :', ':')).join(', ');
+      console.log(`${o.out}: ${res.rows.length} rows from ${res.files.length - bad.length} files (${byLabel || 'no rows'})`);
+      if (bad.length) process.exitCode = 1;
+    });
+  data.command('build-corpus')
+    .description('build the bundled corpus: data/corpus-src/<region>/*.txt → AI Hub JSON in data/aihub/<region>/')
+    .option('--src <dir>', 'hand-written sources', 'data/corpus-src')
+    .option('--out <dir>', 'where the JSON files go', 'data/aihub')
+    .action((o: { src: string; out: string }) => {
+      const files = buildCorpus(o.src, o.out);
+      console.log(`${files.length} files written under ${o.out}`);
     });
 
   return program;

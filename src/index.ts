@@ -10,3 +10,5 @@ export * from './modeling';
 export * from './doctor';
 export * from './bench';
 export * from './jupyter';
+export * from './data';
+export * from './corpus';

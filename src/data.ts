@@ -1,0 +1,156 @@
+/**
+ * Session 1: AI Hub dialect JSON → a labelled `contents,label` table, exactly as the course built it.
+ *
+ * For each utterance the course removed `*`, `#` and `(())` from `form`, found every `(dialect)/(standard)`
+ * pair with the pattern below, built the standard and the dialect string by replacing each matched pair
+ * (in match order, every occurrence, like Python's `str.replace`), kept the utterance when at least one pair's
+ * parts differ, and emitted the standard string with label 0 and the dialect string with the region's label.
+ * Per file all standard rows come first, then all dialect rows; files are taken in lexicographic path order.
+ *
+ * Introduced in notebooks/01_data.ipynb.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+/** The course's labels. */
+export const LABELS = ['표준어', '경상도', '제주도', '전라도'] as const;
+export const LABELS_EN = ['standard', 'Gyeongsang', 'Jeju', 'Jeolla'] as const;
+
+/** The course's pair pattern, unchanged: Hangul syllables, spaces and `.!?` inside each parenthesis. */
+export const PAIR_PATTERN = /\([가-힣 .!?]*\)\/\([가-힣 .!?]*\)/g;
+
+export interface Row { contents: string; label: number }
+export interface Utterance { id?: string; form: string; [k: string]: unknown }
+export interface AihubFile { id: string; metadata: { category?: string; [k: string]: unknown }; utterance: Utterance[]; [k: string]: unknown }
+
+export interface ConvertConfig {
+  /** Extra regions → labels, e.g. `{ 강원: 4 }`; keys match the category's region name with or without 방언. */
+  labelMap: Record<string, number>;
+}
+export const convertDefaults = (o: Partial<ConvertConfig> = {}): ConvertConfig => ({ labelMap: {}, ...o });
+
+/** Python's `s.replace(old, new)`: every non-overlapping occurrence, left to right. */
+const replaceAll = (s: string, old: string, rep: string) => s.split(old).join(rep);
+
+/** One utterance's two rows, or null when it has no pair or every pair is unchanged. */
+export function convertForm(form: string): { standard: string; dialect: string } | null {
+  const cleaned = replaceAll(replaceAll(replaceAll(form, '*', ''), '#', ''), '(())', '');
+  const pairs = cleaned.match(PAIR_PATTERN);
+  if (!pairs) return null;
+  let standard = cleaned, dialect = cleaned, differs = false;
+  for (const p of pairs) {
+    const cut = p.indexOf(')/(');
+    const d = p.slice(1, cut), s = p.slice(cut + 3, -1);
+    standard = replaceAll(standard, p, s);
+    dialect = replaceAll(dialect, p, d);
+    if (d !== s) differs = true;
+  }
+  return differs ? { standard, dialect } : null;
+}
+
+const REGION_LABELS: Record<string, number> = { 경상: 1, 제주: 2, 전라: 3, 전남: 3, 전북: 3 };
+const ID_LABELS: Record<string, number> = { DK: 1, DZ: 2, DJ: 3 };
+
+/** Label of a file's region from `metadata.category` (e.g. "전남방언 > 사적 대화 > 일상 대화"), else its id prefix. */
+export function regionLabel(file: AihubFile, labelMap: Record<string, number> = {}): { label: number | null; region: string } {
+  const region = (file.metadata?.category ?? '').split('>')[0].trim();
+  const bare = region.replace(/방언$/, '');
+  for (const key of [region, bare]) if (key in labelMap) return { label: labelMap[key], region };
+  if (bare in REGION_LABELS) return { label: REGION_LABELS[bare], region };
+  const prefix = String(file.id).slice(0, 2);
+  if (prefix in ID_LABELS) return { label: ID_LABELS[prefix], region: region || `id prefix ${prefix}` };
+  return { label: null, region: region || `id ${file.id}` };
+}
+
+/** Parses and checks one file; every problem names the file and, where there is one, the utterance. */
+export function readAihubFile(file: string): AihubFile {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new Error(`${file}: cannot read: ${(e as Error).message}`);
+  }
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1); // AI Hub files may start with a UTF-8 BOM
+  if (!text.trim()) throw new Error(`${file}: empty file`);
+  let j: unknown;
+  try {
+    j = JSON.parse(text);
+  } catch (e) {
+    throw new Error(`${file}: not valid JSON: ${(e as Error).message}`);
+  }
+  if (typeof j !== 'object' || j === null || Array.isArray(j)) throw new Error(`${file}: expected a JSON object at the top level`);
+  const f = j as Partial<AihubFile>;
+  if (typeof f.id !== 'string') throw new Error(`${file}: missing field "id" (string)`);
+  if (typeof f.metadata !== 'object' || f.metadata === null) throw new Error(`${file}: missing field "metadata" (object)`);
+  if (!Array.isArray(f.utterance)) throw new Error(`${file}: missing field "utterance" (array)`);
+  f.utterance.forEach((u, i) => {
+    if (typeof u !== 'object' || u === null || typeof (u as Utterance).form !== 'string') {
+      throw new Error(`${file}: utterance[${i}]${u && typeof (u as Utterance).id === 'string' ? ` (${(u as Utterance).id})` : ''}: missing field "form" (string)`);
+    }
+  });
+  return f as AihubFile;
+}
+
+/** Course rows of one parsed file: its standard rows, then its dialect rows. */
+export function convertFile(file: AihubFile, label: number): Row[] {
+  const pairs = file.utterance.map((u) => convertForm(u.form)).filter((p): p is { standard: string; dialect: string } => p !== null);
+  return [...pairs.map((p) => ({ contents: p.standard, label: 0 })), ...pairs.map((p) => ({ contents: p.dialect, label }))];
+}
+
+/** Every `.json` file under the given files and folders, in lexicographic path order (as Python's sorted()). */
+export function listJsonFiles(inputs: string[]): string[] {
+  const out: string[] = [];
+  const walk = (p: string) => {
+    let st: fs.Stats;
+    try { st = fs.statSync(p); } catch { throw new Error(`${p}: no such file or folder`); }
+    if (st.isDirectory()) for (const e of fs.readdirSync(p)) { const c = path.join(p, e); if (fs.statSync(c).isDirectory() || c.endsWith('.json')) walk(c); }
+    else out.push(p);
+  };
+  inputs.forEach(walk);
+  return [...new Set(out)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+export interface FileReport { file: string; region: string; label: number | null; utterances: number; rows: number; error?: string; skipped?: string }
+export interface ConvertResult { rows: Row[]; files: FileReport[] }
+
+/** Converts every file; a bad or unmapped file is reported in `files`, never silently dropped. */
+export function convertFiles(inputs: string[], cfg: ConvertConfig = convertDefaults()): ConvertResult {
+  const rows: Row[] = [];
+  const files: FileReport[] = [];
+  for (const file of listJsonFiles(inputs)) {
+    let parsed: AihubFile;
+    try {
+      parsed = readAihubFile(file);
+    } catch (e) {
+      files.push({ file, region: '', label: null, utterances: 0, rows: 0, error: (e as Error).message });
+      continue;
+    }
+    const { label, region } = regionLabel(parsed, cfg.labelMap);
+    if (label === null) {
+      files.push({ file, region, label, utterances: parsed.utterance.length, rows: 0, skipped: `region '${region}' has no label (give one with --label-map)` });
+      continue;
+    }
+    const r = convertFile(parsed, label);
+    rows.push(...r);
+    files.push({ file, region, label, utterances: parsed.utterance.length, rows: r.length });
+  }
+  return { rows, files };
+}
+
+/** RFC 4180 CSV that pandas.read_csv and danfo read back to the same strings. */
+export function toCsv(rows: Row[]): string {
+  const q = (s: string) => (/[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
+  return ['contents,label', ...rows.map((r) => `${q(r.contents)},${r.label}`)].join('\n') + '\n';
+}
+
+/** Writes through a temporary file in the same folder and renames it, so a crash never leaves half a file. */
+export function writeFileAtomic(file: string, data: string): void {
+  const tmp = path.join(path.dirname(path.resolve(file)), `.${path.basename(file)}.${process.pid}.tmp`);
+  try {
+    fs.writeFileSync(tmp, data);
+    fs.renameSync(tmp, file);
+  } catch (e) {
+    fs.rmSync(tmp, { force: true });
+    throw e;
+  }
+}
