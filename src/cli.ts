@@ -9,7 +9,7 @@ import { BACKENDS, BackendName } from './backend';
 import { benchDefaults, benchWorker, formatBenchTable, runBench } from './bench';
 import { doctor, formatDoctor } from './doctor';
 import { buildCorpus } from './corpus';
-import { LABELS, convertDefaults, convertFiles, toCsv, writeFileAtomic } from './data';
+import { LABELS, Mode, convertDefaults, convertFiles, toCsv, writeFileAtomic } from './data';
 
 const positiveInt = (what: string) => (v: string) => {
   const n = Number(v);
@@ -71,15 +71,15 @@ export function buildProgram(): Command {
     .description('convert AI Hub JSON files or folders into a `contents,label` CSV, exactly as the course did')
     .argument('<inputs...>', 'JSON files and/or folders (searched recursively for *.json)')
     .requiredOption('--out <file.csv>', 'where to write the CSV (written atomically)')
-    .addOption(new Option('--mode <mode>', 'preprocessing: course = the original notebook\'s rules').choices(['course']).default('course'))
+    .addOption(new Option('--mode <mode>', 'course = the original notebook\'s rules; clean = those plus the clean rules of data/README.md').choices(['course', 'clean']).default('course'))
     .option('--label-map <list>', 'labels for other regions, e.g. 강원=4,충청=5', (v) => Object.fromEntries(v.split(',').map((kv) => {
       const [k, n] = kv.split('=');
       if (!k || !/^\d+$/.test(n ?? '')) throw new InvalidArgumentError(`--label-map entries are region=label, got '${kv}'`);
       return [k.trim(), Number(n)];
     })))
     .option('--skip-bad', 'write the rows of the good files even when some files are malformed (each is still reported)')
-    .action((inputs: string[], o: { out: string; labelMap?: Record<string, number>; skipBad?: boolean }) => {
-      const res = convertFiles(inputs, convertDefaults({ labelMap: o.labelMap ?? {} }));
+    .action((inputs: string[], o: { out: string; mode: Mode; labelMap?: Record<string, number>; skipBad?: boolean }) => {
+      const res = convertFiles(inputs, convertDefaults({ mode: o.mode, labelMap: o.labelMap ?? {} }));
       const bad = res.files.filter((f) => f.error);
       for (const f of res.files) {
         if (f.error) console.error(`error: ${f.error}`);
@@ -93,6 +93,7 @@ export function buildProgram(): Command {
       for (const r of res.rows) counts.set(r.label, (counts.get(r.label) ?? 0) + 1);
       const byLabel = [...counts].sort((a, b) => a[0] - b[0]).map(([l, n]) => `${l} ${LABELS[l] ?? ''}: ${n}`.replace(' :', ':')).join(', ');
       console.log(`${o.out}: ${res.rows.length} rows from ${res.files.length - bad.length} files (${byLabel || 'no rows'})`);
+      if (res.stats) console.log(`clean rules: ${Object.entries(res.stats).map(([k, v]) => `${k} ${v}`).join(', ')}`);
       if (bad.length) process.exitCode = 1;
     });
   data.command('build-corpus')

@@ -12,3 +12,4 @@ export * from './bench';
 export * from './jupyter';
 export * from './data';
 export * from './corpus';
+export * from './inspect';
