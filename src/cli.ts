@@ -8,7 +8,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { BACKENDS, BackendName } from './backend';
 import { benchDefaults, benchWorker, formatBenchTable, runBench } from './bench';
 import { doctor, formatDoctor } from './doctor';
-import { buildCorpus } from './corpus';
+import { buildCorpus, prepareData, splitFiles } from './corpus';
 import { LABELS, Mode, convertDefaults, convertFiles, toCsv, writeFileAtomic } from './data';
 
 const positiveInt = (what: string) => (v: string) => {
@@ -95,6 +95,30 @@ export function buildProgram(): Command {
       console.log(`${o.out}: ${res.rows.length} rows from ${res.files.length - bad.length} files (${byLabel || 'no rows'})`);
       if (res.stats) console.log(`clean rules: ${Object.entries(res.stats).map(([k, v]) => `${k} ${v}`).join(', ')}`);
       if (bad.length) process.exitCode = 1;
+    });
+  data.command('split')
+    .description('convert, then split into train/valid CSVs: by rows (the course) or by conversation (no twin leaks)')
+    .argument('<inputs...>', 'AI Hub JSON files and/or folders')
+    .addOption(new Option('--by <how>', 'rows: random rows, as the course; conversation: whole conversations').choices(['rows', 'conversation']).default('rows'))
+    .addOption(new Option('--mode <mode>', 'course or clean preprocessing').choices(['course', 'clean']).default('course'))
+    .option('--valid-fraction <f>', 'share of rows (or conversations) in valid', (v) => {
+      const f = Number(v);
+      if (!(f > 0 && f < 1)) throw new InvalidArgumentError(`--valid-fraction must be between 0 and 1, got '${v}'`);
+      return f;
+    }, 0.2)
+    .option('--seed <n>', 'seed of the split', (v) => Number(v), 42)
+    .requiredOption('--train-out <file.csv>', 'train CSV')
+    .requiredOption('--valid-out <file.csv>', 'valid CSV')
+    .action((inputs: string[], o: { by: 'rows' | 'conversation'; mode: Mode; validFraction: number; seed: number; trainOut: string; validOut: string }) => {
+      const s = splitFiles(inputs, o);
+      console.log(`${o.trainOut}: ${s.train.length} rows; ${o.validOut}: ${s.valid.length} rows; split by ${o.by}: ${s.leakedTwins} valid rows have their twin in train`);
+    });
+  data.command('prepare')
+    .description('rebuild everything in data/ from data/corpus-src: the AI Hub JSON and the course and clean splits')
+    .option('--src <dir>', 'hand-written sources', 'data/corpus-src')
+    .option('--out <dir>', 'the data folder to write aihub/ and rows/ into', 'data')
+    .action((o: { src: string; out: string }) => {
+      for (const line of prepareData(o.src, o.out)) console.log(line);
     });
   data.command('build-corpus')
     .description('build the bundled corpus: data/corpus-src/<region>/*.txt → AI Hub JSON in data/aihub/<region>/')

@@ -10,7 +10,8 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { AihubFile, PAIR_PATTERN, Utterance, writeFileAtomic } from './data';
+import { AihubFile, Mode, PAIR_PATTERN, Utterance, convertDefaults, convertFiles, toCsv, writeFileAtomic } from './data';
+import { Split, splitByConversation, splitByRows, splitDefaults } from './inspect';
 
 /** Events as AI Hub writes them in the derived forms. */
 export const EVENT_TAGS: Record<string, string> = { '@웃음': '{laughing}', '@목청': '{clearing}', '@기침': '{coughing}', '@한숨': '{sighing}' };
@@ -100,4 +101,34 @@ export function buildCorpus(src: string, out: string): string[] {
     }
   }
   return written;
+}
+
+/** Converts AI Hub files and writes a train/valid split; fails without writing if any file is malformed. */
+export function splitFiles(inputs: string[], o: { by: 'rows' | 'conversation'; mode: Mode; validFraction: number; seed: number; trainOut: string; validOut: string }): Split {
+  const res = convertFiles(inputs, convertDefaults({ mode: o.mode }));
+  const bad = res.files.filter((f) => f.error);
+  if (bad.length) throw new Error(bad.map((f) => f.error).join('\n'));
+  const cfg = splitDefaults({ validFraction: o.validFraction, seed: o.seed });
+  const s = o.by === 'rows' ? splitByRows(res.rows, cfg) : splitByConversation(res.rows, cfg);
+  writeFileAtomic(o.trainOut, toCsv(s.train));
+  writeFileAtomic(o.validOut, toCsv(s.valid));
+  return s;
+}
+
+/**
+ * `hai data prepare`: everything in data/ that is derived, rebuilt from the hand-written sources. The
+ * course split (course rules, random rows, label-sorted as the original table was) feeds sessions 3–4; the
+ * clean split (clean rules, whole conversations) feeds session 5.
+ */
+export function prepareData(srcDir: string, dataDir: string): string[] {
+  const aihub = path.join(dataDir, 'aihub');
+  const written = buildCorpus(srcDir, aihub);
+  const out = [`${written.length} AI Hub JSON files under ${aihub}`];
+  fs.mkdirSync(path.join(dataDir, 'rows'), { recursive: true });
+  for (const [mode, by] of [['course', 'rows'], ['clean', 'conversation']] as const) {
+    const trainOut = path.join(dataDir, 'rows', `${mode}_train.csv`), validOut = path.join(dataDir, 'rows', `${mode}_valid.csv`);
+    const s = splitFiles([aihub], { by, mode, validFraction: 0.2, seed: 42, trainOut, validOut });
+    out.push(`${trainOut}: ${s.train.length} rows, ${validOut}: ${s.valid.length} rows (${mode} rules, split by ${by}, ${s.leakedTwins} leaked twins)`);
+  }
+  return out;
 }

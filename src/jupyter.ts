@@ -46,6 +46,7 @@ export class KernelClient {
   private iopub = new zmq.Subscriber();
   private session = crypto.randomUUID();
   private pending = new Map<string, (m: Msg) => void>();
+  private failures = new Map<string, (e: Error) => void>();
   private iopubHandlers = new Map<string, (m: Msg) => void>();
   private closed = false;
   /** Everything the kernel wrote to stderr: tslab reports compile errors only there. */
@@ -66,6 +67,10 @@ export class KernelClient {
       { cwd: opts.cwd ?? process.cwd(), env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
     const client = new KernelClient(key, proc, connFile);
     proc.stderr!.on('data', (d) => (client.stderr += d));
+    // A kernel that dies (crash, process.exit in a cell) must fail the cell, not leave it waiting forever.
+    proc.on('exit', (code, signal) => {
+      for (const fail of [...client.failures.values()]) fail(new Error(`kernel exited (${signal ?? `code ${code}`}) while a request was running`));
+    });
     proc.stdout!.on('data', () => {});
     client.shell.connect(`tcp://127.0.0.1:${conn.shell_port}`);
     client.iopub.connect(`tcp://127.0.0.1:${conn.iopub_port}`);
@@ -116,7 +121,8 @@ export class KernelClient {
       let idle = false;
       const done = () => { if (reply && idle) { cleanup(); resolve(reply); } };
       const timer = timeoutMs > 0 ? setTimeout(() => { cleanup(); reject(new Error(`${msgType} timed out after ${timeoutMs} ms`)); }, timeoutMs) : null;
-      const cleanup = () => { if (timer) clearTimeout(timer); this.pending.delete(msgId); this.iopubHandlers.delete(msgId); };
+      const cleanup = () => { if (timer) clearTimeout(timer); this.pending.delete(msgId); this.iopubHandlers.delete(msgId); this.failures.delete(msgId); };
+      this.failures.set(msgId, (e) => { cleanup(); reject(e); });
       this.pending.set(msgId, (m) => { reply = m; done(); });
       this.iopubHandlers.set(msgId, (m) => {
         if (m.header.msg_type === 'status' && m.content.execution_state === 'idle') { idle = true; done(); } else onIopub?.(m);

@@ -36,3 +36,12 @@ test('state persists between cells, and a type error is reported as an error wit
   assert.equal(r.status, 'error');
   assert.match(text(r), /Type 'string' is not assignable to type 'number'/);
 });
+
+test('a cell that kills the kernel fails with a message instead of hanging', async () => {
+  const k = await KernelClient.start({ cwd: path.join(ROOT, 'notebooks'), timeoutMs: 60000 });
+  try {
+    await assert.rejects(k.execute('process.exit(3)', 0), /kernel exited \(code 3\) while a request was running/);
+  } finally {
+    await k.close();
+  }
+});
