@@ -24,11 +24,12 @@ const events = (s: string) => s.replace(/@[가-힣]+/g, (e) => EVENT_TAGS[e] ?? 
 
 /** Eojeols (space-separated words) of a transcript line; a marked pair stays inside its word. */
 export function eojeols(form: string): { id: number; eojeol: string; standard: string; isDialect: boolean }[] {
-  const SP = '\u0000';
-  const guarded = form.replace(PAIR_PATTERN, (p) => p.replace(/ /g, SP));
+  // Pairs may contain spaces, so each is swapped for a placeholder before splitting into words.
+  const pairs: string[] = [];
+  const guarded = form.replace(PAIR_PATTERN, (p) => `\u0001${pairs.push(p) - 1}\u0001`);
+  const back = (tok: string, part: 'dialect' | 'standard') => events(tok.replace(/\u0001(\d+)\u0001/g, (_, i: string) => resolve(pairs[Number(i)], part)));
   return guarded.split(/\s+/).filter(Boolean).map((tok, i) => {
-    const eojeol = events(resolve(tok, 'dialect')).split(SP).join(' ');
-    const standard = events(resolve(tok, 'standard')).split(SP).join(' ');
+    const eojeol = back(tok, 'dialect'), standard = back(tok, 'standard');
     return { id: i + 1, eojeol, standard, isDialect: eojeol !== standard };
   });
 }

@@ -39,7 +39,7 @@ test('parseSource derives the AI Hub fields from the transcript', () => {
 test('source errors name the file and line', () => {
   assert.throws(() => parseSource('a.txt', SRC.replace('# topic: 음식\n', '')), /^Error: a\.txt: missing header '# topic:'/);
   assert.throws(() => parseSource('a.txt', SRC + '3: 누구?\n'), /a\.txt: utterance 3 is by speaker 3, who has no '# speaker 3:' line/);
-  assert.throws(() => parseSource('a.txt', SRC + 'no speaker here\n'), /a\.txt:10: utterance line must be/);
+  assert.throws(() => parseSource('a.txt', SRC + 'no speaker here\n'), /a\.txt:9: utterance line must be/);
 });
 
 const DATA = path.join(ROOT, 'data');

@@ -42,7 +42,7 @@ test('files: standard rows first, then dialect rows; lexicographic order; BOM; i
     '0|그런데 뭐 했어?', '3|근디 뭐 혔어?',
   ]);
   const mapped = convertFiles([path.join(FIX, 'good', 'c_gangwon.json')], convertDefaults({ labelMap: { 강원: 4 } }));
-  assert.deepEqual(mapped.rows, [{ contents: '그랬어요', label: 0 }, { contents: '그래드래요', label: 4 }]);
+  assert.deepEqual(mapped.rows, [{ contents: '그랬어요', label: 0, source: 'DGXX00000003.1.1.1' }, { contents: '그래드래요', label: 4, source: 'DGXX00000003.1.1.1' }]);
 });
 
 test('malformed files get errors naming the file and what is wrong', () => {
