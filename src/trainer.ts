@@ -46,7 +46,7 @@ export function trainerDefaults(o: Partial<TrainerConfig> = {}): TrainerConfig {
 }
 export { NO_DECAY_HF };
 
-export interface StepInfo { epoch: number; step: number; globalStep: number; totalSteps: number; lr: number; loss: () => number; gradNorm: () => number }
+export interface StepInfo { epoch: number; step: number; epochSteps: number; globalStep: number; totalSteps: number; lr: number; loss: () => number; gradNorm: () => number }
 export interface EvalResult {
   n: number;
   accuracy: number;
@@ -150,7 +150,7 @@ export class Trainer {
             return { loss: value, norm };
           });
           if (this.callbacks.onStepEnd) {
-            await this.callbacks.onStepEnd({ epoch, step, globalStep, totalSteps, lr,
+            await this.callbacks.onStepEnd({ epoch, step, epochSteps: perEpoch, globalStep, totalSteps, lr,
               loss: () => loss.dataSync()[0], gradNorm: () => norm.dataSync()[0] });
           }
           tf.dispose([loss, norm]);

@@ -124,3 +124,17 @@ test('no tensor leaks: tf.memory().numTensors is flat over 100 training steps', 
   assert.equal(new Set(counts.slice(1)).size, 1, `tensor count drifts: ${counts.slice(0, 5)} … ${counts.slice(-5)}`);
   tf.dispose([...model.params.values()]);
 });
+
+test('progress: a tqdm-like line, redrawn in place, the loss read only when drawn', async () => {
+  const { Progress, progressCallback } = await import('../src/progress');
+  const p = new Progress({ desc: 'epoch 0', width: 10 });
+  assert.equal(p.line(25, 100, 10, 'loss 0.5000'), 'epoch 0:  25%|███       | 25/100 [0:10<0:30, 2.50it/s, loss 0.5000]');
+  assert.equal(p.line(1, 100, 4), 'epoch 0:   1%|          | 1/100 [0:04<6:36, 4.00s/it]');
+  let out = '', reads = 0;
+  const cb = progressCallback({ write: (s) => (out += s), minIntervalMs: 60000 });
+  for (let step = 0; step < 5; step++) {
+    cb({ epoch: 0, step, epochSteps: 5, globalStep: step, totalSteps: 5, lr: 1, loss: () => { reads++; return 0.25; }, gradNorm: () => 0 });
+  }
+  assert.equal(reads, 2, 'drawn at the first step and at the last, throttled in between');
+  assert.match(out, /^\repoch 0:  20%.*\repoch 0: 100%\|█+\| 5\/5 .*loss 0\.2500\]\n$/s);
+});
