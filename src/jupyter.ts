@@ -153,6 +153,11 @@ export class KernelClient {
     return { status: reply.content.status, outputs, executionCount: reply.content.execution_count ?? null };
   }
 
+  /** Interrupts the running cell, as Jupyter's interrupt button does for tslab (SIGINT). */
+  interrupt(): void {
+    if (this.proc.exitCode === null) this.proc.kill('SIGINT');
+  }
+
   /** Stops the kernel process and closes the sockets. */
   async close(): Promise<void> {
     this.closed = true;

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { KernelClient } from '../src/jupyter';
+import { describeFailure, runNotebook } from '../src/nbrun';
 import { ROOT } from './helpers';
 
 const dir = path.join(ROOT, 'notebooks');
@@ -27,17 +27,9 @@ for (const name of notebooks) {
     }
   });
 
-  test(`${name} runs top to bottom in a fresh kernel`, async () => {
-    const kernel = await KernelClient.start({ cwd: dir, timeoutMs: 60000 });
-    try {
-      for (const [i, c] of cells.entries()) {
-        if (c.cell_type !== 'code') continue;
-        const r = await kernel.execute(c.source.join(''), 300000);
-        const out = r.outputs.map((o) => o.text ?? JSON.stringify(o.data ?? o.evalue ?? '')).join('');
-        assert.equal(r.status, 'ok', `cell ${i} failed:\n${out}\n${kernel.stderr}`);
-      }
-    } finally {
-      await kernel.close();
-    }
+  test(`${name} runs top to bottom in a fresh kernel (smoke mode)`, async () => {
+    const r = await runNotebook(path.join(dir, name), { smoke: true, timeoutS: 300 });
+    assert.equal(r.status, 'ok', describeFailure(r) ?? '');
+    assert.ok(r.cells.every((c) => c.status === 'ok'));
   });
 }
