@@ -21,3 +21,6 @@ export * from './progress';
 export * from './charts';
 export * from './nbrun';
 export * from './kernelspec';
+export * from './tokenizer';
+export * from './wordpiece';
+export * from './sentencepiece';
