@@ -8,14 +8,18 @@
  *
  * Introduced in notebooks/00_setup.ipynb.
  */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawn } from 'node:child_process';
 import * as tf from '@tensorflow/tfjs';
 import { BACKENDS, BackendName, initBackend } from './backend';
 import { crossEntropy, electraForward, electraSmallConfig, initElectraParams } from './modeling';
 
-export type BenchTask = 'train' | 'forward';
+export type BenchTask = 'train' | 'forward' | 'tokenize';
 export interface BenchConfig {
+  /** Tokenizer folders to time (`name=dir`); a WordPiece vocab trained on the bundled corpus is always added. */
+  tokenizers: { name: string; dir: string }[];
   backends: BackendName[] | null; // null: every available backend except the pure-JS cpu one when a faster one runs
   tasks: BenchTask[];
   batch: number;
@@ -27,7 +31,7 @@ export interface BenchConfig {
 }
 
 export function benchDefaults(overrides: Partial<BenchConfig> = {}): BenchConfig {
-  return { backends: null, tasks: ['train', 'forward'], batch: 32, seqs: [64, 128], layers: 12, warmup: 1, steps: 3, timeoutS: 900, ...overrides };
+  return { tokenizers: [], backends: null, tasks: ['train', 'forward', 'tokenize'], batch: 32, seqs: [64, 128], layers: 12, warmup: 1, steps: 3, timeoutS: 900, ...overrides };
 }
 
 export interface BenchRow {
@@ -41,6 +45,31 @@ export interface BenchRow {
   steps: number;
   status: 'ok' | 'error' | 'timeout' | 'unavailable' | 'skipped';
   note?: string;
+  /** Tokenizer rows: which tokenizer was timed. */
+  tokenizer?: string;
+}
+
+/**
+ * Tokenizer throughput (sentences/s, warm caches, `call` with padding to `seq`), on the bundled corpus's
+ * rows: the original notebook tokenized 1.9 M rows, so this is the data pipeline's cost per example.
+ */
+export async function benchTokenizers(texts: string[], tokenizers: { name: string; dir: string }[], seq: number, batch: number): Promise<BenchRow[]> {
+  const { AutoTokenizer } = await import('./tokenizer');
+  const rows: BenchRow[] = [];
+  for (const t of tokenizers) {
+    const tok = await AutoTokenizer.from_pretrained(t.dir);
+    tok.encodeBatch(texts, { max_length: seq, padding: 'max_length', truncation: true }); // warm the word caches
+    const times: number[] = [];
+    for (let r = 0; r < 3; r++) {
+      const t0 = performance.now();
+      for (let s = 0; s < texts.length; s += batch) tok.encodeBatch(texts.slice(s, s + batch), { max_length: seq, padding: 'max_length', truncation: true });
+      times.push(performance.now() - t0);
+    }
+    const ms = median(times) / Math.ceil(texts.length / batch);
+    rows.push({ backend: 'js' as BackendName, task: 'tokenize', tokenizer: t.name, batch, seq, layers: 0, steps: 3, status: 'ok',
+      ms_per_step: Math.round(ms * 1000) / 1000, examples_per_s: Math.round((batch / ms) * 1000), note: `${texts.length} sentences, ${t.dir}` });
+  }
+  return rows;
 }
 
 const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
@@ -110,11 +139,22 @@ function runChild(backend: BackendName, spec: object, timeoutS: number): Promise
 export async function runBench(cfg: BenchConfig, onRow: (r: BenchRow) => void = () => {}): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
   const emit = (r: BenchRow) => { rows.push(r); onRow(r); };
+  if (cfg.tasks.includes('tokenize')) {
+    const { convertFiles } = await import('./data');
+    const { trainWordPieceTokenizer } = await import('./wordpiece');
+    const texts = convertFiles([path.join(__dirname, '..', 'data', 'aihub')]).rows.map((r) => r.contents);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hai-bench-wp-'));
+    trainWordPieceTokenizer(dir, texts, { vocab_size: 8000 });
+    for (const seq of cfg.seqs) {
+      for (const r of await benchTokenizers(texts, [{ name: 'wordpiece (8k vocab trained on the corpus)', dir }, ...cfg.tokenizers], seq, cfg.batch)) emit(r);
+    }
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
   const explicit = cfg.backends !== null;
   const unavailable = new Set<BackendName>();
   for (const backend of cfg.backends ?? BACKENDS) {
     const fasterRuns = rows.some((r) => r.status === 'ok');
-    for (const task of cfg.tasks) for (const seq of cfg.seqs) {
+    for (const task of cfg.tasks.filter((t) => t !== 'tokenize')) for (const seq of cfg.seqs) {
       const base = { backend, task, batch: cfg.batch, seq, layers: cfg.layers, steps: cfg.steps, ms_per_step: null, examples_per_s: null };
       if (unavailable.has(backend)) continue;
       if (!explicit && backend === 'cpu' && fasterRuns) {
@@ -148,6 +188,7 @@ export async function runBench(cfg: BenchConfig, onRow: (r: BenchRow) => void = 
 }
 
 export function formatBenchTable(rows: BenchRow[]): string {
+  rows = rows.map((r) => (r.tokenizer ? { ...r, task: `tokenize: ${r.tokenizer}` as BenchTask, note: undefined } : r));
   const head = ['backend', 'task', 'batch', 'seq', 'layers', 'ms/step', 'examples/s', 'status'];
   const body = rows.map((r) => [r.backend, r.task, String(r.batch), String(r.seq), String(r.layers),
     r.ms_per_step === null ? '-' : r.ms_per_step.toFixed(1), r.examples_per_s === null ? '-' : r.examples_per_s.toFixed(2),

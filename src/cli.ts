@@ -10,6 +10,7 @@ import { benchDefaults, benchWorker, formatBenchTable, runBench } from './bench'
 import { doctor, formatDoctor } from './doctor';
 import { buildCorpus, prepareData, splitFiles } from './corpus';
 import { installKernelSpec } from './kernelspec';
+import { AutoTokenizer, tokenizeJsonl } from './tokenizer';
 import { describeFailure, executedPath, runNotebook, writeNotebook } from './nbrun';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -48,11 +49,16 @@ export function buildProgram(): Command {
         if (!BACKENDS.includes(b)) throw new InvalidArgumentError(`unknown backend '${s}': use ${BACKENDS.join(', ')}`);
         return b;
       })))
-    .addOption(new Option('--tasks <list>', 'comma-separated: train, forward').default(d.tasks.join(','))
+    .addOption(new Option('--tasks <list>', 'comma-separated: train, forward, tokenize').default(d.tasks.join(','))
       .argParser((v) => v.split(',').map((s) => {
-        if (s !== 'train' && s !== 'forward') throw new InvalidArgumentError(`unknown task '${s}': use train, forward`);
+        if (s !== 'train' && s !== 'forward' && s !== 'tokenize') throw new InvalidArgumentError(`unknown task '${s}': use train, forward, tokenize`);
         return s;
       })))
+    .option('--tokenizer <name=dir>', 'also time this tokenizer folder (repeatable), e.g. kobert=path/to/kobert', (v, acc: { name: string; dir: string }[]) => {
+      const i = v.indexOf('=');
+      if (i < 1) throw new InvalidArgumentError(`--tokenizer takes name=dir, got '${v}'`);
+      return [...acc, { name: v.slice(0, i), dir: v.slice(i + 1) }];
+    }, [])
     .option('--batch <n>', 'examples per step', positiveInt('--batch'), d.batch)
     .option('--seqs <list>', 'comma-separated sequence lengths', intList('--seqs'), d.seqs)
     .option('--layers <n>', 'transformer layers (KoELECTRA-small has 12)', positiveInt('--layers'), d.layers)
@@ -64,7 +70,7 @@ export function buildProgram(): Command {
     .action(async (o) => {
       if (o.worker) return benchWorker(JSON.parse(o.worker));
       const tasks = typeof o.tasks === 'string' ? o.tasks.split(',') : o.tasks;
-      const cfg = benchDefaults({ backends: o.backends ?? null, tasks, batch: o.batch, seqs: o.seqs, layers: o.layers, warmup: o.warmup, steps: o.steps, timeoutS: o.timeout });
+      const cfg = benchDefaults({ tokenizers: o.tokenizer, backends: o.backends ?? null, tasks, batch: o.batch, seqs: o.seqs, layers: o.layers, warmup: o.warmup, steps: o.steps, timeoutS: o.timeout });
       if (!o.json) console.error(`hai bench: ${cfg.layers} layers, batch ${cfg.batch}, seq ${cfg.seqs.join('/')}, ${cfg.warmup} warm-up + ${cfg.steps} timed steps per row, each row in a fresh process`);
       const rows = await runBench(cfg, (r) => { if (!o.json) console.error(`  ${r.backend} ${r.task} seq ${r.seq}: ${r.status}${r.ms_per_step !== null ? ` ${r.ms_per_step} ms/step` : ''}`); });
       console.log(o.json ? JSON.stringify(rows, null, 2) : formatBenchTable(rows));
@@ -131,6 +137,17 @@ export function buildProgram(): Command {
     .action((o: { src: string; out: string }) => {
       const files = buildCorpus(o.src, o.out);
       console.log(`${files.length} files written under ${o.out}`);
+    });
+
+  program.command('tokenize')
+    .description('tokenize JSON lines {"text", "text_pair"?} from stdin, one JSON line out per input, as Hugging Face does')
+    .requiredOption('--tokenizer <dir|id>', 'a tokenizer folder (vocab.txt + tokenizer_config.json; KoBERT adds its .model file)')
+    .option('--max-length <n>', 'pad to and truncate at n tokens', positiveInt('--max-length'))
+    .action(async (o: { tokenizer: string; maxLength?: number }) => {
+      const tok = await AutoTokenizer.from_pretrained(o.tokenizer);
+      const chunks: Buffer[] = [];
+      for await (const c of process.stdin) chunks.push(c as Buffer);
+      process.stdout.write(tokenizeJsonl(tok, Buffer.concat(chunks).toString('utf8'), o.maxLength));
     });
 
   const kernel = program.command('kernel').description('the tslab kernel for Jupyter and VS Code');

@@ -8,7 +8,7 @@ test('hai --help lists the commands, and every command has --help', () => {
   assert.equal(r.code, 0);
   const section = r.stdout.split('Commands:\n')[1].split('\n\n')[0];
   const commands = [...section.matchAll(/^  (\w+)/gm)].map((m) => m[1]).filter((c) => c !== 'help');
-  assert.deepEqual(commands, ['doctor', 'bench', 'data', 'kernel', 'nb']);
+  assert.deepEqual(commands, ['doctor', 'bench', 'data', 'tokenize', 'kernel', 'nb']);
   assert.match(r.stdout, /HAI_BACKEND/);
   for (const c of commands) {
     const h = hai([c, '--help']);
@@ -47,4 +47,25 @@ test('hai bench --json prints one row per measurement with the documented fields
     assert.equal(cuda.length, 1, 'an unavailable backend is reported once, not once per row');
     assert.equal(cuda[0].ms_per_step, null);
   }
+});
+
+test('hai tokenize: JSON lines in, HF-style encodings out; bad lines named', () => {
+  const { spawnSync } = require('node:child_process') as typeof import('node:child_process');
+  const path = require('node:path') as typeof import('node:path');
+  const { HAI, ROOT } = require('./helpers');
+  const dir = path.join(ROOT, 'test', 'fixtures', 'tokenizers', 'wordpiece');
+  const run = (input: string, extra: string[] = []) => spawnSync(process.execPath, [HAI, 'tokenize', '--tokenizer', dir, ...extra], { input, encoding: 'utf8' });
+  const r = run('{"text": "한국어"}\n{"text": "한국어", "text_pair": "모델"}\n', ['--max-length', '8']);
+  assert.equal(r.status, 0, r.stderr);
+  const out = r.stdout.trim().split('\n').map((l: string) => JSON.parse(l));
+  assert.equal(out.length, 2);
+  for (const o of out) {
+    assert.deepEqual(Object.keys(o), ['tokens', 'input_ids', 'attention_mask', 'token_type_ids']);
+    assert.equal(o.input_ids.length, 8);
+  }
+  assert.equal(out[0].input_ids[0], 2, '[CLS] first, KoELECTRA layout');
+  assert.ok(out[1].token_type_ids.includes(1), 'the pair gets token type 1');
+  const bad = run('{"text": "ok"}\nnot json\n');
+  assert.notEqual(bad.status, 0);
+  assert.match(bad.stderr, /line 2/);
 });
