@@ -89,3 +89,19 @@ test('hai data convert: writes the CSV, reports counts; a bad file fails the run
   assert.equal(r.code, 1, 'a skipped bad file still makes the exit status non-zero');
   assert.match(r.stdout, /18 rows from 4 files/);
 });
+
+test('readRowsCsv reads what toCsv writes, and names the row of bad input', () => {
+  const { readRowsCsv } = require('../src/data');
+  const rows = [{ contents: '그래, 마 "됐다"', label: 1 }, { contents: '줄\n바꿈', label: 2 }, { contents: ' 앞 공백', label: 0 }];
+  const dir = tmp();
+  fs.writeFileSync(path.join(dir, 'a.csv'), toCsv(rows));
+  assert.deepEqual(readRowsCsv(path.join(dir, 'a.csv')), rows);
+  fs.writeFileSync(path.join(dir, 'b.csv'), 'contents,label\nfine,0\nbad,x\n');
+  assert.throws(() => readRowsCsv(path.join(dir, 'b.csv')), /b\.csv: row 3: label 'x' is not a non-negative integer/);
+  fs.writeFileSync(path.join(dir, 'c.csv'), 'text,y\n');
+  assert.throws(() => readRowsCsv(path.join(dir, 'c.csv')), /expected a header with columns contents,label/);
+  fs.writeFileSync(path.join(dir, 'd.csv'), 'contents,label\n"open,0\n');
+  assert.throws(() => readRowsCsv(path.join(dir, 'd.csv')), /quoted field is not closed/);
+  // The committed course split reads back to the rows that built it.
+  assert.equal(readRowsCsv(path.join(ROOT, 'data', 'rows', 'course_valid.csv')).length, 767);
+});
