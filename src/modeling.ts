@@ -1,94 +1,137 @@
 /**
- * A BERT-family encoder with ELECTRA's classification head, in tfjs, with Hugging Face parameter names.
+ * What the three model families share: the `SequenceClassifier` interface the trainer uses, configs with
+ * Hugging Face's field names and defaults, parameter specs keyed by PyTorch state-dict names, HF's
+ * `_init_weights`, the numerics PyTorch defines (GELU with erf, LayerNorm, the padding mask, cross-entropy),
+ * and `TransformerClassifier`, one class for BERT, DistilBERT and ELECTRA (the per-family layers and heads
+ * are in src/families.ts).
  *
- * This is the architecture of `monologg/koelectra-small-v3-discriminator` as `ElectraForSequenceClassification`
- * builds it: embeddings (word + position + token type, LayerNorm), `embeddings_project` when
- * `embedding_size != hidden_size`, post-LayerNorm transformer layers with GELU (erf), and the head
- * `classifier.dense → gelu → classifier.out_proj` on the first token. Dropout runs only when training.
+ * Weights live in a flat `Map` keyed by the state-dict names, so a checkpoint maps onto it one to one.
+ * Linear weights are kept as `[in, out]` (tfjs matMul order): PyTorch stores `[out, in]`, and the loaders
+ * in src/checkpoint.ts / src/automodel.ts transpose once at load and once at save, never per step.
  *
- * Weights live in a flat `Map` keyed by the PyTorch state-dict names, so a checkpoint maps onto it one to
- * one. Linear weights are kept as `[in, out]` (tfjs matMul order): PyTorch stores `[out, in]`, and the
- * loader transposes once at load rather than on every step.
+ * The `electra*` helpers are the benchmark model of notebooks/00_setup.ipynb, kept as thin wrappers.
  *
- * Introduced in notebooks/00_setup.ipynb (benchmark model); loading real checkpoints comes with the models issue.
+ * Introduced in notebooks/03_baseline.ipynb (the model families; the benchmark model in notebooks/00_setup.ipynb).
  */
 import * as tf from '@tensorflow/tfjs';
+import { FAMILIES, Family } from './families';
 
-export interface ElectraConfig {
-  vocab_size: number;
-  embedding_size: number;
-  hidden_size: number;
-  num_hidden_layers: number;
-  num_attention_heads: number;
-  intermediate_size: number;
-  max_position_embeddings: number;
-  type_vocab_size: number;
-  layer_norm_eps: number;
-  hidden_dropout_prob: number;
-  attention_probs_dropout_prob: number;
-  initializer_range: number;
-  num_labels: number;
-}
+export type ModelType = 'bert' | 'distilbert' | 'electra';
+export const MODEL_TYPES: ModelType[] = ['bert', 'distilbert', 'electra'];
 
-/** KoELECTRA-small-v3 discriminator's shapes (its config.json), with the course's 4 labels. */
-export function electraSmallConfig(overrides: Partial<ElectraConfig> = {}): ElectraConfig {
-  return {
-    vocab_size: 35000, embedding_size: 128, hidden_size: 256, num_hidden_layers: 12, num_attention_heads: 4,
-    intermediate_size: 1024, max_position_embeddings: 512, type_vocab_size: 2, layer_norm_eps: 1e-12,
-    hidden_dropout_prob: 0.1, attention_probs_dropout_prob: 0.1, initializer_range: 0.02, num_labels: 4,
-    ...overrides,
-  };
+/** A config.json as HF writes it; the fields each family reads are listed in its defaults (src/families.ts). */
+export interface ModelConfig { model_type: string; num_labels: number; [k: string]: unknown }
+
+export interface ForwardOptions { training?: boolean; seed?: number; tokenTypeIds?: tf.Tensor2D }
+
+/** What the trainer (src/trainer.ts) needs of any family. Frozen parameters have `trainable === false`. */
+export interface SequenceClassifier {
+  config: { model_type: string; num_labels: number; [k: string]: unknown };
+  params: Map<string, tf.Variable>;
+  forward(inputIds: tf.Tensor2D, attentionMask: tf.Tensor2D, opts?: { training?: boolean; seed?: number; tokenTypeIds?: tf.Tensor2D }): tf.Tensor2D;
 }
 
 export type Params = Map<string, tf.Variable>;
 
-/** Shapes of every parameter, by state-dict name (Linear weights as [in, out]). */
-export function electraParamShapes(c: ElectraConfig): Map<string, number[]> {
-  const s = new Map<string, number[]>();
-  const E = c.embedding_size, H = c.hidden_size, I = c.intermediate_size;
-  const linear = (name: string, i: number, o: number) => { s.set(`${name}.weight`, [i, o]); s.set(`${name}.bias`, [o]); };
-  const norm = (name: string, n: number) => { s.set(`${name}.weight`, [n]); s.set(`${name}.bias`, [n]); };
-  s.set('electra.embeddings.word_embeddings.weight', [c.vocab_size, E]);
-  s.set('electra.embeddings.position_embeddings.weight', [c.max_position_embeddings, E]);
-  s.set('electra.embeddings.token_type_embeddings.weight', [c.type_vocab_size, E]);
-  norm('electra.embeddings.LayerNorm', E);
-  if (E !== H) linear('electra.embeddings_project', E, H);
-  for (let l = 0; l < c.num_hidden_layers; l++) {
-    const p = `electra.encoder.layer.${l}`;
-    for (const n of ['query', 'key', 'value']) linear(`${p}.attention.self.${n}`, H, H);
-    linear(`${p}.attention.output.dense`, H, H);
-    norm(`${p}.attention.output.LayerNorm`, H);
-    linear(`${p}.intermediate.dense`, H, I);
-    linear(`${p}.output.dense`, I, H);
-    norm(`${p}.output.LayerNorm`, H);
-  }
-  linear('classifier.dense', H, H);
-  linear('classifier.out_proj', H, c.num_labels);
-  return s;
+/**
+ * How a parameter is stored and initialised. `linear`: a Linear weight, `[in, out]` here and `[out, in]` in
+ * PyTorch files; `embedding`: `[num, dim]` in both; `norm_weight`/`norm_bias`: LayerNorm; `bias`: a Linear bias.
+ */
+export type ParamKind = 'linear' | 'bias' | 'embedding' | 'norm_weight' | 'norm_bias';
+export interface ParamSpec { shape: number[]; kind: ParamKind }
+
+export function familyOf(modelType: string, where = 'config.json'): Family {
+  const f = FAMILIES[modelType as ModelType];
+  if (!f) throw new Error(`${where}: model_type '${modelType}' is not supported (supported: ${MODEL_TYPES.join(', ')})`);
+  return f;
 }
 
-/** HF `_init_weights`: normal(0, initializer_range) for Linear and Embedding weights, zero bias, LayerNorm 1/0. */
-export function initElectraParams(c: ElectraConfig, seed = 0): Params {
+/** HF's config class defaults for the family, then `overrides` (unknown keys are kept, as HF keeps them). */
+export function modelConfig(modelType: ModelType, overrides: Record<string, unknown> = {}): ModelConfig {
+  const f = familyOf(modelType);
+  return { ...f.defaults, num_labels: 2, ...overrides, model_type: modelType } as ModelConfig;
+}
+
+/** Every parameter of the classifier (encoder and head), in state-dict order. */
+export function paramSpecs(c: ModelConfig): Map<string, ParamSpec> {
+  return familyOf(c.model_type).specs(c);
+}
+
+let modelCount = 0;
+/** A fresh number for variable names (`<state-dict name>#<n>`): tfjs variable names are global. */
+export const nextModelTag = () => ++modelCount;
+
+/**
+ * HF `_init_weights`: Linear and Embedding weights normal(0, initializer_range), the padding row of the word
+ * embeddings zero, biases zero, LayerNorm 1 / 0; DistilBERT's sinusoidal position table when configured.
+ * Variables are named `<state-dict name>#<n>`: tfjs names are global, and two models must be able to coexist.
+ */
+export function initParams(c: ModelConfig, seed = 0, only?: Set<string>): Params {
   const params: Params = new Map();
+  const tag = nextModelTag();
   let k = 0;
-  for (const [name, shape] of electraParamShapes(c)) {
-    const init = tf.tidy(() => {
-      if (name.includes('LayerNorm')) return name.endsWith('.weight') ? tf.ones(shape) : tf.zeros(shape);
-      if (name.endsWith('.bias')) return tf.zeros(shape);
-      return tf.randomNormal(shape, 0, c.initializer_range, 'float32', seed + k++);
-    });
-    params.set(name, tf.variable(init, true, name));
+  for (const [name, spec] of paramSpecs(c)) {
+    const s = seed + k++;
+    if (only && !only.has(name)) continue;
+    const init = tf.tidy(() => initTensor(c, name, spec, s));
+    params.set(name, tf.variable(init, true, `${name}#${tag}`));
     init.dispose();
   }
   return params;
 }
 
-export interface ForwardOptions { training?: boolean; seed?: number }
+function initTensor(c: ModelConfig, name: string, spec: ParamSpec, seed: number): tf.Tensor {
+  const { shape, kind } = spec;
+  if (kind === 'norm_weight') return tf.ones(shape);
+  if (kind === 'norm_bias' || kind === 'bias') return tf.zeros(shape);
+  if (c.model_type === 'distilbert' && c.sinusoidal_pos_embds && name.endsWith('position_embeddings.weight')) {
+    return tf.tensor2d(sinusoidalTable(shape[0], shape[1]), [shape[0], shape[1]]);
+  }
+  const w = tf.randomNormal(shape, 0, Number(c.initializer_range ?? 0.02), 'float32', seed);
+  const pad = c.pad_token_id;
+  if (name.endsWith('word_embeddings.weight') && typeof pad === 'number' && pad >= 0 && pad < shape[0]) {
+    const data = Float32Array.from(w.dataSync() as Float32Array); // (tf.oneHot ignores on/off values on wasm)
+    data.fill(0, pad * shape[1], (pad + 1) * shape[1]);
+    return tf.tensor(data, shape);
+  }
+  return w;
+}
 
-const SQRT1_2 = Math.SQRT1_2;
+/** DistilBERT's `create_sinusoidal_embeddings`: sin on even columns, cos on odd, computed in float64. */
+export function sinusoidalTable(n: number, dim: number): Float32Array {
+  const out = new Float32Array(n * dim);
+  for (let pos = 0; pos < n; pos++) {
+    for (let j = 0; j < dim; j++) {
+      const angle = pos / Math.pow(10000, (2 * Math.floor(j / 2)) / dim);
+      out[pos * dim + j] = j % 2 === 0 ? Math.sin(angle) : Math.cos(angle);
+    }
+  }
+  return out;
+}
+
+// ---- numerics ------------------------------------------------------------------------------------------
+
 /** GELU with erf, as `torch.nn.functional.gelu` (not the tanh approximation). */
 export function gelu(x: tf.Tensor): tf.Tensor {
-  return tf.mul(tf.mul(x, 0.5), tf.add(1, tf.erf(tf.mul(x, SQRT1_2))));
+  return tf.mul(tf.mul(x, 0.5), tf.add(1, tf.erf(tf.mul(x, Math.SQRT1_2))));
+}
+/** HF `gelu_new` / `gelu_pytorch_tanh` / `gelu_fast`: the tanh approximation. */
+export function geluTanh(x: tf.Tensor): tf.Tensor {
+  const inner = tf.mul(Math.sqrt(2 / Math.PI), tf.add(x, tf.mul(0.044715, tf.pow(x, 3))));
+  return tf.mul(tf.mul(x, 0.5), tf.add(1, tf.tanh(inner)));
+}
+
+/** HF's `ACT2FN` for the names our families' configs use; anything else is an error naming the key. */
+export function activation(name: unknown, key = 'hidden_act'): (x: tf.Tensor) => tf.Tensor {
+  switch (name) {
+    case 'gelu': case 'gelu_python': return gelu;
+    case 'gelu_new': case 'gelu_pytorch_tanh': case 'gelu_fast': return geluTanh;
+    case 'relu': return tf.relu;
+    case 'silu': case 'swish': return (x) => tf.mul(x, tf.sigmoid(x));
+    case 'tanh': return tf.tanh;
+    case 'quick_gelu': return (x) => tf.mul(x, tf.sigmoid(tf.mul(1.702, x)));
+    default: throw new Error(`config.json: ${key} '${String(name)}' is not supported (gelu, gelu_new, gelu_pytorch_tanh, gelu_fast, relu, silu, swish, tanh, quick_gelu)`);
+  }
 }
 
 /** LayerNorm over the last axis with biased variance, as `torch.nn.LayerNorm`. */
@@ -97,63 +140,115 @@ export function layerNorm(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, eps: 
   return tf.add(tf.mul(tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, eps))), gamma), beta);
 }
 
-/** `torch.finfo(torch.float32).min`: what HF adds to the attention scores of padding positions. */
+/** `torch.finfo(torch.float32).min`: what HF puts at the attention scores of padding positions. */
 export const MASK_MIN = -3.4028234663852886e38;
 
-/**
- * Logits `[batch, num_labels]` for `inputIds` / `attentionMask` of shape `[batch, seq]` (int32).
- * Token type ids default to zeros, as in the course (single sentences).
- */
-export function electraForward(params: Params, c: ElectraConfig, inputIds: tf.Tensor2D, attentionMask: tf.Tensor2D,
-  opts: ForwardOptions = {}): tf.Tensor2D {
-  const P = (name: string): tf.Tensor => {
-    const v = params.get(name);
-    if (!v) throw new Error(`missing parameter ${name}`);
-    return v;
-  };
-  let seed = opts.seed ?? 0;
-  const drop = (x: tf.Tensor, rate: number) => (opts.training && rate > 0 ? tf.dropout(x, rate, undefined, seed++) : x);
-  const [B, T] = inputIds.shape;
-  const H = c.hidden_size, nH = c.num_attention_heads, dH = H / nH;
-  const linear = (x: tf.Tensor, name: string) => {
-    const W = P(`${name}.weight`) as tf.Tensor2D;
-    const [nIn, nOut] = W.shape;
-    const x2 = tf.reshape(x, [-1, nIn]);
-    return tf.reshape(tf.add(tf.matMul(x2, W), P(`${name}.bias`)), [...x.shape.slice(0, -1), nOut]);
-  };
-  const norm = (x: tf.Tensor, name: string) => layerNorm(x, P(`${name}.weight`), P(`${name}.bias`), c.layer_norm_eps);
-
-  const e = 'electra.embeddings';
-  const positions = tf.range(0, T, 1, 'int32');
-  let h: tf.Tensor = tf.add(
-    tf.add(tf.gather(P(`${e}.word_embeddings.weight`), inputIds), tf.gather(P(`${e}.position_embeddings.weight`), positions)),
-    tf.gather(P(`${e}.token_type_embeddings.weight`), tf.zeros([B, T], 'int32')));
-  h = drop(norm(h, `${e}.LayerNorm`), c.hidden_dropout_prob);
-  if (params.has('electra.embeddings_project.weight')) h = linear(h, 'electra.embeddings_project');
-
-  // [B, 1, 1, T]: 0 where attended, float32 min where padded, broadcast over heads and query positions.
-  const maskAdd = tf.reshape(tf.mul(tf.sub(1, tf.cast(attentionMask, 'float32')), MASK_MIN), [B, 1, 1, T]);
-  const heads = (x: tf.Tensor) => tf.transpose(tf.reshape(x, [B, T, nH, dH]), [0, 2, 1, 3]);
-  for (let l = 0; l < c.num_hidden_layers; l++) {
-    const p = `electra.encoder.layer.${l}`;
-    const q = heads(linear(h, `${p}.attention.self.query`));
-    const k = heads(linear(h, `${p}.attention.self.key`));
-    const v = heads(linear(h, `${p}.attention.self.value`));
-    const scores = tf.add(tf.div(tf.matMul(q, k, false, true), Math.sqrt(dH)), maskAdd);
-    const probs = drop(tf.softmax(scores, -1), c.attention_probs_dropout_prob);
-    const ctx = tf.reshape(tf.transpose(tf.matMul(probs, v), [0, 2, 1, 3]), [B, T, H]);
-    const attn = norm(tf.add(drop(linear(ctx, `${p}.attention.output.dense`), c.hidden_dropout_prob), h), `${p}.attention.output.LayerNorm`);
-    const inter = gelu(linear(attn, `${p}.intermediate.dense`));
-    h = norm(tf.add(drop(linear(inter, `${p}.output.dense`), c.hidden_dropout_prob), attn), `${p}.output.LayerNorm`);
-  }
-  // ElectraClassificationHead: first token ([CLS]) → dropout → dense → gelu → dropout → out_proj.
-  let x: tf.Tensor = tf.reshape(tf.slice(h, [0, 0, 0], [B, 1, H]), [B, H]);
-  x = gelu(linear(drop(x, c.hidden_dropout_prob), 'classifier.dense'));
-  return linear(drop(x, c.hidden_dropout_prob), 'classifier.out_proj') as tf.Tensor2D;
+/** `[B, 1, 1, T]`: 0 where attended, float32 min where padded, broadcast over heads and query positions. */
+export function additiveMask(attentionMask: tf.Tensor2D): tf.Tensor4D {
+  const [B, T] = attentionMask.shape;
+  return tf.reshape(tf.mul(tf.sub(1, tf.cast(attentionMask, 'float32')), MASK_MIN), [B, 1, 1, T]);
 }
 
 /** Mean cross-entropy over the batch from logits and integer labels, as `torch.nn.CrossEntropyLoss()`. */
 export function crossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Scalar {
   const onehot = tf.oneHot(tf.cast(labels, 'int32'), logits.shape[1]);
   return tf.neg(tf.mean(tf.sum(tf.mul(onehot, tf.logSoftmax(logits, -1)), -1))) as tf.Scalar;
+}
+
+// ---- the model -----------------------------------------------------------------------------------------
+
+export interface ForwardOutput { logits: tf.Tensor2D; last_hidden_state: tf.Tensor3D }
+
+/** BERT, DistilBERT or ELECTRA for sequence classification, by `config.model_type`. */
+export class TransformerClassifier implements SequenceClassifier {
+  readonly family: Family;
+  constructor(readonly config: ModelConfig, readonly params: Params) {
+    this.family = familyOf(config.model_type);
+  }
+
+  /** Logits `[batch, num_labels]`; dropout only when `training`. Token type ids default to zeros. */
+  forward(inputIds: tf.Tensor2D, attentionMask: tf.Tensor2D, opts: ForwardOptions = {}): tf.Tensor2D {
+    return this.forwardWithHidden(inputIds, attentionMask, opts).logits;
+  }
+
+  /** Logits and the encoder's last hidden state `[batch, seq, hidden]` (what `hai forward` prints). */
+  forwardWithHidden(inputIds: tf.Tensor2D, attentionMask: tf.Tensor2D, opts: ForwardOptions = {}): ForwardOutput {
+    return familyForward(this.family, this.params, this.config, inputIds, attentionMask, opts);
+  }
+
+  /** Number of parameters (all, and those with `trainable` set). */
+  numParameters(): { total: number; trainable: number } {
+    let total = 0, trainable = 0;
+    for (const v of this.params.values()) { total += v.size; if (v.trainable) trainable += v.size; }
+    return { total, trainable };
+  }
+
+  dispose(): void { for (const v of this.params.values()) v.dispose(); }
+}
+
+/** Runs one family's encoder and head with a getter that names a missing parameter. */
+export function familyForward(f: Family, params: Params, c: ModelConfig, inputIds: tf.Tensor2D, attentionMask: tf.Tensor2D,
+  opts: ForwardOptions = {}): ForwardOutput {
+  const P = (name: string): tf.Tensor => {
+    const v = params.get(name);
+    if (!v) throw new Error(`missing parameter ${name}`);
+    return v;
+  };
+  const [B, T] = inputIds.shape;
+  if (attentionMask.shape[0] !== B || attentionMask.shape[1] !== T) {
+    throw new Error(`attention_mask has shape [${attentionMask.shape}] but input_ids has [${inputIds.shape}]`);
+  }
+  const maxPos = Number(c.max_position_embeddings);
+  if (T > maxPos) throw new Error(`sequence length ${T} exceeds max_position_embeddings ${maxPos} of this ${c.model_type} model`);
+  let seed = opts.seed ?? 0;
+  const drop = (x: tf.Tensor, rate: number) => (opts.training && rate > 0 ? tf.dropout(x, rate, undefined, seed++) : x);
+  const hidden = f.encode({ P, c, drop }, inputIds, attentionMask, opts.tokenTypeIds) as tf.Tensor3D;
+  const logits = f.head({ P, c, drop }, hidden) as tf.Tensor2D;
+  return { logits, last_hidden_state: hidden };
+}
+
+/** `x · W + b` over the last axis, with W stored `[in, out]`. */
+export function linear(P: (name: string) => tf.Tensor, x: tf.Tensor, name: string): tf.Tensor {
+  const W = P(`${name}.weight`) as tf.Tensor2D;
+  const [nIn, nOut] = W.shape;
+  const x2 = tf.reshape(x, [-1, nIn]);
+  return tf.reshape(tf.add(tf.matMul(x2, W), P(`${name}.bias`)), [...x.shape.slice(0, -1), nOut]);
+}
+
+// ---- the benchmark model of notebooks/00_setup.ipynb ---------------------------------------------------
+
+export type ElectraConfig = ModelConfig & {
+  vocab_size: number; embedding_size: number; hidden_size: number; num_hidden_layers: number; num_attention_heads: number;
+  intermediate_size: number; max_position_embeddings: number; type_vocab_size: number; layer_norm_eps: number;
+  hidden_dropout_prob: number; attention_probs_dropout_prob: number; initializer_range: number;
+};
+
+/** KoELECTRA-small-v3 discriminator's shapes (its config.json), with the course's 4 labels. */
+export function electraSmallConfig(overrides: Partial<ElectraConfig> = {}): ElectraConfig {
+  return modelConfig('electra', {
+    vocab_size: 35000, embedding_size: 128, hidden_size: 256, num_hidden_layers: 12, num_attention_heads: 4,
+    intermediate_size: 1024, max_position_embeddings: 512, type_vocab_size: 2, layer_norm_eps: 1e-12,
+    hidden_dropout_prob: 0.1, attention_probs_dropout_prob: 0.1, initializer_range: 0.02, num_labels: 4, ...overrides,
+  }) as ElectraConfig;
+}
+
+/** Shapes of every parameter, by state-dict name (Linear weights as [in, out]). */
+export function electraParamShapes(c: ModelConfig): Map<string, number[]> {
+  return new Map([...paramSpecs({ ...c, model_type: 'electra' })].map(([k, s]) => [k, s.shape]));
+}
+export const initElectraParams = (c: ModelConfig, seed = 0): Params => initParams({ ...c, model_type: 'electra' }, seed);
+export function electraForward(params: Params, c: ModelConfig, inputIds: tf.Tensor2D, attentionMask: tf.Tensor2D, opts: ForwardOptions = {}): tf.Tensor2D {
+  return familyForward(FAMILIES.electra, params, { ...c, model_type: 'electra' }, inputIds, attentionMask, opts).logits;
+}
+
+/** The parameters in PyTorch's layout (Linear weights back to `[out, in]`), for writing checkpoints. */
+export function torchStateDict(params: Params, c: ModelConfig): Map<string, { shape: number[]; data: Float32Array }> {
+  const specs = paramSpecs(c);
+  const out = new Map<string, { shape: number[]; data: Float32Array }>();
+  for (const [name, v] of params) {
+    const t = specs.get(name)?.kind === 'linear' ? tf.transpose(v) : v;
+    out.set(name, { shape: [...t.shape], data: Float32Array.from(t.dataSync() as Float32Array) });
+    if (t !== v) t.dispose();
+  }
+  return out;
 }

@@ -98,7 +98,9 @@ test('a whole 2-layer ELECTRA classifier step: loss and every parameter gradient
     const { value, grads } = tf.variableGrads(() => crossEntropy(electraForward(params, c,
       tf.tensor2d(ids, undefined, 'int32'), tf.tensor2d(mask, undefined, 'int32'), { training: true, seed: 5 }),
     tf.tensor1d(labels, 'int32')));
-    const g = new Map(Object.entries(grads).map(([k, v]) => [k, v.dataSync() as Float32Array]));
+    // Variables are named `<state-dict name>#<model>` (tfjs names are global): key the gradients by parameter name.
+    const byVar = new Map([...params].map(([k, v]) => [v.name, k]));
+    const g = new Map(Object.entries(grads).map(([k, v]) => [byVar.get(k) ?? k, v.dataSync() as Float32Array]));
     results[backend] = { loss: value.dataSync()[0], grads: g };
     tf.dispose([value, ...Object.values(grads), ...params.values()]);
   }
