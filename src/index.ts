@@ -31,3 +31,4 @@ export * from './standin';
 export * from './automodel';
 export * from './freeze';
 export * from './forward';
+export * from './course';

@@ -12,7 +12,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { LossConfig, classificationLoss, lossDefaults } from './losses';
 import { AdamW, NO_DECAY_HF, clipGradNorm, linearSchedule } from './optim';
-import { Encoded, SamplerKind, batchTensors, batches, numBatches, sampleOrder } from './pipeline';
+import { Batch, Encoded, SamplerKind, batchTensors, batches, numBatches, sampleOrder } from './pipeline';
 
 /** What the trainer needs of a model (every family in src/modeling.ts has it). */
 export interface Classifier {
@@ -35,6 +35,12 @@ export interface TrainerConfig {
   seed: number;
   loss: LossConfig;
   dynamic_padding: boolean;
+  /**
+   * Split each batch into micro-batches of this size and accumulate their gradients before the one optimiser
+   * step (0: no split). The step is the same as on the whole batch (each micro-batch's loss is weighted by its
+   * share of the batch's loss denominator); only memory changes, which is what the wasm heap needs.
+   */
+  micro_batch_size: number;
   /** Validation batch size; 0 = batch_size, as the original (its mean of per-batch accuracies depends on it). */
   eval_batch_size: number;
 }
@@ -42,7 +48,7 @@ export interface TrainerConfig {
 /** The course's settings: transformers.AdamW(lr, eps) without decay, no warmup, clip 1.0, seed 42. */
 export function trainerDefaults(o: Partial<TrainerConfig> = {}): TrainerConfig {
   return { epochs: 1, batch_size: 32, lr: 2e-5, eps: 1e-8, weight_decay: 0, adamw: 'hf', no_decay: [], warmup_steps: 0, max_grad_norm: 1.0,
-    sampler: 'sequential', seed: 42, loss: lossDefaults(), dynamic_padding: false, eval_batch_size: 0, ...o };
+    sampler: 'sequential', seed: 42, loss: lossDefaults(), dynamic_padding: false, micro_batch_size: 0, eval_batch_size: 0, ...o };
 }
 export { NO_DECAY_HF };
 
@@ -138,17 +144,8 @@ export class Trainer {
         let step = 0;
         for (const b of batches(this.train, order, c.batch_size, c.dynamic_padding)) {
           const lr = c.lr * schedule(globalStep);
-          const { loss, norm } = tf.tidy(() => {
-            const t = batchTensors(b);
-            const { value, grads } = tf.variableGrads(() => classificationLoss(
-              this.model.forward(t.ids, t.mask, { training: true, seed: c.seed * 7919 + globalStep * 97 }), t.labels, c.loss), trainable);
-            const byName: Record<string, tf.Tensor> = {};
-            for (const [vn, g] of Object.entries(grads)) byName[names.get(vn)!] = g;
-            const { grads: clipped, norm } = clipGradNorm(byName, c.max_grad_norm);
-            opt.step(clipped, lr);
-            lossSum.assign(tf.add(lossSum, value));
-            return { loss: value, norm };
-          });
+          const { loss, norm } = this.step(b, trainable, names, opt, lr, c.seed * 7919 + globalStep * 97);
+          tf.tidy(() => lossSum.assign(tf.add(lossSum, loss)));
           if (this.callbacks.onStepEnd) {
             await this.callbacks.onStepEnd({ epoch, step, epochSteps: perEpoch, globalStep, totalSteps, lr,
               loss: () => loss.dataSync()[0], gradNorm: () => norm.dataSync()[0] });
@@ -168,5 +165,40 @@ export class Trainer {
       lossSum.dispose();
     }
     return this.history;
+  }
+
+  /** One optimiser step on batch `b`, through micro-batches when configured. Returns the loss and grad norm. */
+  private step(b: Batch, trainable: tf.Variable[], names: Map<string, string>, opt: AdamW, lr: number, seed: number): { loss: tf.Scalar; norm: tf.Scalar } {
+    const c = this.cfg;
+    const n = b.labels.length;
+    const m = c.micro_batch_size > 0 && c.micro_batch_size < n ? c.micro_batch_size : n;
+    // Each loss is a mean over Σ w[y] (w = class weights, or 1; focal is a plain mean), so a micro-batch's
+    // share of the batch loss is its own Σ w[y] over the batch's.
+    const w = (y: number) => (c.loss.kind !== 'focal' && c.loss.class_weights ? c.loss.class_weights[y] : 1);
+    const total = b.labels.reduce((a, y) => a + w(y), 0);
+    let acc: Record<string, tf.Tensor> | null = null;
+    let loss: tf.Scalar = tf.scalar(0);
+    for (let s = 0; s < n; s += m) {
+      const part: Batch = { input_ids: b.input_ids.slice(s, s + m), attention_mask: b.attention_mask.slice(s, s + m), labels: b.labels.slice(s, s + m) };
+      const share = part.labels.reduce((a, y) => a + w(y), 0) / total;
+      const { value, grads } = tf.tidy(() => {
+        const t = batchTensors(part);
+        return tf.variableGrads(() => tf.mul(classificationLoss(this.model.forward(t.ids, t.mask, { training: true, seed: seed + s }), t.labels, c.loss), share) as tf.Scalar, trainable);
+      });
+      const next: Record<string, tf.Tensor> = {};
+      for (const [vn, g] of Object.entries(grads)) {
+        const name = names.get(vn)!;
+        next[name] = acc ? tf.add(acc[name], g) : g;
+        if (acc) { acc[name].dispose(); g.dispose(); }
+      }
+      acc = next;
+      const l = tf.add(loss, value) as tf.Scalar;
+      tf.dispose([loss, value]);
+      loss = l;
+    }
+    const { grads: clipped, norm } = clipGradNorm(acc!, c.max_grad_norm);
+    opt.step(clipped, lr);
+    tf.dispose([...Object.values(acc!), ...Object.values(clipped)]);
+    return { loss, norm };
   }
 }

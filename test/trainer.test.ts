@@ -9,7 +9,7 @@ import { Classifier, Trainer, classificationMetrics, formatEpochLine } from '../
 before(async () => { await initBackend('wasm'); });
 
 /** A tiny bag-of-embeddings classifier with dropout: enough to test the loop without a transformer. */
-function tinyModel(seed: number, V = 20, E = 8, C = 4): Classifier {
+function tinyModel(seed: number, V = 20, E = 8, C = 4, dropout = 0.1): Classifier {
   const params = new Map<string, tf.Variable>([
     ['embeddings.weight', tf.variable(tf.randomNormal([V, E], 0, 0.5, 'float32', seed), true, `emb${seed}_${Math.random()}`)],
     ['classifier.weight', tf.variable(tf.randomNormal([E, C], 0, 0.5, 'float32', seed + 1), true, `cw${seed}_${Math.random()}`)],
@@ -21,7 +21,7 @@ function tinyModel(seed: number, V = 20, E = 8, C = 4): Classifier {
       return tf.tidy(() => {
         const m = tf.expandDims(tf.cast(mask, 'float32'), -1);
         let h = tf.div(tf.sum(tf.mul(tf.gather(params.get('embeddings.weight')!, ids), m), 1), tf.maximum(tf.sum(m, 1), 1));
-        if (opts.training) h = tf.dropout(h, 0.1, undefined, opts.seed);
+        if (opts.training && dropout > 0) h = tf.dropout(h, dropout, undefined, opts.seed);
         return tf.add(tf.matMul(h, params.get('classifier.weight')!), params.get('classifier.bias')!) as tf.Tensor2D;
       });
     },
@@ -137,4 +137,20 @@ test('progress: a tqdm-like line, redrawn in place, the loss read only when draw
   }
   assert.equal(reads, 2, 'drawn at the first step and at the last, throttled in between');
   assert.match(out, /^\repoch 0:  20%.*\repoch 0: 100%\|█+\| 5\/5 .*loss 0\.2500\]\n$/s);
+});
+
+test('micro-batches accumulate to the same step as the whole batch (plain and class-weighted loss)', async () => {
+  for (const loss of [{}, { class_weights: [0.5, 2, 1, 3] }, { kind: 'focal' as const, class_weights: [0.5, 2, 1, 3] }]) {
+    const run = async (micro: number) => {
+      const model = tinyModel(21, 20, 8, 4, 0);
+      const h = await new Trainer(model, toyData(64, 4), toyData(16, 8), { epochs: 1, batch_size: 16, lr: 0.05, sampler: 'random', micro_batch_size: micro,
+        loss: { kind: 'cross_entropy', label_smoothing: 0.1, gamma: 2, class_weights: null, ...loss } }).fit();
+      const p = [...model.params.values()].map((v) => [...v.dataSync()]);
+      tf.dispose([...model.params.values()]);
+      return { loss: h[0].train_loss, p };
+    };
+    const whole = await run(0), micro = await run(5);
+    assert.ok(Math.abs(whole.loss - micro.loss) < 1e-5, `${JSON.stringify(loss)}: loss ${whole.loss} vs ${micro.loss}`);
+    whole.p.forEach((w, i) => w.forEach((v, j) => assert.ok(Math.abs(v - micro.p[i][j]) < 1e-5, `${JSON.stringify(loss)}: param ${i}[${j}] ${v} vs ${micro.p[i][j]}`)));
+  }
 });

@@ -1,0 +1,194 @@
+/**
+ * The course's training runs as configs: the original notebook's `args` object (train/valid paths, batch,
+ * maxlen, lr, eps, epochs, model checkpoint) plus what later sessions vary (sampler, loss, freezing, seed).
+ * `runCourse` loads the model and tokenizer (from the hub, the cache, a folder, or an explicit offline
+ * stand-in), encodes the CSVs as the original did, trains with the generic Trainer, and writes a checkpoint
+ * per epoch and `metrics.json`.
+ *
+ * Introduced in notebooks/03_baseline.ipynb.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { AutoModelForSequenceClassification, PreTrainedClassifier } from './automodel';
+import { LABELS, Row, readRowsCsv, writeFileAtomic } from './data';
+import { FreezeSpec, freeze } from './freeze';
+import { LossConfig, balancedClassWeights, lossDefaults } from './losses';
+import { Encoded, SamplerKind } from './pipeline';
+import { AutoTokenizer, PreTrainedTokenizer, courseEncode } from './tokenizer';
+import { Callbacks, EpochInfo, Trainer, TrainerConfig, evaluate, predict } from './trainer';
+
+const DATA = path.join(__dirname, '..', 'data', 'rows');
+
+export interface CourseConfig {
+  train_path: string;
+  valid_path: string;
+  batch: number;
+  maxlen: number;
+  lr: number;
+  eps: number;
+  epochs: number;
+  model_ckpt: string;
+  sampler: SamplerKind;
+  /** Loss settings; `class_weights: 'balanced'` computes sklearn-style weights from the training labels. */
+  loss: Omit<Partial<LossConfig>, 'class_weights'> & { class_weights?: number[] | 'balanced' | null };
+  freeze: FreezeSpec | null;
+  seed: number;
+  /** Output folder: `epoch-N/` checkpoints, `final/`, `metrics.json`; null writes nothing. */
+  out: string | null;
+  /** `course`: "[CLS] text [SEP]", pad 0, mask id>0, as the original; `hf`: the tokenizer's own call. */
+  encoding: 'course' | 'hf';
+  adamw: 'torch' | 'hf';
+  weight_decay: number;
+  warmup_steps: number;
+  max_grad_norm: number;
+  dynamic_padding: boolean;
+  /** Micro-batch size for gradient accumulation; null: 32 on the wasm/cpu backends (their heap), else none. */
+  micro_batch: number | null;
+  /** Offline stand-in for a hub id that is neither cached nor reachable (default: $HAI_STANDIN). */
+  standin?: boolean;
+  /** Keep at most this many rows (evenly spaced, so a sorted table stays sorted); null keeps all. */
+  max_train: number | null;
+  max_valid: number | null;
+}
+
+export function courseDefaults(o: Partial<CourseConfig> = {}): CourseConfig {
+  return {
+    train_path: path.join(DATA, 'course_train.csv'), valid_path: path.join(DATA, 'course_valid.csv'),
+    batch: 32, maxlen: 128, lr: 5e-5, eps: 1e-8, epochs: 1, model_ckpt: 'monologg/koelectra-small-v3-discriminator',
+    sampler: 'random', loss: {}, freeze: null, seed: 42, out: null, encoding: 'course', adamw: 'hf', weight_decay: 0,
+    warmup_steps: 0, max_grad_norm: 1.0, dynamic_padding: false, micro_batch: null, max_train: null, max_valid: null, ...o,
+  };
+}
+
+/** The two runs of the course (ORIGINAL.md): the baseline that scored near chance, and the tuned one. */
+export const PRESETS: Record<'baseline' | 'tuned', Partial<CourseConfig>> = {
+  baseline: { model_ckpt: 'monologg/distilkobert', sampler: 'sequential', batch: 256, maxlen: 16, lr: 2e-5, eps: 1e-8, epochs: 1 },
+  tuned: { model_ckpt: 'monologg/koelectra-small-v3-discriminator', sampler: 'random', batch: 256, maxlen: 256, lr: 1e-4, eps: 1e-8, epochs: 5 },
+};
+
+/** `HAI_SMOKE=1`: a few hundred rows, at most 2 epochs and maxlen 64, so every session runs in seconds. */
+export const smokeRequested = () => ['1', 'true', 'yes', 'on'].includes((process.env.HAI_SMOKE ?? '').toLowerCase());
+export function smokeConfig(c: CourseConfig): CourseConfig {
+  return { ...c, max_train: Math.min(c.max_train ?? Infinity, 480), max_valid: Math.min(c.max_valid ?? Infinity, 160),
+    epochs: Math.min(c.epochs, 2), maxlen: Math.min(c.maxlen, 64), batch: Math.min(c.batch, 32) };
+}
+
+/** Every k-th row, so the subset keeps the table's order (and its label runs). */
+export function evenSubset<T>(rows: T[], n: number | null): T[] {
+  if (n === null || rows.length <= n) return rows;
+  const step = rows.length / n;
+  return Array.from({ length: n }, (_, i) => rows[Math.floor(i * step)]);
+}
+
+export function encodeRows(tok: PreTrainedTokenizer, rows: Row[], maxlen: number, encoding: 'course' | 'hf' = 'course'): Encoded {
+  const texts = rows.map((r) => r.contents);
+  const e = encoding === 'course' ? courseEncode(tok, texts, maxlen) : tok.encodeBatch(texts, { max_length: maxlen, padding: 'max_length', truncation: true });
+  return { input_ids: e.input_ids, attention_mask: e.attention_mask, labels: rows.map((r) => r.label) };
+}
+
+export interface CourseRun { model: PreTrainedClassifier; tokenizer: PreTrainedTokenizer; history: EpochInfo[]; config: CourseConfig; finalDir: string | null }
+
+/** Loads a model and the tokenizer that came with it (same folder). */
+export async function loadModelAndTokenizer(ckpt: string, o: { standin?: boolean; seed?: number } = {}) {
+  const model = await AutoModelForSequenceClassification.from_pretrained(ckpt, { num_labels: LABELS.length, standin: o.standin, seed: o.seed });
+  const tokenizer = await AutoTokenizer.from_pretrained(model.report?.dir ?? ckpt);
+  return { model, tokenizer };
+}
+
+/** Reads the training settings a checkpoint was saved with (maxlen, encoding), if any. */
+export function trainingArgs(dir: string): Partial<CourseConfig> {
+  const f = path.join(dir, 'training_args.json');
+  return fs.existsSync(f) ? JSON.parse(fs.readFileSync(f, 'utf8')) : {};
+}
+
+export async function runCourse(cfg: Partial<CourseConfig>, callbacks: Callbacks = {}): Promise<CourseRun> {
+  const c = courseDefaults(cfg);
+  const train = evenSubset(readRowsCsv(c.train_path), c.max_train);
+  const valid = evenSubset(readRowsCsv(c.valid_path), c.max_valid);
+  const bad = [...train, ...valid].find((r) => r.label >= LABELS.length);
+  if (bad) throw new Error(`label ${bad.label} in the data, but the course has ${LABELS.length} labels (0..${LABELS.length - 1})`);
+  const { model, tokenizer } = await loadModelAndTokenizer(c.model_ckpt, { standin: c.standin, seed: c.seed });
+  if (c.freeze) freeze(model, c.freeze);
+  const trainEnc = encodeRows(tokenizer, train, c.maxlen, c.encoding);
+  const validEnc = encodeRows(tokenizer, valid, c.maxlen, c.encoding);
+  const loss: LossConfig = lossDefaults({ ...c.loss, class_weights: c.loss.class_weights === 'balanced'
+    ? balancedClassWeights(train.map((r) => r.label), LABELS.length) : c.loss.class_weights ?? null });
+  const tcfg: Partial<TrainerConfig> = { epochs: c.epochs, batch_size: c.batch, lr: c.lr, eps: c.eps, weight_decay: c.weight_decay, adamw: c.adamw,
+    warmup_steps: c.warmup_steps, max_grad_norm: c.max_grad_norm, sampler: c.sampler, seed: c.seed, loss, dynamic_padding: c.dynamic_padding,
+    micro_batch_size: c.micro_batch ?? (['wasm', 'cpu'].includes(tf.getBackend()) ? 32 : 0) };
+  const save = (dir: string) => {
+    model.save_pretrained(dir, { tokenizer });
+    writeFileAtomic(path.join(dir, 'training_args.json'), JSON.stringify(c, null, 1) + '\n');
+  };
+  const trainer = new Trainer(model, trainEnc, validEnc, tcfg, {
+    onStepEnd: callbacks.onStepEnd,
+    onEpochEnd: async (e) => {
+      if (c.out) {
+        save(path.join(c.out, `epoch-${e.epoch}`));
+        writeFileAtomic(path.join(c.out, 'metrics.json'), JSON.stringify({ config: c, epochs: trainer.history }, null, 1) + '\n');
+      }
+      await callbacks.onEpochEnd?.(e);
+    },
+  }, LABELS.length);
+  const history = await trainer.fit();
+  let finalDir: string | null = null;
+  if (c.out) { finalDir = path.join(c.out, 'final'); save(finalDir); }
+  return { model, tokenizer, history, config: c, finalDir };
+}
+
+/** `hai eval`: accuracy, macro-F1 and the confusion matrix of a saved model on a CSV. */
+export async function evalCsv(modelDir: string, csv: string, o: { maxlen?: number; batch?: number } = {}) {
+  const { model, tokenizer } = await loadModelAndTokenizer(modelDir);
+  const args = trainingArgs(modelDir);
+  const rows = readRowsCsv(csv);
+  const r = evaluate(model, encodeRows(tokenizer, rows, o.maxlen ?? args.maxlen ?? 256, args.encoding ?? 'course'), LABELS.length, o.batch ?? 64);
+  model.dispose();
+  return r;
+}
+
+/** `hai predict`: label name and probabilities per text (label i is LABELS[i]: no off-by-one). */
+export async function predictTexts(modelDir: string, texts: string[], o: { maxlen?: number } = {}) {
+  const { model, tokenizer } = await loadModelAndTokenizer(modelDir);
+  const args = trainingArgs(modelDir);
+  const enc = encodeRows(tokenizer, texts.map((contents) => ({ contents, label: 0 })), o.maxlen ?? args.maxlen ?? 256, args.encoding ?? 'course');
+  const { preds, probs } = predict(model, enc);
+  model.dispose();
+  const names = (model.config.id2label ?? {}) as Record<string, string>;
+  return texts.map((text, i) => ({ text, label: preds[i], name: names[String(preds[i])] ?? LABELS[preds[i]] ?? String(preds[i]), probs: probs[i] }));
+}
+
+export interface StepConfig { lr: number; weight_decay: number; eps: number; max_grad_norm: number; dropout: boolean; adamw: 'torch' | 'hf'; seed: number }
+export const stepDefaults = (o: Partial<StepConfig> = {}): StepConfig => ({ lr: 5e-5, weight_decay: 0, eps: 1e-8, max_grad_norm: 1.0, dropout: true, adamw: 'torch', seed: 0, ...o });
+export interface StepBatch { input_ids: number[][]; attention_mask: number[][]; token_type_ids?: number[][]; labels: number[] }
+
+/**
+ * `hai step`: exactly one optimiser step on one batch (cross-entropy, clip, AdamW), then save. Returns the
+ * loss and the gradient norm before clipping, the two numbers torch prints for the same step.
+ */
+export async function stepOnce(modelDir: string, batch: StepBatch, out: string, cfg: Partial<StepConfig> = {}): Promise<{ loss: number; grad_norm: number }> {
+  const c = stepDefaults(cfg);
+  const rows = batch.input_ids?.length;
+  if (!rows || !Array.isArray(batch.labels) || batch.labels.length !== rows) throw new Error(`batch: input_ids and labels must be non-empty and of equal length`);
+  const { model, tokenizer } = await loadModelAndTokenizer(modelDir);
+  const { AdamW, clipGradNorm } = await import('./optim');
+  const { classificationLoss } = await import('./losses');
+  const opt = new AdamW(model.params, { lr: c.lr, eps: c.eps, weight_decay: c.weight_decay, variant: c.adamw });
+  const names = new Map([...model.params].map(([k, v]) => [v.name, k]));
+  const result = tf.tidy(() => {
+    const ids = tf.tensor2d(batch.input_ids, undefined, 'int32');
+    const mask = tf.tensor2d(batch.attention_mask ?? batch.input_ids.map((r) => r.map(() => 1)), undefined, 'int32');
+    const tt = batch.token_type_ids ? tf.tensor2d(batch.token_type_ids, undefined, 'int32') : undefined;
+    const { value, grads } = tf.variableGrads(() => classificationLoss(model.forward(ids, mask, { training: c.dropout, seed: c.seed, tokenTypeIds: tt }),
+      tf.tensor1d(batch.labels, 'int32')), [...model.params.values()].filter((v) => v.trainable));
+    const byName: Record<string, tf.Tensor> = {};
+    for (const [k, g] of Object.entries(grads)) byName[names.get(k)!] = g;
+    const { grads: clipped, norm } = clipGradNorm(byName, c.max_grad_norm);
+    opt.step(clipped, c.lr);
+    return { loss: value.dataSync()[0], grad_norm: norm.dataSync()[0] };
+  });
+  opt.dispose();
+  model.save_pretrained(out, { tokenizer });
+  model.dispose();
+  return result;
+}
