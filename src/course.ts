@@ -45,6 +45,12 @@ export interface CourseConfig {
   dynamic_padding: boolean;
   /** Micro-batch size for gradient accumulation; null: 32 on the wasm/cpu backends (their heap), else none. */
   micro_batch: number | null;
+  /**
+   * Learning-rate multiplier applied when the model is an offline stand-in: stand-ins are randomly
+   * initialised, and at a pre-trained model's rate (1e-4) they learn only the label prior within a short
+   * run. The run prints the rate it uses. 1 keeps the preset's rate.
+   */
+  standin_lr_scale: number;
   /** Offline stand-in for a hub id that is neither cached nor reachable (default: $HAI_STANDIN). */
   standin?: boolean;
   /** Keep at most this many rows (evenly spaced, so a sorted table stays sorted); null keeps all. */
@@ -57,7 +63,7 @@ export function courseDefaults(o: Partial<CourseConfig> = {}): CourseConfig {
     train_path: path.join(DATA, 'course_train.csv'), valid_path: path.join(DATA, 'course_valid.csv'),
     batch: 32, maxlen: 128, lr: 5e-5, eps: 1e-8, epochs: 1, model_ckpt: 'monologg/koelectra-small-v3-discriminator',
     sampler: 'random', loss: {}, freeze: null, seed: 42, out: null, encoding: 'course', adamw: 'hf', weight_decay: 0,
-    warmup_steps: 0, max_grad_norm: 1.0, dynamic_padding: false, micro_batch: null, max_train: null, max_valid: null, ...o,
+    warmup_steps: 0, max_grad_norm: 1.0, dynamic_padding: false, micro_batch: null, standin_lr_scale: 10, max_train: null, max_valid: null, ...o,
   };
 }
 
@@ -67,11 +73,12 @@ export const PRESETS: Record<'baseline' | 'tuned', Partial<CourseConfig>> = {
   tuned: { model_ckpt: 'monologg/koelectra-small-v3-discriminator', sampler: 'random', batch: 256, maxlen: 256, lr: 1e-4, eps: 1e-8, epochs: 5 },
 };
 
-/** `HAI_SMOKE=1`: a few hundred rows, at most 2 epochs and maxlen 64, so every session runs in seconds. */
+/** `HAI_SMOKE=1`: 1,600 training rows, at most 5 epochs, maxlen 64 and batch 32, so every session runs in about a minute. */
 export const smokeRequested = () => ['1', 'true', 'yes', 'on'].includes((process.env.HAI_SMOKE ?? '').toLowerCase());
 export function smokeConfig(c: CourseConfig): CourseConfig {
-  return { ...c, max_train: Math.min(c.max_train ?? Infinity, 480), max_valid: Math.min(c.max_valid ?? Infinity, 160),
-    epochs: Math.min(c.epochs, 2), maxlen: Math.min(c.maxlen, 64), batch: Math.min(c.batch, 32) };
+  // Dynamic padding changes no number (padding is masked), only the time.
+  return { ...c, max_train: Math.min(c.max_train ?? Infinity, 1600), max_valid: Math.min(c.max_valid ?? Infinity, 400),
+    epochs: Math.min(c.epochs, 5), maxlen: Math.min(c.maxlen, 64), batch: Math.min(c.batch, 32), dynamic_padding: true };
 }
 
 /** Every k-th row, so the subset keeps the table's order (and its label runs). */
@@ -114,7 +121,12 @@ export async function runCourse(cfg: Partial<CourseConfig>, callbacks: Callbacks
   const validEnc = encodeRows(tokenizer, valid, c.maxlen, c.encoding);
   const loss: LossConfig = lossDefaults({ ...c.loss, class_weights: c.loss.class_weights === 'balanced'
     ? balancedClassWeights(train.map((r) => r.label), LABELS.length) : c.loss.class_weights ?? null });
-  const tcfg: Partial<TrainerConfig> = { epochs: c.epochs, batch_size: c.batch, lr: c.lr, eps: c.eps, weight_decay: c.weight_decay, adamw: c.adamw,
+  let lr = c.lr;
+  if (model.is_standin && c.standin_lr_scale !== 1) {
+    lr = c.lr * c.standin_lr_scale;
+    console.log(`stand-in model: randomly initialised, so lr ${c.lr} x ${c.standin_lr_scale} = ${lr} (standin_lr_scale: 1 keeps ${c.lr})`);
+  }
+  const tcfg: Partial<TrainerConfig> = { epochs: c.epochs, batch_size: c.batch, lr, eps: c.eps, weight_decay: c.weight_decay, adamw: c.adamw,
     warmup_steps: c.warmup_steps, max_grad_norm: c.max_grad_norm, sampler: c.sampler, seed: c.seed, loss, dynamic_padding: c.dynamic_padding,
     micro_batch_size: c.micro_batch ?? (['wasm', 'cpu'].includes(tf.getBackend()) ? 32 : 0) };
   const save = (dir: string) => {

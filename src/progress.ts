@@ -31,7 +31,7 @@ export class Progress {
     const fill = Math.round(frac * this.cfg.width);
     const rate = elapsedS > 0 ? done / elapsedS : 0;
     const eta = rate > 0 ? (total - done) / rate : Infinity;
-    const rateText = rate >= 1 || rate === 0 ? `${rate.toFixed(2)}it/s` : `${(1 / rate).toFixed(2)}s/it`;
+    const rateText = elapsedS < 0.05 || rate === 0 ? '?it/s' : rate >= 1 ? `${rate.toFixed(2)}it/s` : `${(1 / rate).toFixed(2)}s/it`;
     return `${this.cfg.desc ? this.cfg.desc + ': ' : ''}${String(Math.round(frac * 100)).padStart(3)}%|${'█'.repeat(fill)}${' '.repeat(this.cfg.width - fill)}| `
       + `${done}/${total} [${clock(elapsedS)}<${clock(eta)}, ${rateText}${extra ? ', ' + extra : ''}]`;
   }
