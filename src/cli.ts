@@ -13,6 +13,8 @@ import { installKernelSpec } from './kernelspec';
 import { AutoTokenizer, tokenizeJsonl } from './tokenizer';
 import { CourseConfig, PRESETS, courseDefaults, evalCsv, predictTexts, runCourse, smokeConfig, smokeRequested, stepOnce } from './course';
 import { forwardFile } from './forward';
+import { courseReport } from './report';
+import { formatGradeSummary, gradeSubmissions, writeGradeReport } from './grade';
 import { initBackend, describeBackend } from './backend';
 import { progressCallback } from './progress';
 import { formatEpochLine } from './trainer';
@@ -234,6 +236,35 @@ export function buildProgram(): Command {
       await initBackend();
       const text = await forwardFile({ model: o.model, input: o.input, output: o.output, num_labels: o.numLabels, standin: o.standin });
       if (!o.output) process.stdout.write(text.endsWith('\n') ? text : text + '\n');
+    });
+
+  program.command('course')
+    .description('the main job (npm start): run every notebook in order, then write a results report (Markdown + HTML)')
+    .option('--full', 'full runs with the real models (needs the hub or a cache; HAI_STANDIN=1 for stand-ins) instead of smoke mode')
+    .option('--out <dir>', 'report folder', 'runs/course')
+    .option('--timeout <s>', 'seconds per cell', positiveInt('--timeout'), 1800)
+    .action(async (o: { full?: boolean; out: string; timeout: number }) => {
+      const r = await courseReport({ full: Boolean(o.full), out: path.resolve(o.out), timeoutS: o.timeout });
+      console.log(`report: ${r.files.join(', ')}`);
+      if (r.failures.length) throw new Error(`${r.failures.length} notebook(s) failed:\n${r.failures.join('\n')}`);
+    });
+
+  program.command('grade')
+    .description('re-run submitted notebooks in temporary folders, run the instructor\'s hidden checks, and report (not a security sandbox: see README)')
+    .argument('<inputs...>', 'submission notebooks and/or folders of them')
+    .option('--report <file.json>', 'write report.json here')
+    .option('--html <file.html>', 'write the class summary page here')
+    .option('--checks <checks.json>', 'the instructor\'s hidden checks and points')
+    .option('--timeout-cell <s>', 'seconds per cell (default: the checks file\'s limit, else 600)', positiveInt('--timeout-cell'))
+    .option('--timeout-total <s>', 'seconds per notebook (default: the checks file\'s limit, else 3600)', positiveInt('--timeout-total'))
+    .option('--smoke', 'run submissions in smoke mode (HAI_SMOKE=1)')
+    .option('--out <dir>', 'keep the executed notebooks (with the check cells) here')
+    .action(async (inputs: string[], o: { report?: string; html?: string; checks?: string; timeoutCell?: number; timeoutTotal?: number; smoke?: boolean; out?: string }) => {
+      // Exit 0 whenever grading ran, even if submissions failed; only a grader failure throws.
+      const report = await gradeSubmissions(inputs, { checks: o.checks, cellTimeoutS: o.timeoutCell, totalTimeoutS: o.timeoutTotal,
+        smoke: Boolean(o.smoke), outDir: o.out, log: (l: string) => console.error(l) });
+      writeGradeReport(report, { json: o.report, html: o.html });
+      console.log(formatGradeSummary(report));
     });
 
   const kernel = program.command('kernel').description('the tslab kernel for Jupyter and VS Code');

@@ -32,3 +32,6 @@ export * from './automodel';
 export * from './freeze';
 export * from './forward';
 export * from './course';
+export * from './grade';
+export * from './gradecheck';
+export * from './report';

@@ -24,7 +24,21 @@ export interface CellOutput {
   evalue?: string;
   traceback?: string[];
 }
-export interface ExecuteResult { status: 'ok' | 'error' | 'aborted'; outputs: CellOutput[]; executionCount: number | null }
+export interface ExecuteResult {
+  status: 'ok' | 'error' | 'aborted';
+  outputs: CellOutput[];
+  executionCount: number | null;
+  /** Output characters left out by `maxOutputChars` (0 when nothing was cut). */
+  droppedChars?: number;
+  /** The reply came but the IOPub `idle` did not: the kernel dropped messages, so output may be missing. */
+  missedIdle?: boolean;
+}
+export interface ExecuteOptions {
+  /** Keep at most this many characters of a cell's output (0 = all): the head, a note, and the last lines. */
+  maxOutputChars?: number;
+  /** How long to wait for IOPub `idle` after the reply before giving up on it (ms). */
+  idleGraceMs?: number;
+}
 
 interface Msg { header: { msg_id: string; msg_type: string }; parent_header: { msg_id?: string }; content: Record<string, any> }
 
@@ -54,6 +68,9 @@ export class KernelClient {
 
   private constructor(private key: string, private proc: ChildProcess, private connFile: string) {}
 
+  /** Whether the kernel process is still running. */
+  get alive(): boolean { return this.proc.exitCode === null && this.proc.signalCode === null; }
+
   /** Starts `tslab kernel` (TypeScript) in `cwd` and waits until it answers `kernel_info_request`. */
   static async start(opts: { cwd?: string; js?: boolean; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<KernelClient> {
     const key = crypto.randomBytes(16).toString('hex');
@@ -66,7 +83,8 @@ export class KernelClient {
     const proc = spawn(process.execPath, [tslab, 'kernel', '--config-path', connFile, ...(opts.js ? ['--js'] : [])],
       { cwd: opts.cwd ?? process.cwd(), env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
     const client = new KernelClient(key, proc, connFile);
-    proc.stderr!.on('data', (d) => (client.stderr += d));
+    // Only the tail is kept: a notebook that floods stderr must not fill this process's memory.
+    proc.stderr!.on('data', (d) => { client.stderr += d; if (client.stderr.length > 1 << 20) client.stderr = client.stderr.slice(-(1 << 19)); });
     // A kernel that dies (crash, process.exit in a cell) must fail the cell, not leave it waiting forever.
     proc.on('exit', (code, signal) => {
       for (const fail of [...client.failures.values()]) fail(new Error(`kernel exited (${signal ?? `code ${code}`}) while a request was running`));
@@ -110,20 +128,34 @@ export class KernelClient {
     }
   }
 
-  /** Sends a shell request; resolves with the reply when it and the matching IOPub idle have both arrived. */
-  private request(msgType: string, content: object, timeoutMs: number, onIopub?: (m: Msg) => void): Promise<Msg> {
+  /**
+   * Sends a shell request; resolves with the reply when it and the matching IOPub idle have both arrived, or
+   * `idleGraceMs` after the reply when the idle never comes: tslab sends IOPub without awaiting zeromq 6's
+   * `send`, which refuses (EBUSY) once a burst of a few hundred messages outruns its I/O thread, so a cell
+   * that prints many lines loses some of them, sometimes the idle too. The shell reply is not lost.
+   */
+  private request(msgType: string, content: object, timeoutMs: number, onIopub?: (m: Msg) => void, idleGraceMs = 2000): Promise<Msg & { missedIdle?: boolean }> {
     const msgId = crypto.randomUUID();
     const header = JSON.stringify({ msg_id: msgId, msg_type: msgType, session: this.session, username: 'hai',
       date: new Date().toISOString(), version: '5.3' });
     const parts = [header, '{}', '{}', JSON.stringify(content)];
-    return new Promise<Msg>((resolve, reject) => {
+    return new Promise<Msg & { missedIdle?: boolean }>((resolve, reject) => {
       let reply: Msg | null = null;
       let idle = false;
+      let grace: NodeJS.Timeout | null = null;
       const done = () => { if (reply && idle) { cleanup(); resolve(reply); } };
       const timer = timeoutMs > 0 ? setTimeout(() => { cleanup(); reject(new Error(`${msgType} timed out after ${timeoutMs} ms`)); }, timeoutMs) : null;
-      const cleanup = () => { if (timer) clearTimeout(timer); this.pending.delete(msgId); this.iopubHandlers.delete(msgId); this.failures.delete(msgId); };
+      const cleanup = () => {
+        if (timer) clearTimeout(timer);
+        if (grace) clearTimeout(grace);
+        this.pending.delete(msgId); this.iopubHandlers.delete(msgId); this.failures.delete(msgId);
+      };
       this.failures.set(msgId, (e) => { cleanup(); reject(e); });
-      this.pending.set(msgId, (m) => { reply = m; done(); });
+      this.pending.set(msgId, (m) => {
+        reply = m;
+        done();
+        if (!idle) grace = setTimeout(() => { cleanup(); resolve({ ...m, missedIdle: true }); }, idleGraceMs);
+      });
       this.iopubHandlers.set(msgId, (m) => {
         if (m.header.msg_type === 'status' && m.content.execution_state === 'idle') { idle = true; done(); } else onIopub?.(m);
       });
@@ -131,26 +163,57 @@ export class KernelClient {
     });
   }
 
-  /** Runs one cell. `timeoutMs` 0 waits forever. The kernel keeps its state between calls, as in Jupyter. */
-  async execute(code: string, timeoutMs = 0): Promise<ExecuteResult> {
+  /**
+   * Runs one cell. `timeoutMs` 0 waits forever. The kernel keeps its state between calls, as in Jupyter.
+   * With `maxOutputChars`, output past the limit is counted, not kept, except the last few thousand characters
+   * of each stream (where a training loop prints its final line); a note says how much was left out.
+   */
+  async execute(code: string, timeoutMs = 0, opts: ExecuteOptions = {}): Promise<ExecuteResult> {
     const outputs: CellOutput[] = [];
+    const cap = opts.maxOutputChars ?? 0, tailMax = Math.min(8000, Math.ceil(cap / 4));
+    let kept = 0, dropped = 0;
+    const tails: Record<string, string> = {};
+    const push = (o: CellOutput, size: number) => {
+      if (!cap || kept + size <= cap) { kept += size; outputs.push(o); } else dropped += size;
+    };
     const reply = await this.request('execute_request', { code, silent: false, store_history: true, user_expressions: {},
       allow_stdin: false, stop_on_error: true }, timeoutMs, (m) => {
       const c = m.content;
       switch (m.header.msg_type) {
         case 'stream': {
+          let text = String(c.text ?? '');
+          if (cap && kept + text.length > cap) {
+            const room = Math.max(0, cap - kept), over = text.slice(room);
+            dropped += over.length;
+            tails[c.name] = ((tails[c.name] ?? '') + over).slice(-tailMax);
+            text = text.slice(0, room);
+            if (!text) break;
+          }
+          kept += text.length;
           const last = outputs[outputs.length - 1];
-          if (last?.output_type === 'stream' && last.name === c.name) last.text += c.text;
-          else outputs.push({ output_type: 'stream', name: c.name, text: c.text });
+          if (last?.output_type === 'stream' && last.name === c.name) last.text += text;
+          else outputs.push({ output_type: 'stream', name: c.name, text });
           break;
         }
         case 'display_data': case 'execute_result':
-          outputs.push({ output_type: m.header.msg_type, data: c.data }); break;
+          push({ output_type: m.header.msg_type, data: c.data }, JSON.stringify(c.data ?? {}).length); break;
         case 'error':
           outputs.push({ output_type: 'error', ename: c.ename, evalue: c.evalue, traceback: c.traceback }); break;
       }
-    });
-    return { status: reply.content.status, outputs, executionCount: reply.content.execution_count ?? null };
+    }, opts.idleGraceMs);
+    if (dropped) {
+      // Each tail starts at a line boundary where there is one, so a kept line is whole.
+      const ends = Object.entries(tails).map(([name, tail]) => {
+        const nl = tail.indexOf('\n');
+        return [name, nl >= 0 && nl < tail.length - 1 ? tail.slice(nl + 1) : tail] as const;
+      });
+      dropped -= ends.reduce((a, [, t]) => a + t.length, 0);
+      const note = `[output truncated: ${dropped} characters left out (limit ${cap} per cell)`;
+      for (const [name, tail] of ends) outputs.push({ output_type: 'stream', name, text: `\n${note}; the last ${tail.length} of ${name} follow]\n${tail}` });
+      if (!ends.length) outputs.push({ output_type: 'stream', name: 'stderr', text: `\n${note}]\n` });
+    }
+    return { status: reply.content.status, outputs, executionCount: reply.content.execution_count ?? null,
+      ...(dropped ? { droppedChars: dropped } : {}), ...(reply.missedIdle ? { missedIdle: true } : {}) };
   }
 
   /** Interrupts the running cell, as Jupyter's interrupt button does for tslab (SIGINT). */

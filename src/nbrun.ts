@@ -6,6 +6,8 @@
  * - after an error tslab drops requests arriving within 200 ms; with `allowErrors` the runner waits it out.
  * - a per-cell timeout interrupts the kernel (SIGINT, tslab's interrupt) and records the cell as timed out.
  * - a kernel that dies (crash, `process.exit`) fails the cell that killed it; later cells are not run.
+ * - for graders (src/grade.ts): a total time limit, an output cap per cell, a V8 heap cap for the kernel,
+ *   and an `after` hook that runs more code in the same kernel before it is shut down.
  *
  * Introduced in notebooks/00_setup.ipynb.
  */
@@ -22,10 +24,25 @@ export interface RunConfig {
   /** Keep executing after a failed cell (the failure is still reported). */
   allowErrors: boolean;
   env: NodeJS.ProcessEnv;
+  /** Seconds for the whole notebook; 0 = no limit. The cell running when it runs out is interrupted and times out. */
+  totalTimeoutS: number;
+  /** Characters of output kept per cell; 0 = all. The rest is counted and noted (see KernelClient.execute). */
+  maxOutputChars: number;
+  /** V8 heap limit of the kernel (`--max-old-space-size`, MB); 0 = Node's default. */
+  maxOldSpaceMb: number;
+  /** Runs in the same kernel after the last cell, before shutdown, when the kernel is still alive; `executed` is the notebook with outputs. */
+  after?: (kernel: KernelClient, cells: CellReport[], executed: any) => Promise<void>;
 }
-export const runDefaults = (o: Partial<RunConfig> = {}): RunConfig => ({ timeoutS: 600, smoke: false, allowErrors: false, env: process.env, ...o });
+export const runDefaults = (o: Partial<RunConfig> = {}): RunConfig => ({ timeoutS: 600, smoke: false, allowErrors: false, env: process.env,
+  totalTimeoutS: 0, maxOutputChars: 0, maxOldSpaceMb: 0, ...o });
 
-export interface CellReport { index: number; status: 'ok' | 'error' | 'timeout' | 'dead' | 'skipped'; seconds: number; error?: string }
+export interface CellReport {
+  index: number; status: 'ok' | 'error' | 'timeout' | 'dead' | 'skipped'; seconds: number; error?: string;
+  /** Output characters left out by `maxOutputChars`. */
+  dropped_chars?: number;
+  /** The kernel dropped IOPub messages during this cell: some of its output may be missing. */
+  lost_output?: boolean;
+}
 export interface NotebookReport { notebook: string; status: 'ok' | 'error'; cells: CellReport[]; seconds: number; executed: any }
 
 interface Cell { cell_type: string; source: string | string[]; outputs?: unknown[]; execution_count?: number | null; metadata?: object }
@@ -67,17 +84,23 @@ export async function runNotebook(file: string, cfg: Partial<RunConfig> = {}): P
   const nb = readNotebook(file);
   const t0 = performance.now();
   const cells: CellReport[] = [];
-  const env = { ...c.env, ...(c.smoke ? { HAI_SMOKE: '1' } : {}) };
+  const env: NodeJS.ProcessEnv = { ...c.env, ...(c.smoke ? { HAI_SMOKE: '1' } : {}) };
+  if (c.maxOldSpaceMb > 0) env.NODE_OPTIONS = `${env.NODE_OPTIONS ?? ''} --max-old-space-size=${Math.round(c.maxOldSpaceMb)}`.trim();
   const kernel = await KernelClient.start({ cwd: path.dirname(path.resolve(file)), env, timeoutMs: 60000 });
+  const tCells = performance.now(); // the total limit counts the cells, not the kernel's start
   let stop = false;
   try {
     for (const [index, cell] of nb.cells.entries()) {
       if (cell.cell_type !== 'code') continue;
       if (stop) { cells.push({ index, status: 'skipped', seconds: 0 }); cell.outputs = []; cell.execution_count = null; continue; }
       const t = performance.now();
+      // The cell's limit is the per-cell one or what is left of the total, whichever is shorter (0 = none).
+      const left = c.totalTimeoutS > 0 ? Math.max(0.001, c.totalTimeoutS - (t - tCells) / 1000) : Infinity;
+      const cellS = c.timeoutS > 0 ? Math.min(c.timeoutS, left) : left;
+      const byTotal = left <= (c.timeoutS > 0 ? c.timeoutS : Infinity);
       let report: CellReport;
       try {
-        const r = await kernel.execute(src(cell), c.timeoutS * 1000);
+        const r = await kernel.execute(src(cell), Number.isFinite(cellS) ? Math.ceil(cellS * 1000) : 0, { maxOutputChars: c.maxOutputChars });
         let outputs = r.outputs;
         if (r.status === 'error' && !outputs.some((o) => o.output_type === 'error')) {
           const errText = outputs.filter((o) => o.output_type === 'stream' && o.name === 'stderr').map((o) => o.text).join('');
@@ -86,14 +109,20 @@ export async function runNotebook(file: string, cfg: Partial<RunConfig> = {}): P
         cell.outputs = outputs.map((o) => toNbOutput(o, r.executionCount));
         cell.execution_count = r.executionCount;
         const err = outputs.find((o) => o.output_type === 'error');
-        report = { index, status: r.status === 'ok' ? 'ok' : 'error', seconds: 0, ...(err ? { error: `${err.ename}: ${err.evalue}` } : {}) };
+        report = { index, status: r.status === 'ok' ? 'ok' : 'error', seconds: 0, ...(err ? { error: `${err.ename}: ${err.evalue}` } : {}),
+          ...(r.droppedChars ? { dropped_chars: r.droppedChars } : {}), ...(r.missedIdle ? { lost_output: true } : {}) };
       } catch (e) {
         const msg = (e as Error).message;
         if (/timed out/.test(msg)) {
           kernel.interrupt();
-          report = { index, status: 'timeout', seconds: 0, error: `no result within ${c.timeoutS} s (interrupted)` };
+          report = { index, status: 'timeout', seconds: 0, error: byTotal
+            ? `the notebook's total time limit of ${c.totalTimeoutS} s ran out in this cell (interrupted)`
+            : `no result within ${c.timeoutS} s (interrupted)` };
         } else {
-          report = { index, status: 'dead', seconds: 0, error: msg };
+          // V8's own last words say why, e.g. "JavaScript heap out of memory" (stderr may trail the exit a little).
+          await new Promise((r) => setTimeout(r, 200));
+          const why = /FATAL ERROR: [^\n]*|Segmentation fault[^\n]*|Aborted[^\n]*/.exec(kernel.stderr)?.[0];
+          report = { index, status: 'dead', seconds: 0, error: why ? `${msg}: ${why.trim()}` : msg };
         }
         cell.outputs = [toNbOutput({ output_type: 'error', ename: report.status === 'timeout' ? 'Timeout' : 'KernelDied', evalue: report.error, traceback: [report.error!] }, null)];
         cell.execution_count = null;
@@ -105,6 +134,7 @@ export async function runNotebook(file: string, cfg: Partial<RunConfig> = {}): P
         else await new Promise((r) => setTimeout(r, 250)); // tslab drops requests for 200 ms after an error
       }
     }
+    if (c.after && kernel.alive) await c.after(kernel, cells, nb);
   } finally {
     await kernel.close();
   }
