@@ -36,7 +36,7 @@ export async function courseReport(cfg: Partial<CourseReportConfig> = {}): Promi
     writeNotebook(path.join(c.out, 'notebooks', nb), r.executed);
     const fail = describeFailure(r);
     if (fail) failures.push(fail);
-    runs.push({ notebook: nb, status: r.status, seconds: Math.round(r.seconds * 10) / 10 });
+    runs.push({ notebook: nb, status: r.status, seconds: r.seconds.toFixed(1) });
     c.log(`${fail ? 'FAILED' : 'ok    '} ${nb} (${r.seconds.toFixed(1)} s)${fail ? `: ${fail}` : ''}`);
   }
 
