@@ -17,6 +17,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ModelConfig, ModelType, ParamSpec } from './modeling';
 import { activation, additiveMask, gelu, layerNorm, linear } from './modeling';
+import { matMul } from './kernels';
 
 export interface Ctx { P: (name: string) => tf.Tensor; c: ModelConfig; drop: (x: tf.Tensor, rate: number) => tf.Tensor }
 
@@ -109,8 +110,8 @@ function bertLayers({ P, c, drop }: Ctx, base: string, h: tf.Tensor, mask: tf.Te
     const q = splitHeads(L(h, `${p}.attention.self.query`), B, T, nH);
     const k = splitHeads(L(h, `${p}.attention.self.key`), B, T, nH);
     const v = splitHeads(L(h, `${p}.attention.self.value`), B, T, nH);
-    const scores = tf.add(tf.div(tf.matMul(q, k, false, true), Math.sqrt(dH)), maskAdd);
-    const ctx = mergeHeads(tf.matMul(drop(tf.softmax(scores, -1), att), v), B, T);
+    const scores = tf.add(tf.div(matMul(q, k, false, true), Math.sqrt(dH)), maskAdd);
+    const ctx = mergeHeads(matMul(drop(tf.softmax(scores, -1), att), v), B, T);
     const attn = N(tf.add(drop(L(ctx, `${p}.attention.output.dense`), hid), h), `${p}.attention.output.LayerNorm`);
     h = N(tf.add(drop(L(act(L(attn, `${p}.intermediate.dense`)), `${p}.output.dense`), hid), attn), `${p}.output.LayerNorm`);
   }
@@ -215,8 +216,8 @@ export const distilbert: Family = {
       // DistilBERT scales q before the product, unlike BERT which scales the scores.
       const q = tf.div(splitHeads(L(h, `${p}.q_lin`), B, T, nH), Math.sqrt(dH));
       const k = splitHeads(L(h, `${p}.k_lin`), B, T, nH), v = splitHeads(L(h, `${p}.v_lin`), B, T, nH);
-      const probs = drop(tf.softmax(tf.add(tf.matMul(q, k, false, true), maskAdd), -1), att);
-      const sa = N(tf.add(L(mergeHeads(tf.matMul(probs, v), B, T), `${p}.out_lin`), h), `distilbert.transformer.layer.${l}.sa_layer_norm`);
+      const probs = drop(tf.softmax(tf.add(matMul(q, k, false, true), maskAdd), -1), att);
+      const sa = N(tf.add(L(mergeHeads(matMul(probs, v), B, T), `${p}.out_lin`), h), `distilbert.transformer.layer.${l}.sa_layer_norm`);
       const ffn = drop(L(act(L(sa, `distilbert.transformer.layer.${l}.ffn.lin1`)), `distilbert.transformer.layer.${l}.ffn.lin2`), dp);
       h = N(tf.add(ffn, sa), `distilbert.transformer.layer.${l}.output_layer_norm`);
     }

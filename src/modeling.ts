@@ -15,6 +15,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { FAMILIES, Family } from './families';
+import { matMul } from './kernels';
 
 export type ModelType = 'bert' | 'distilbert' | 'electra';
 export const MODEL_TYPES: ModelType[] = ['bert', 'distilbert', 'electra'];
@@ -212,7 +213,7 @@ export function linear(P: (name: string) => tf.Tensor, x: tf.Tensor, name: strin
   const W = P(`${name}.weight`) as tf.Tensor2D;
   const [nIn, nOut] = W.shape;
   const x2 = tf.reshape(x, [-1, nIn]);
-  return tf.reshape(tf.add(tf.matMul(x2, W), P(`${name}.bias`)), [...x.shape.slice(0, -1), nOut]);
+  return tf.reshape(tf.add(matMul(x2, W), P(`${name}.bias`)), [...x.shape.slice(0, -1), nOut]);
 }
 
 // ---- the benchmark model of notebooks/00_setup.ipynb ---------------------------------------------------

@@ -60,6 +60,20 @@ test('matmul, all transpose combinations', async () => {
   }
 });
 
+test("kernels.matMul (wasm's flag-free path) gives tf.matMul's values and gradients, all transposes, batched", async () => {
+  const { matMul } = await import('../src/kernels');
+  for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, true]]) {
+    await compare(`kernels.matMul 2-D (${ta},${tb})`, {
+      shapes: [ta ? [6, 4] : [4, 6], tb ? [3, 6] : [6, 3]],
+      f: (a, b) => tf.sum(tf.mul(matMul(a, b, ta, tb), w([4, 3], 5))),
+    });
+    await compare(`kernels.matMul batched (${ta},${tb})`, {
+      shapes: [ta ? [2, 3, 5, 4] : [2, 3, 4, 5], tb ? [2, 3, 6, 5] : [2, 3, 5, 6]],
+      f: (a, b) => tf.sum(tf.mul(matMul(a, b, ta, tb), w([2, 3, 4, 6], 6))),
+    });
+  }
+});
+
 test('batched matmul as attention uses it (q·kᵀ, then probs·v)', () => compare('batchMatMul', {
   shapes: [[2, 3, 5, 4], [2, 3, 5, 4], [2, 3, 5, 4]],
   f: (q, k, v) => tf.sum(tf.mul(tf.matMul(tf.matMul(q, k, false, true), v), w([2, 3, 5, 4], 6))),
