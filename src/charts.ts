@@ -7,6 +7,8 @@
  *
  * Introduced in notebooks/02_inspect.ipynb.
  */
+import { escapeHtml } from './inspect';
+
 export interface Trace { type: 'bar' | 'scatter'; name?: string; x: (number | string)[]; y: number[]; mode?: 'lines' | 'markers' | 'lines+markers' }
 export interface Layout {
   title?: { text: string };
@@ -39,7 +41,7 @@ export function histogramFigure(series: { name: string; values: number[] }[], bi
     series.map((s) => ({ name: s.name, y: edges.map((e) => s.values.filter((v) => v >= e && v < e + bin).length) })), title, xTitle, 'count');
 }
 
-const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
+const esc = escapeHtml;
 const nice = (v: number) => (Math.abs(v) >= 100 || Number.isInteger(v) ? String(Math.round(v)) : v.toPrecision(3));
 
 /** Renders a figure (bar and scatter traces) to a standalone SVG string. */

@@ -13,6 +13,7 @@ import * as tf from '@tensorflow/tfjs';
 import { AutoModelForSequenceClassification, PreTrainedClassifier } from './automodel';
 import { LABELS, Row, readRowsCsv, writeFileAtomic } from './data';
 import { FreezeSpec, freeze } from './freeze';
+import { envTrue } from './hub';
 import { LossConfig, balancedClassWeights, lossDefaults } from './losses';
 import { Encoded, SamplerKind } from './pipeline';
 import { AutoTokenizer, PreTrainedTokenizer, courseEncode } from './tokenizer';
@@ -74,7 +75,7 @@ export const PRESETS: Record<'baseline' | 'tuned', Partial<CourseConfig>> = {
 };
 
 /** `HAI_SMOKE=1`: 1,600 training rows, at most 5 epochs, maxlen 64 and batch 32, so every session runs in about a minute. */
-export const smokeRequested = () => ['1', 'true', 'yes', 'on'].includes((process.env.HAI_SMOKE ?? '').toLowerCase());
+export const smokeRequested = () => envTrue(process.env.HAI_SMOKE);
 export function smokeConfig(c: CourseConfig): CourseConfig {
   // Dynamic padding changes no number (padding is masked), only the time.
   return { ...c, max_train: Math.min(c.max_train ?? Infinity, 1600), max_valid: Math.min(c.max_valid ?? Infinity, 400),

@@ -9,9 +9,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { writeFileAtomic } from './data';
 import type { GradeReport, SubmissionReport } from './grade';
-import { htmlTable } from './inspect';
+import { escapeHtml, htmlTable } from './inspect';
 
-const esc = (s: string) => s.replace(/[&<>"]/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[ch]!);
+const esc = escapeHtml;
 const fmt = (v: number | undefined) => (v === undefined ? '' : Number.isInteger(v) ? String(v) : v.toFixed(4));
 const short = (s: string, n = 160) => (s.length > n ? s.slice(0, n - 1) + '…' : s);
 

@@ -153,7 +153,9 @@ export function longestLabelRun(t: Table): { label: number; length: number; star
   return best;
 }
 
-const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
+/** Escapes text for HTML (tables, charts, reports). */
+export const escapeHtml = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
+const esc = escapeHtml;
 /** An HTML table of records (for `tslab.display.html`); numbers are right-aligned and rounded. */
 export function htmlTable(records: Record<string, unknown>[], caption?: string): string {
   if (!records.length) return `<p>${caption ? esc(caption) + ': ' : ''}(empty)</p>`;

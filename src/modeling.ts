@@ -16,6 +16,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { FAMILIES, Family } from './families';
 import { matMul } from './kernels';
+import { classificationLoss } from './losses';
 
 export type ModelType = 'bert' | 'distilbert' | 'electra';
 export const MODEL_TYPES: ModelType[] = ['bert', 'distilbert', 'electra'];
@@ -152,8 +153,7 @@ export function additiveMask(attentionMask: tf.Tensor2D): tf.Tensor4D {
 
 /** Mean cross-entropy over the batch from logits and integer labels, as `torch.nn.CrossEntropyLoss()`. */
 export function crossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Scalar {
-  const onehot = tf.oneHot(tf.cast(labels, 'int32'), logits.shape[1]);
-  return tf.neg(tf.mean(tf.sum(tf.mul(onehot, tf.logSoftmax(logits, -1)), -1))) as tf.Scalar;
+  return classificationLoss(logits, labels); // the default of src/losses.ts: plain cross-entropy
 }
 
 // ---- the model -----------------------------------------------------------------------------------------

@@ -10,15 +10,13 @@
  * Introduced in notebooks/03_baseline.ipynb.
  */
 import * as tf from '@tensorflow/tfjs';
+import type { SequenceClassifier } from './modeling';
 import { LossConfig, classificationLoss, lossDefaults } from './losses';
 import { AdamW, NO_DECAY_HF, clipGradNorm, linearSchedule } from './optim';
 import { Batch, Encoded, SamplerKind, batchTensors, batches, numBatches, sampleOrder } from './pipeline';
 
-/** What the trainer needs of a model (every family in src/modeling.ts has it). */
-export interface Classifier {
-  params: Map<string, tf.Variable>;
-  forward(inputIds: tf.Tensor2D, attentionMask: tf.Tensor2D, opts?: { training?: boolean; seed?: number }): tf.Tensor2D;
-}
+/** What the trainer needs of a model: its parameters and a forward pass (every family in src/modeling.ts has it). */
+export type Classifier = Pick<SequenceClassifier, 'params' | 'forward'>;
 
 export interface TrainerConfig {
   epochs: number;
