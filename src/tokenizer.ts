@@ -289,14 +289,22 @@ export class AutoTokenizer {
    * `BertTokenizer` over KoBERT's vocab.txt would (mostly [UNK]: that vocabulary has ▁ pieces, no ## pieces).
    * Other options override the config's settings.
    */
-  static async from_pretrained(pathOrId: string, options: Partial<BertTokenizerConfig & KoBertTokenizerConfig> & { tokenizer_class?: string } = {}): Promise<PreTrainedTokenizer> {
-    const dir = path.resolve(pathOrId);
+  static async from_pretrained(pathOrId: string, options: Partial<BertTokenizerConfig & KoBertTokenizerConfig> & { tokenizer_class?: string; standin?: boolean } = {}): Promise<PreTrainedTokenizer> {
+    const { standin, ...opts } = options;
+    options = opts;
+    let dir = path.resolve(pathOrId);
     if (!fs.existsSync(dir)) {
-      if (/^[\w][\w.-]*(\/[\w][\w.-]*)?$/.test(pathOrId)) {
-        throw new Error(`'${pathOrId}' is not a local folder (looked for ${dir}), and downloading from the Hugging Face hub is not available yet: ` +
-          `put the tokenizer files (vocab.txt, tokenizer_config.json, and for KoBERT ${KOBERT_MODEL_FILE}) in a folder and pass its path`);
+      if (!/^[\w][\w.-]*(\/[\w][\w.-]*)?$/.test(pathOrId)) throw new Error(`${dir}: no such folder`);
+      // A hub id: the cache (Python's layout), else a download, else an explicit stand-in — as models load.
+      const { resolveModel, ModelUnavailableError } = await import('./hub');
+      try {
+        dir = (await resolveModel(pathOrId)).dir;
+      } catch (e) {
+        const { buildStandin, standinBanner, standinModelType, standinRequested } = await import('./standin');
+        if (!(e instanceof ModelUnavailableError) || !standinRequested(standin)) throw e;
+        dir = buildStandin(pathOrId);
+        process.stderr.write(standinBanner(pathOrId, dir, { model_type: standinModelType(pathOrId) }) + '\n');
       }
-      throw new Error(`${dir}: no such folder`);
     }
     if (!fs.statSync(dir).isDirectory()) throw new Error(`${dir}: expected a tokenizer folder, got a file`);
     const { tokenizer_class: cls0, ...settings } = { ...tokenSettings(dir), ...options };

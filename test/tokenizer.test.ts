@@ -195,8 +195,19 @@ test("the course's recipe: [CLS] text [SEP], Keras pad_sequences post/post with 
 });
 
 test('AutoTokenizer: clear errors for hub ids, missing folders, files and bad models', async () => {
-  await assert.rejects(AutoTokenizer.from_pretrained('monologg/koelectra-small-v3-discriminator'),
-    (e: Error) => /hub is not available yet/.test(e.message) && e.message.includes(path.resolve('monologg/koelectra-small-v3-discriminator')));
+  // A hub id resolves through the Hugging Face cache like a model: offline and not cached is an error naming
+  // the model; with the stand-in switch it is an explicit stand-in's tokenizer.
+  const env = { ...process.env };
+  process.env.HF_HUB_OFFLINE = '1';
+  process.env.HF_HUB_CACHE = tmp();
+  process.env.HAI_STANDIN_CACHE = tmp();
+  try {
+    await assert.rejects(AutoTokenizer.from_pretrained('monologg/koelectra-small-v3-discriminator'), /monologg\/koelectra-small-v3-discriminator/);
+    const st = await AutoTokenizer.from_pretrained('monologg/koelectra-small-v3-discriminator', { standin: true });
+    assert.deepEqual(st.convert_tokens_to_ids(['[PAD]', '[UNK]', '[CLS]', '[SEP]']), [0, 1, 2, 3]);
+  } finally {
+    for (const k of ['HF_HUB_OFFLINE', 'HF_HUB_CACHE', 'HAI_STANDIN_CACHE']) { if (env[k] === undefined) delete process.env[k]; else process.env[k] = env[k]; }
+  }
   await assert.rejects(AutoTokenizer.from_pretrained('./no/such/dir'), /no\/such\/dir: no such folder/);
   await assert.rejects(AutoTokenizer.from_pretrained(path.join(WP, 'vocab.txt')), /expected a tokenizer folder, got a file/);
   const d = tmp();
