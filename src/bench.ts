@@ -28,10 +28,12 @@ export interface BenchConfig {
   warmup: number;
   steps: number;
   timeoutS: number;
+  /** Activation checkpointing in the training rows (recompute layers in the backward pass). */
+  checkpoint: boolean;
 }
 
 export function benchDefaults(overrides: Partial<BenchConfig> = {}): BenchConfig {
-  return { tokenizers: [], backends: null, tasks: ['train', 'forward', 'tokenize'], batch: 32, seqs: [64, 128], layers: 12, warmup: 1, steps: 3, timeoutS: 900, ...overrides };
+  return { tokenizers: [], backends: null, tasks: ['train', 'forward', 'tokenize'], batch: 32, seqs: [64, 128], layers: 12, warmup: 1, steps: 3, timeoutS: 900, checkpoint: false, ...overrides };
 }
 
 export interface BenchRow {
@@ -75,7 +77,7 @@ export async function benchTokenizers(texts: string[], tokenizers: { name: strin
 const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
 
 /** One measurement on the backend this process already runs. */
-export async function measure(task: BenchTask, batch: number, seq: number, layers: number, warmup: number, steps: number): Promise<number[]> {
+export async function measure(task: BenchTask, batch: number, seq: number, layers: number, warmup: number, steps: number, checkpoint = false): Promise<number[]> {
   const config = electraSmallConfig({ num_hidden_layers: layers });
   const params = initElectraParams(config, 1);
   const ids = tf.randomUniform([batch, seq], 0, config.vocab_size, 'int32', 2) as tf.Tensor2D;
@@ -89,7 +91,7 @@ export async function measure(task: BenchTask, batch: number, seq: number, layer
   for (let i = 0; i < warmup + steps; i++) {
     const t0 = performance.now();
     if (task === 'train') {
-      const loss = opt.minimize(() => crossEntropy(electraForward(params, config, ids, mask, { training: true, seed: i }), labels), true, vars);
+      const loss = opt.minimize(() => crossEntropy(electraForward(params, config, ids, mask, { training: true, seed: i, checkpoint }), labels), true, vars);
       await loss!.data();
       loss!.dispose();
     } else {
@@ -108,7 +110,7 @@ export async function measure(task: BenchTask, batch: number, seq: number, layer
 }
 
 /** Entry point of a child process: `hai bench --worker '{"task":…}'`, with HAI_BACKEND set by the parent. */
-export async function benchWorker(spec: { task: BenchTask; batch: number; seq: number; layers: number; warmup: number; steps: number }): Promise<void> {
+export async function benchWorker(spec: { task: BenchTask; batch: number; seq: number; layers: number; warmup: number; steps: number; checkpoint?: boolean }): Promise<void> {
   let backend: BackendName;
   try {
     backend = (await initBackend()).name;
@@ -117,7 +119,7 @@ export async function benchWorker(spec: { task: BenchTask; batch: number; seq: n
     process.stdout.write(JSON.stringify({ status: 'unavailable', note: why }) + '\n');
     return;
   }
-  const times = await measure(spec.task, spec.batch, spec.seq, spec.layers, spec.warmup, spec.steps);
+  const times = await measure(spec.task, spec.batch, spec.seq, spec.layers, spec.warmup, spec.steps, Boolean(spec.checkpoint));
   process.stdout.write(JSON.stringify({ status: 'ok', backend, times }) + '\n');
 }
 
@@ -161,7 +163,7 @@ export async function runBench(cfg: BenchConfig, onRow: (r: BenchRow) => void = 
         emit({ ...base, status: 'skipped', note: 'pure-JS backend, minutes per step at this size; pass --backends cpu to measure it' });
         continue;
       }
-      const spec = { task, batch: cfg.batch, seq, layers: cfg.layers, warmup: cfg.warmup, steps: cfg.steps };
+      const spec = { task, batch: cfg.batch, seq, layers: cfg.layers, warmup: cfg.warmup, steps: cfg.steps, checkpoint: cfg.checkpoint };
       const res = await runChild(backend, spec, cfg.timeoutS);
       const last = res.stdout.trim().split('\n').pop() ?? '';
       let parsed: { status?: string; note?: string; backend?: BackendName; times?: number[] } = {};

@@ -46,6 +46,8 @@ export interface CourseConfig {
   dynamic_padding: boolean;
   /** Micro-batch size for gradient accumulation; null: 32 on the wasm/cpu backends (their heap), else none. */
   micro_batch: number | null;
+  /** Recompute layers in the backward pass; null: on for models of 6+ layers on the wasm/cpu backends (the 4 GB wasm heap). */
+  activation_checkpointing: boolean | null;
   /**
    * Learning-rate multiplier applied when the model is an offline stand-in: stand-ins are randomly
    * initialised, and at a pre-trained model's rate (1e-4) they learn only the label prior within a short
@@ -64,7 +66,7 @@ export function courseDefaults(o: Partial<CourseConfig> = {}): CourseConfig {
     train_path: path.join(DATA, 'course_train.csv'), valid_path: path.join(DATA, 'course_valid.csv'),
     batch: 32, maxlen: 128, lr: 5e-5, eps: 1e-8, epochs: 1, model_ckpt: 'monologg/koelectra-small-v3-discriminator',
     sampler: 'random', loss: {}, freeze: null, seed: 42, out: null, encoding: 'course', adamw: 'hf', weight_decay: 0,
-    warmup_steps: 0, max_grad_norm: 1.0, dynamic_padding: false, micro_batch: null, standin_lr_scale: 10, max_train: null, max_valid: null, ...o,
+    warmup_steps: 0, max_grad_norm: 1.0, dynamic_padding: false, micro_batch: null, activation_checkpointing: null, standin_lr_scale: 10, max_train: null, max_valid: null, ...o,
   };
 }
 
@@ -129,7 +131,9 @@ export async function runCourse(cfg: Partial<CourseConfig>, callbacks: Callbacks
   }
   const tcfg: Partial<TrainerConfig> = { epochs: c.epochs, batch_size: c.batch, lr, eps: c.eps, weight_decay: c.weight_decay, adamw: c.adamw,
     warmup_steps: c.warmup_steps, max_grad_norm: c.max_grad_norm, sampler: c.sampler, seed: c.seed, loss, dynamic_padding: c.dynamic_padding,
-    micro_batch_size: c.micro_batch ?? (['wasm', 'cpu'].includes(tf.getBackend()) ? 32 : 0) };
+    micro_batch_size: c.micro_batch ?? (['wasm', 'cpu'].includes(tf.getBackend()) ? 32 : 0),
+    activation_checkpointing: c.activation_checkpointing
+      ?? (['wasm', 'cpu'].includes(tf.getBackend()) && Number(model.config.num_hidden_layers ?? model.config.n_layers ?? 0) >= 6) };
   const save = (dir: string) => {
     model.save_pretrained(dir, { tokenizer });
     writeFileAtomic(path.join(dir, 'training_args.json'), JSON.stringify(c, null, 1) + '\n');

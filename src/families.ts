@@ -17,9 +17,38 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ModelConfig, ModelType, ParamSpec } from './modeling';
 import { activation, additiveMask, gelu, layerNorm, linear } from './modeling';
-import { matMul } from './kernels';
+import { checkpoint, matMul } from './kernels';
 
-export interface Ctx { P: (name: string) => tf.Tensor; c: ModelConfig; drop: (x: tf.Tensor, rate: number) => tf.Tensor }
+export interface Ctx {
+  P: (name: string) => tf.Tensor;
+  c: ModelConfig;
+  drop: (x: tf.Tensor, rate: number) => tf.Tensor;
+  /** Every parameter name (for checkpointed layers, whose parameters must be explicit inputs). */
+  names?: string[];
+  training?: boolean;
+  seed?: number;
+  /** Recompute each encoder layer in the backward pass instead of keeping its activations. */
+  checkpoint?: boolean;
+}
+
+type LayerBody = (h: tf.Tensor, maskAdd: tf.Tensor, P: (name: string) => tf.Tensor, drop: (x: tf.Tensor, rate: number) => tf.Tensor) => tf.Tensor;
+
+/**
+ * One encoder layer, optionally checkpointed (`ctx.checkpoint`): its activations are dropped after the
+ * forward pass and recomputed in the backward pass, so memory holds one layer's activations at a time.
+ * Dropout seeds are fixed per layer, so the recomputation draws the same masks.
+ */
+function runLayer(ctx: Ctx, l: number, prefix: string, h: tf.Tensor, maskAdd: tf.Tensor, body: LayerBody): tf.Tensor {
+  const base = (ctx.seed ?? 0) * 1009 + 1000 + l * 16;
+  const localDrop = () => {
+    let k = 0;
+    return (x: tf.Tensor, r: number) => (ctx.training && r > 0 ? tf.dropout(x, r, undefined, base + k++) : x);
+  };
+  if (!ctx.checkpoint || !ctx.names) return body(h, maskAdd, ctx.P, localDrop());
+  const names = ctx.names.filter((n) => n.startsWith(prefix));
+  const fn = (hh: tf.Tensor, mm: tf.Tensor, ...ps: tf.Tensor[]) => body(hh, mm, (n) => { const i = names.indexOf(n); return i >= 0 ? ps[i] : ctx.P(n); }, localDrop());
+  return checkpoint(fn, [h, maskAdd, ...names.map((n) => ctx.P(n))]);
+}
 
 export interface Family {
   model_type: ModelType;
@@ -97,23 +126,26 @@ function bertEmbeddings({ P, c, drop }: Ctx, base: string, ids: tf.Tensor2D, tok
   return drop(layerNorm(h, P(`${e}.LayerNorm.weight`), P(`${e}.LayerNorm.bias`), Number(c.layer_norm_eps)), rate(c, 'hidden_dropout_prob'));
 }
 
-function bertLayers({ P, c, drop }: Ctx, base: string, h: tf.Tensor, mask: tf.Tensor2D): tf.Tensor {
+function bertLayers(ctx: Ctx, base: string, h: tf.Tensor, mask: tf.Tensor2D): tf.Tensor {
+  const { c } = ctx;
   const [B, T] = mask.shape;
   const nH = int(c, 'num_attention_heads'), dH = int(c, 'hidden_size') / nH, eps = Number(c.layer_norm_eps);
   const act = activation(c.hidden_act ?? 'gelu');
   const hid = rate(c, 'hidden_dropout_prob'), att = rate(c, 'attention_probs_dropout_prob');
   const maskAdd = additiveMask(mask);
-  const L = (x: tf.Tensor, n: string) => linear(P, x, n);
-  const N = (x: tf.Tensor, n: string) => layerNorm(x, P(`${n}.weight`), P(`${n}.bias`), eps);
   for (let l = 0; l < int(c, 'num_hidden_layers'); l++) {
     const p = `${base}.encoder.layer.${l}`;
-    const q = splitHeads(L(h, `${p}.attention.self.query`), B, T, nH);
-    const k = splitHeads(L(h, `${p}.attention.self.key`), B, T, nH);
-    const v = splitHeads(L(h, `${p}.attention.self.value`), B, T, nH);
-    const scores = tf.add(tf.div(matMul(q, k, false, true), Math.sqrt(dH)), maskAdd);
-    const ctx = mergeHeads(matMul(drop(tf.softmax(scores, -1), att), v), B, T);
-    const attn = N(tf.add(drop(L(ctx, `${p}.attention.output.dense`), hid), h), `${p}.attention.output.LayerNorm`);
-    h = N(tf.add(drop(L(act(L(attn, `${p}.intermediate.dense`)), `${p}.output.dense`), hid), attn), `${p}.output.LayerNorm`);
+    h = runLayer(ctx, l, `${p}.`, h, maskAdd, (h, maskAdd, P, drop) => {
+      const L = (x: tf.Tensor, n: string) => linear(P, x, n);
+      const N = (x: tf.Tensor, n: string) => layerNorm(x, P(`${n}.weight`), P(`${n}.bias`), eps);
+      const q = splitHeads(L(h, `${p}.attention.self.query`), B, T, nH);
+      const k = splitHeads(L(h, `${p}.attention.self.key`), B, T, nH);
+      const v = splitHeads(L(h, `${p}.attention.self.value`), B, T, nH);
+      const scores = tf.add(tf.div(matMul(q, k, false, true), Math.sqrt(dH)), maskAdd);
+      const context = mergeHeads(matMul(drop(tf.softmax(scores, -1), att), v), B, T);
+      const attn = N(tf.add(drop(L(context, `${p}.attention.output.dense`), hid), h), `${p}.attention.output.LayerNorm`);
+      return N(tf.add(drop(L(act(L(attn, `${p}.intermediate.dense`)), `${p}.output.dense`), hid), attn), `${p}.output.LayerNorm`);
+    });
   }
   return h;
 }
@@ -200,26 +232,30 @@ export const distilbert: Family = {
     lin(s, 'classifier', D, int(c, 'num_labels'));
     return s;
   },
-  encode({ P, c, drop }, ids, mask) {
+  encode(ctx, ids, mask) {
+    const { P, c, drop } = ctx;
     const [B, T] = ids.shape;
     const nH = int(c, 'n_heads'), dH = int(c, 'dim') / nH, eps = 1e-12;
     const act = activation(c.activation ?? 'gelu', 'activation');
     const dp = rate(c, 'dropout'), att = rate(c, 'attention_dropout');
-    const N = (x: tf.Tensor, n: string) => layerNorm(x, P(`${n}.weight`), P(`${n}.bias`), eps);
-    const L = (x: tf.Tensor, n: string) => linear(P, x, n);
     const e = 'distilbert.embeddings';
     let h = tf.add(tf.gather(P(`${e}.word_embeddings.weight`), ids), tf.gather(P(`${e}.position_embeddings.weight`), tf.range(0, T, 1, 'int32')));
-    h = drop(N(h, `${e}.LayerNorm`), dp);
+    h = drop(layerNorm(h, P(`${e}.LayerNorm.weight`), P(`${e}.LayerNorm.bias`), eps), dp);
     const maskAdd = additiveMask(mask); // HF uses masked_fill(min); adding min gives the same float32 scores
     for (let l = 0; l < int(c, 'n_layers'); l++) {
-      const p = `distilbert.transformer.layer.${l}.attention`;
-      // DistilBERT scales q before the product, unlike BERT which scales the scores.
-      const q = tf.div(splitHeads(L(h, `${p}.q_lin`), B, T, nH), Math.sqrt(dH));
-      const k = splitHeads(L(h, `${p}.k_lin`), B, T, nH), v = splitHeads(L(h, `${p}.v_lin`), B, T, nH);
-      const probs = drop(tf.softmax(tf.add(matMul(q, k, false, true), maskAdd), -1), att);
-      const sa = N(tf.add(L(mergeHeads(matMul(probs, v), B, T), `${p}.out_lin`), h), `distilbert.transformer.layer.${l}.sa_layer_norm`);
-      const ffn = drop(L(act(L(sa, `distilbert.transformer.layer.${l}.ffn.lin1`)), `distilbert.transformer.layer.${l}.ffn.lin2`), dp);
-      h = N(tf.add(ffn, sa), `distilbert.transformer.layer.${l}.output_layer_norm`);
+      const lp = `distilbert.transformer.layer.${l}`;
+      h = runLayer(ctx, l, `${lp}.`, h, maskAdd, (h, maskAdd, P, drop) => {
+        const N = (x: tf.Tensor, n: string) => layerNorm(x, P(`${n}.weight`), P(`${n}.bias`), eps);
+        const L = (x: tf.Tensor, n: string) => linear(P, x, n);
+        const p = `${lp}.attention`;
+        // DistilBERT scales q before the product, unlike BERT which scales the scores.
+        const q = tf.div(splitHeads(L(h, `${p}.q_lin`), B, T, nH), Math.sqrt(dH));
+        const k = splitHeads(L(h, `${p}.k_lin`), B, T, nH), v = splitHeads(L(h, `${p}.v_lin`), B, T, nH);
+        const probs = drop(tf.softmax(tf.add(matMul(q, k, false, true), maskAdd), -1), att);
+        const sa = N(tf.add(L(mergeHeads(matMul(probs, v), B, T), `${p}.out_lin`), h), `${lp}.sa_layer_norm`);
+        const ffn = drop(L(act(L(sa, `${lp}.ffn.lin1`)), `${lp}.ffn.lin2`), dp);
+        return N(tf.add(ffn, sa), `${lp}.output_layer_norm`);
+      });
     }
     return h;
   },

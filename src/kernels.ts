@@ -84,3 +84,45 @@ export function matMul(a: tf.Tensor, b: tf.Tensor, transposeA = false, transpose
   if (tf.getBackend() !== 'wasm' || !sameBatch) return tf.matMul(a, b, transposeA, transposeB);
   return matMulNoFlags(transposeA ? swapLast2(a) : a, transposeB ? swapLast2(b) : b);
 }
+
+/** The tfjs-core version whose engine internals `checkpoint` relies on (see below). */
+export const CHECKPOINT_TFJS_VERSION = '4.22.0';
+export const checkpointSupported = () => tf.version_core === CHECKPOINT_TFJS_VERSION;
+
+/**
+ * Activation checkpointing: `fn(...inputs)` whose intermediate tensors are freed after the forward pass and
+ * recomputed when its gradient is needed. Every tensor `fn` reads must be in `inputs` (parameters too), or
+ * it gets no gradient. Same values and gradients as calling `fn` directly (tested).
+ *
+ * The recomputation calls `tf.grads` inside a gradient function. tfjs-core 4.22's engine resets its
+ * active tape when a gradient computation starts at depth 0 and nulls it when it ends, which breaks the
+ * outer backward pass; so the outer tape is saved and restored around the inner call. That touches one
+ * engine field (`state.activeTape`), checked against the pinned version: with another tfjs-core version
+ * `checkpoint` runs `fn` directly (no memory saving) and says so once.
+ */
+let warned = false;
+export function checkpoint(fn: (...xs: tf.Tensor[]) => tf.Tensor, inputs: tf.Tensor[]): tf.Tensor {
+  if (!checkpointSupported()) {
+    if (!warned) { warned = true; console.warn(`hai: activation checkpointing needs tfjs-core ${CHECKPOINT_TFJS_VERSION} (found ${tf.version_core}); layers keep their activations`); }
+    return fn(...inputs);
+  }
+  const g = tf.customGrad(((...args: unknown[]) => {
+    const save = args.pop() as tf.GradSaveFunc;
+    const xs = args as tf.Tensor[];
+    const value = tf.tidy(() => fn(...xs));
+    save(xs);
+    return {
+      value,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const state = (tf.engine() as unknown as { state: { activeTape: unknown } }).state;
+        const outer = state.activeTape;
+        try {
+          return tf.grads((...ys: tf.Tensor[]) => fn(...ys))(saved, dy);
+        } finally {
+          state.activeTape = outer;
+        }
+      },
+    };
+  }) as Parameters<typeof tf.customGrad>[0]) as (...xs: tf.Tensor[]) => tf.Tensor;
+  return g(...inputs);
+}

@@ -24,13 +24,13 @@ export const MODEL_TYPES: ModelType[] = ['bert', 'distilbert', 'electra'];
 /** A config.json as HF writes it; the fields each family reads are listed in its defaults (src/families.ts). */
 export interface ModelConfig { model_type: string; num_labels: number; [k: string]: unknown }
 
-export interface ForwardOptions { training?: boolean; seed?: number; tokenTypeIds?: tf.Tensor2D }
+export interface ForwardOptions { training?: boolean; seed?: number; tokenTypeIds?: tf.Tensor2D; /** recompute encoder layers in the backward pass (less memory) */ checkpoint?: boolean }
 
 /** What the trainer (src/trainer.ts) needs of any family. Frozen parameters have `trainable === false`. */
 export interface SequenceClassifier {
   config: { model_type: string; num_labels: number; [k: string]: unknown };
   params: Map<string, tf.Variable>;
-  forward(inputIds: tf.Tensor2D, attentionMask: tf.Tensor2D, opts?: { training?: boolean; seed?: number; tokenTypeIds?: tf.Tensor2D }): tf.Tensor2D;
+  forward(inputIds: tf.Tensor2D, attentionMask: tf.Tensor2D, opts?: ForwardOptions): tf.Tensor2D;
 }
 
 export type Params = Map<string, tf.Variable>;
@@ -203,7 +203,8 @@ export function familyForward(f: Family, params: Params, c: ModelConfig, inputId
   if (T > maxPos) throw new Error(`sequence length ${T} exceeds max_position_embeddings ${maxPos} of this ${c.model_type} model`);
   let seed = opts.seed ?? 0;
   const drop = (x: tf.Tensor, rate: number) => (opts.training && rate > 0 ? tf.dropout(x, rate, undefined, seed++) : x);
-  const hidden = f.encode({ P, c, drop }, inputIds, attentionMask, opts.tokenTypeIds) as tf.Tensor3D;
+  const ctx = { P, c, drop, names: [...params.keys()], training: opts.training, seed: opts.seed, checkpoint: opts.checkpoint };
+  const hidden = f.encode(ctx, inputIds, attentionMask, opts.tokenTypeIds) as tf.Tensor3D;
   const logits = f.head({ P, c, drop }, hidden) as tf.Tensor2D;
   return { logits, last_hidden_state: hidden };
 }

@@ -39,6 +39,8 @@ export interface TrainerConfig {
    * share of the batch's loss denominator); only memory changes, which is what the wasm heap needs.
    */
   micro_batch_size: number;
+  /** Recompute encoder layers in the backward pass instead of storing their activations (memory for time). */
+  activation_checkpointing: boolean;
   /** Validation batch size; 0 = batch_size, as the original (its mean of per-batch accuracies depends on it). */
   eval_batch_size: number;
 }
@@ -46,7 +48,7 @@ export interface TrainerConfig {
 /** The course's settings: transformers.AdamW(lr, eps) without decay, no warmup, clip 1.0, seed 42. */
 export function trainerDefaults(o: Partial<TrainerConfig> = {}): TrainerConfig {
   return { epochs: 1, batch_size: 32, lr: 2e-5, eps: 1e-8, weight_decay: 0, adamw: 'hf', no_decay: [], warmup_steps: 0, max_grad_norm: 1.0,
-    sampler: 'sequential', seed: 42, loss: lossDefaults(), dynamic_padding: false, micro_batch_size: 0, eval_batch_size: 0, ...o };
+    sampler: 'sequential', seed: 42, loss: lossDefaults(), dynamic_padding: false, micro_batch_size: 0, activation_checkpointing: false, eval_batch_size: 0, ...o };
 }
 export { NO_DECAY_HF };
 
@@ -181,7 +183,7 @@ export class Trainer {
       const share = part.labels.reduce((a, y) => a + w(y), 0) / total;
       const { value, grads } = tf.tidy(() => {
         const t = batchTensors(part);
-        return tf.variableGrads(() => tf.mul(classificationLoss(this.model.forward(t.ids, t.mask, { training: true, seed: seed + s }), t.labels, c.loss), share) as tf.Scalar, trainable);
+        return tf.variableGrads(() => tf.mul(classificationLoss(this.model.forward(t.ids, t.mask, { training: true, seed: seed + s, checkpoint: c.activation_checkpointing }), t.labels, c.loss), share) as tf.Scalar, trainable);
       });
       const next: Record<string, tf.Tensor> = {};
       for (const [vn, g] of Object.entries(grads)) {

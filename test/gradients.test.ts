@@ -131,3 +131,29 @@ test('UnsortedSegmentSum on wasm drops out-of-range ids and sums repeated ones',
   const out = tf.tidy(() => tf.unsortedSegmentSum(tf.tensor2d([[1, 2], [3, 4], [5, 6], [7, 8]]), tf.tensor1d([2, 0, 2, 5], 'int32'), 3).arraySync());
   assert.deepEqual(out, [[3, 4], [0, 0], [6, 8]]);
 });
+
+test('checkpointed layers give the same loss and gradients as stored activations (bert, distilbert, electra, with dropout)', async () => {
+  await tf.setBackend('wasm');
+  const { AutoModelForSequenceClassification } = await import('../src/automodel');
+  const { classificationLoss } = await import('../src/losses');
+  const small = { vocab_size: 40, hidden_size: 12, num_hidden_layers: 2, num_attention_heads: 3, intermediate_size: 20, max_position_embeddings: 16,
+    dim: 12, n_layers: 2, n_heads: 3, hidden_dim: 20, embedding_size: 8, num_labels: 4 };
+  for (const model_type of ['bert', 'distilbert', 'electra']) {
+    const m = AutoModelForSequenceClassification.from_config({ model_type, ...small }, 7);
+    const ids = tf.tensor2d([[2, 7, 9, 3, 0], [2, 11, 39, 5, 3]], undefined, 'int32');
+    const mask = tf.tensor2d([[1, 1, 1, 1, 0], [1, 1, 1, 1, 1]], undefined, 'int32');
+    const y = tf.tensor1d([1, 3], 'int32');
+    const before = tf.memory().numTensors;
+    const run = (checkpoint: boolean) => tf.tidy(() => {
+      const { value, grads } = tf.variableGrads(() => classificationLoss(m.forward(ids, mask, { training: true, seed: 3, checkpoint }), y));
+      return { loss: value.dataSync()[0], grads: Object.fromEntries(Object.entries(grads).map(([k, g]) => [k, g.dataSync().slice()])) };
+    });
+    const a = run(false), b = run(true);
+    assert.equal(tf.memory().numTensors, before, `${model_type}: checkpointing leaked tensors`);
+    assertClose([b.loss], [a.loss], 1e-6, 1e-6, `${model_type} loss`);
+    assert.deepEqual(Object.keys(b.grads).sort(), Object.keys(a.grads).sort());
+    for (const k of Object.keys(a.grads)) assertClose(b.grads[k], a.grads[k], 1e-6, 1e-4, `${model_type} ${k}`);
+    tf.dispose([ids, mask, y]);
+    m.dispose();
+  }
+});
