@@ -17,7 +17,7 @@ import { envTrue } from './hub';
 import { LossConfig, balancedClassWeights, lossDefaults } from './losses';
 import { Encoded, SamplerKind } from './pipeline';
 import { AutoTokenizer, PreTrainedTokenizer, courseEncode } from './tokenizer';
-import { Callbacks, EpochInfo, Trainer, TrainerConfig, evaluate, predict } from './trainer';
+import { Callbacks, EpochInfo, Trainer, TrainerConfig, currentSeed, evaluate, predict } from './trainer';
 
 const DATA = path.join(__dirname, '..', 'data', 'rows');
 
@@ -65,7 +65,7 @@ export function courseDefaults(o: Partial<CourseConfig> = {}): CourseConfig {
   return {
     train_path: path.join(DATA, 'course_train.csv'), valid_path: path.join(DATA, 'course_valid.csv'),
     batch: 32, maxlen: 128, lr: 5e-5, eps: 1e-8, epochs: 1, model_ckpt: 'monologg/koelectra-small-v3-discriminator',
-    sampler: 'random', loss: {}, freeze: null, seed: 42, out: null, encoding: 'course', adamw: 'hf', weight_decay: 0,
+    sampler: 'random', loss: {}, freeze: null, seed: currentSeed(), out: null, encoding: 'course', adamw: 'hf', weight_decay: 0,
     warmup_steps: 0, max_grad_norm: 1.0, dynamic_padding: false, micro_batch: null, activation_checkpointing: null, standin_lr_scale: 10, max_train: null, max_valid: null, ...o,
   };
 }

@@ -45,10 +45,23 @@ export interface TrainerConfig {
   eval_batch_size: number;
 }
 
+let defaultSeed = 42;
+/**
+ * The seed every later config takes by default (trainer, course runs): samplers, dropout masks and new head
+ * weights all derive from it, so the same config twice on the same backend gives the same numbers (tested on
+ * wasm and cpu). tfjs has no global random state to seed; every random op here takes an explicit seed.
+ * Not deterministic: tfjs-node-gpu, whose CUDA/cuDNN reductions may sum in a different order each run.
+ */
+export function setSeed(n: number): void {
+  if (!Number.isInteger(n)) throw new Error(`setSeed: expected an integer, got ${n}`);
+  defaultSeed = n;
+}
+export const currentSeed = () => defaultSeed;
+
 /** The course's settings: transformers.AdamW(lr, eps) without decay, no warmup, clip 1.0, seed 42. */
 export function trainerDefaults(o: Partial<TrainerConfig> = {}): TrainerConfig {
   return { epochs: 1, batch_size: 32, lr: 2e-5, eps: 1e-8, weight_decay: 0, adamw: 'hf', no_decay: [], warmup_steps: 0, max_grad_norm: 1.0,
-    sampler: 'sequential', seed: 42, loss: lossDefaults(), dynamic_padding: false, micro_batch_size: 0, activation_checkpointing: false, eval_batch_size: 0, ...o };
+    sampler: 'sequential', seed: defaultSeed, loss: lossDefaults(), dynamic_padding: false, micro_batch_size: 0, activation_checkpointing: false, eval_batch_size: 0, ...o };
 }
 export { NO_DECAY_HF };
 

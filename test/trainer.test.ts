@@ -154,3 +154,15 @@ test('micro-batches accumulate to the same step as the whole batch (plain and cl
     whole.p.forEach((w, i) => w.forEach((v, j) => assert.ok(Math.abs(v - micro.p[i][j]) < 1e-5, `${JSON.stringify(loss)}: param ${i}[${j}] ${v} vs ${micro.p[i][j]}`)));
   }
 });
+
+test('setSeed sets the default seed of later configs', async () => {
+  const { setSeed, trainerDefaults } = await import('../src/trainer');
+  const { courseDefaults } = await import('../src/course');
+  setSeed(7);
+  try {
+    assert.equal(trainerDefaults().seed, 7);
+    assert.equal(courseDefaults().seed, 7);
+    assert.equal(trainerDefaults({ seed: 3 }).seed, 3);
+  } finally { setSeed(42); }
+  assert.throws(() => setSeed(1.5), /expected an integer/);
+});
