@@ -4,8 +4,10 @@
  *
  * Introduced in notebooks/00_setup.ipynb.
  */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { BACKENDS, BackendName } from './backend';
+import { BACKENDS, BackendName, describeBackend, initBackend } from './backend';
 import { benchDefaults, benchWorker, formatBenchTable, runBench } from './bench';
 import { doctor, formatDoctor } from './doctor';
 import { buildCorpus, prepareData, splitFiles } from './corpus';
@@ -15,12 +17,9 @@ import { CourseConfig, PRESETS, courseDefaults, evalCsv, predictTexts, runCourse
 import { forwardFile } from './forward';
 import { courseReport } from './report';
 import { formatGradeSummary, gradeSubmissions, writeGradeReport } from './grade';
-import { initBackend, describeBackend } from './backend';
 import { progressCallback } from './progress';
 import { formatEpochLine } from './trainer';
 import { describeFailure, executedPath, runNotebook, writeNotebook } from './nbrun';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { LABELS, Mode, convertDefaults, convertFiles, toCsv, writeFileAtomic } from './data';
 
 const positiveInt = (what: string) => (v: string) => {
@@ -36,7 +35,8 @@ export function buildProgram(): Command {
     .description('HAI Dialect Lab: fine-tune Korean language models to tell standard Korean from three dialects.')
     .version(version)
     .showHelpAfterError()
-    .addHelpText('after', `\nEnvironment:\n  HAI_BACKEND   auto (default) | ${BACKENDS.join(' | ')}: force a compute backend; fails if it cannot run`);
+    .addHelpText('after', `\nEnvironment:\n  HAI_BACKEND   auto (default) | ${BACKENDS.join(' | ')}: force a compute backend; fails if it cannot run`
+      + '\n  HAI_SMOKE=1   small subsets and short runs (notebooks, train)\n  HAI_STANDIN=1 offline stand-in models for hub ids that are not cached (always bannered)');
 
   program.command('doctor')
     .description('show the compute backend this machine uses and why, the GPU, threads and package versions')
