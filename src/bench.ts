@@ -11,7 +11,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as tf from '@tensorflow/tfjs';
 import { BACKENDS, BackendName, initBackend } from './backend';
 import { crossEntropy, electraForward, electraSmallConfig, initElectraParams } from './modeling';
@@ -30,10 +30,12 @@ export interface BenchConfig {
   timeoutS: number;
   /** Activation checkpointing in the training rows (recompute layers in the backward pass). */
   checkpoint: boolean;
+  /** Also time PyTorch on the same shapes (bench/torch_step.py with /usr/bin/python3), when torch is there. */
+  torch: boolean;
 }
 
 export function benchDefaults(overrides: Partial<BenchConfig> = {}): BenchConfig {
-  return { tokenizers: [], backends: null, tasks: ['train', 'forward', 'tokenize'], batch: 32, seqs: [64, 128], layers: 12, warmup: 1, steps: 3, timeoutS: 900, checkpoint: false, ...overrides };
+  return { tokenizers: [], backends: null, tasks: ['train', 'forward', 'tokenize'], batch: 32, seqs: [64, 128], layers: 12, warmup: 1, steps: 3, timeoutS: 900, checkpoint: false, torch: false, ...overrides };
 }
 
 export interface BenchRow {
@@ -185,6 +187,33 @@ export async function runBench(cfg: BenchConfig, onRow: (r: BenchRow) => void = 
         emit({ ...base, status: 'error', note: `${why.slice(0, 200)}${heap}; ${progress ? `last completed: ${progress}` : 'no step completed'}` });
       }
     }
+  }
+  if (cfg.torch) for (const r of benchTorch(cfg)) emit(r);
+  return rows;
+}
+
+/**
+ * The PyTorch reference on the same shapes (bench/torch_step.py): one intra-op thread and
+ * OPENBLAS_NUM_THREADS = cores, the fastest arrangement measured on 2 cores (both at 2 oversubscribe).
+ * Needs Debian's python3-torch, and libopenblas0-pthread for a fast BLAS; otherwise the rows say why not.
+ */
+export function benchTorch(cfg: BenchConfig): BenchRow[] {
+  const py = process.env.HAI_PYTHON ?? '/usr/bin/python3';
+  const script = path.join(__dirname, '..', 'bench', 'torch_step.py');
+  const rows: BenchRow[] = [];
+  for (const task of cfg.tasks.filter((t) => t !== 'tokenize')) for (const seq of cfg.seqs) {
+    const base = { backend: 'torch' as BackendName, task, batch: cfg.batch, seq, layers: cfg.layers, steps: cfg.steps, ms_per_step: null, examples_per_s: null };
+    const r = spawnSync(py, [script, '--task', task, '--layers', String(cfg.layers), '--batch', String(cfg.batch), '--seq', String(seq),
+      '--warmup', String(cfg.warmup), '--steps', String(cfg.steps)], { encoding: 'utf8', timeout: cfg.timeoutS * 1000,
+      env: { ...process.env, OPENBLAS_NUM_THREADS: String(os.availableParallelism()) } });
+    const out = (r.stdout ?? '').trim().split('\n').pop() ?? '';
+    if (r.error || r.status !== 0 || !out.startsWith('{')) {
+      const why = r.error ? `${py}: ${r.error.message}` : /No module named 'torch'/.test(r.stderr ?? '') ? 'torch is not installed (apt-get install python3-torch libopenblas0-pthread)' : (r.stderr ?? '').trim().split('\n').pop();
+      rows.push({ ...base, status: 'unavailable', note: why });
+      break;
+    }
+    const ms = JSON.parse(out).ms as number;
+    rows.push({ ...base, status: 'ok', ms_per_step: Math.round(ms * 10) / 10, examples_per_s: Math.round((cfg.batch / ms) * 1000 * 100) / 100, note: `torch ${JSON.parse(out).torch}` });
   }
   return rows;
 }

@@ -73,12 +73,13 @@ export function buildProgram(): Command {
     .option('--steps <n>', 'timed steps (the median is reported)', positiveInt('--steps'), d.steps)
     .option('--timeout <s>', 'seconds allowed per measurement', positiveInt('--timeout'), d.timeoutS)
     .option('--checkpoint', 'activation checkpointing in the training rows (less memory, one more forward per layer)')
+    .option('--torch', 'also time PyTorch on the same shapes (bench/torch_step.py; needs python3-torch)')
     .option('--json', 'print a JSON array of measurements instead of the table')
     .addOption(new Option('--worker <spec>').hideHelp())
     .action(async (o) => {
       if (o.worker) return benchWorker(JSON.parse(o.worker));
       const tasks = typeof o.tasks === 'string' ? o.tasks.split(',') : o.tasks;
-      const cfg = benchDefaults({ tokenizers: o.tokenizer, backends: o.backends ?? null, tasks, batch: o.batch, seqs: o.seqs, layers: o.layers, warmup: o.warmup, steps: o.steps, timeoutS: o.timeout, checkpoint: Boolean(o.checkpoint) });
+      const cfg = benchDefaults({ tokenizers: o.tokenizer, backends: o.backends ?? null, tasks, batch: o.batch, seqs: o.seqs, layers: o.layers, warmup: o.warmup, steps: o.steps, timeoutS: o.timeout, checkpoint: Boolean(o.checkpoint), torch: Boolean(o.torch) });
       if (!o.json) console.error(`hai bench: ${cfg.layers} layers, batch ${cfg.batch}, seq ${cfg.seqs.join('/')}, ${cfg.warmup} warm-up + ${cfg.steps} timed steps per row, each row in a fresh process`);
       const rows = await runBench(cfg, (r) => { if (!o.json) console.error(`  ${r.backend} ${r.task} seq ${r.seq}: ${r.status}${r.ms_per_step !== null ? ` ${r.ms_per_step} ms/step` : ''}`); });
       console.log(o.json ? JSON.stringify(rows, null, 2) : formatBenchTable(rows));
