@@ -15,7 +15,7 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { writeFileAtomic } from './data';
+import { readRowsCsv, writeFileAtomic } from './data';
 import { writeSafetensors } from './checkpoint';
 import { envTrue } from './hub';
 import { ModelType, familyOf, initParams, modelConfig, torchStateDict } from './modeling';
@@ -64,27 +64,6 @@ export function standinModelType(repoId: string, explicit?: string): ModelType {
   throw new Error(`cannot tell the model_type of '${repoId}' for a stand-in: pass { model_type: 'bert' | 'distilbert' | 'electra' }`);
 }
 
-/** The text column of a `contents,label` CSV (RFC 4180 quoting, as src/data.ts writes it). */
-export function readCsvContents(file: string): string[] {
-  const text = fs.readFileSync(file, 'utf8'), out: string[] = [];
-  let field = '', row: string[] = [], quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i];
-    if (quoted) {
-      if (ch === '"' && text[i + 1] === '"') { field += '"'; i++; } else if (ch === '"') quoted = false; else field += ch;
-    } else if (ch === '"') quoted = true;
-    else if (ch === ',') { row.push(field); field = ''; }
-    else if (ch === '\n' || ch === '\r') {
-      if (ch === '\r' && text[i + 1] === '\n') i++;
-      row.push(field); field = '';
-      if (row.length > 1 || row[0]) out.push(row[0]);
-      row = [];
-    } else field += ch;
-  }
-  if (field || row.length) { row.push(field); out.push(row[0]); }
-  return out.slice(1); // header
-}
-
 export function standinBanner(repoId: string, dir: string, c: { model_type: string; [k: string]: unknown }): string {
   const line = '='.repeat(96);
   return [line,
@@ -112,7 +91,7 @@ export function buildStandin(repoId: string, o: { model_type?: string; config?: 
   fs.rmSync(tmp, { recursive: true, force: true });
   fs.mkdirSync(tmp, { recursive: true });
   try {
-    const vocab = trainWordPiece(readCsvContents(s.corpus), { vocab_size: s.vocab_size });
+    const vocab = trainWordPiece(readRowsCsv(s.corpus).map((r) => r.contents), { vocab_size: s.vocab_size });
     saveWordPieceTokenizer(tmp, vocab, { tokenizer_class: 'BertTokenizer', do_lower_case: false });
     const sizes: Record<ModelType, Record<string, unknown>> = {
       bert: { hidden_size: s.hidden, num_hidden_layers: s.layers, num_attention_heads: s.heads, intermediate_size: s.intermediate },
