@@ -4,7 +4,8 @@
  * Order of preference: `cuda` (@tensorflow/tfjs-node-gpu, only when an NVIDIA GPU is seen), `node`
  * (@tensorflow/tfjs-node), `wasm` (@tensorflow/tfjs-backend-wasm), `cpu` (pure JS, far too slow for real
  * models but always there). `HAI_BACKEND=cuda|node|wasm|cpu` forces one and fails loudly when it cannot
- * run; `auto` (the default) takes the best available.
+ * run; `auto` (the default) takes the best available. `HAI_WASM_THREADS=N` sets wasm's XNNPACK threads
+ * (default: every core; 0 or 1 = one), which needs the pthread work-around in src/wasmthreads.ts.
  *
  * The two native packages are optional dependencies installed under npm aliases (`tfjs-node`,
  * `tfjs-node-gpu`): their install scripts download libtensorflow, so `npm ci` skips them where there is no
@@ -20,6 +21,7 @@ import { spawnSync } from 'node:child_process';
 // (`x.sum()`) on the one shared tfjs-core instance, which tfjs-core's own CommonJS build does not.
 import * as tf from '@tensorflow/tfjs';
 import { EXTRA_KERNELS, registerExtraKernels } from './kernels';
+import { activateWasm, planThreads, wasmThreadsNote } from './wasmthreads';
 
 export const BACKENDS = ['cuda', 'node', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKENDS)[number];
@@ -91,12 +93,7 @@ async function tryActivate(name: BackendName, gpu: GpuInfo): Promise<string | nu
   }
   if (name === 'cuda' && !gpu.seen) return `no NVIDIA GPU seen (${gpu.how})`;
   try {
-    if (name === 'wasm') {
-      const wasm = require(module) as typeof import('@tensorflow/tfjs-backend-wasm');
-      wasm.setThreadsCount(os.availableParallelism());
-    } else {
-      require(module);
-    }
+    require(module);
   } catch (e) {
     return `${pkg} failed to load: ${firstLine(e)}`;
   }
@@ -104,7 +101,8 @@ async function tryActivate(name: BackendName, gpu: GpuInfo): Promise<string | nu
   let ok = false;
   const before = { exc: process.listeners('uncaughtException'), rej: process.listeners('unhandledRejection') };
   try {
-    ok = await tf.setBackend(tfName);
+    // wasm: threaded (pthreads on worker_threads) when it can start, else one thread; see src/wasmthreads.ts.
+    ok = name === 'wasm' ? await activateWasm() : await tf.setBackend(tfName);
   } catch (e) {
     return `tf.setBackend('${tfName}') threw: ${firstLine(e)}`;
   } finally {
@@ -129,6 +127,7 @@ export function backendInfo(): BackendInfo | null {
  */
 export async function initBackend(requested: string | undefined = process.env[BACKEND_ENV]): Promise<BackendInfo> {
   const want = parseRequested(requested);
+  planThreads(); // a bad HAI_WASM_THREADS is an error too, not a silent fallback to another backend
   if (current) {
     if (want !== 'auto' && want !== current.name) {
       throw new Error(`backend already initialised as '${current.name}'; cannot switch to '${want}' in the same process`);
@@ -164,10 +163,7 @@ export async function initBackend(requested: string | undefined = process.env[BA
     const wasm = require('@tensorflow/tfjs-backend-wasm') as typeof import('@tensorflow/tfjs-backend-wasm');
     threads = wasm.getThreadsCount();
     simd = Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'));
-    const multi = Boolean(await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT'));
-    threadsNote = multi
-      ? `XNNPACK uses ${threads} of ${os.availableParallelism()} cores`
-      : `asked for ${os.availableParallelism()}; tfjs-backend-wasm 4.22 disables wasm threads under Node, so XNNPACK runs on ${threads}`;
+    threadsNote = wasmThreadsNote();
   } else if (chosen === 'cuda' || chosen === 'node') {
     threads = os.availableParallelism();
     threadsNote = 'libtensorflow manages its own thread pools (inter/intra-op)';
