@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { fastPathStatus } from './wasmfast';
 import { BackendInfo, initBackend } from './backend';
 
 /** The packages whose versions matter when a notebook behaves differently on two machines. */
@@ -48,6 +49,8 @@ export interface DoctorReport {
   self_test: { ok: boolean; detail: string };
   packages: Record<string, string | null>;
   gpu_requirements: string;
+  /** wasm only: whether batched products take the sliced XNNPACK path (src/wasmfast.ts), and why not. */
+  fast_matmul: { active: boolean; reason: string } | null;
 }
 
 /** Runs a tiny forward/backward through the ops every model uses; returns what went wrong, if anything. */
@@ -82,6 +85,7 @@ export async function doctor(): Promise<DoctorReport> {
     backend,
     self_test: selfTest(),
     packages,
+    fast_matmul: backend.name === 'wasm' ? fastPathStatus() : null,
     gpu_requirements: '@tensorflow/tfjs-node-gpu 4.22 bundles libtensorflow 2.9.1: Linux x64, NVIDIA driver, CUDA 11.2 and cuDNN 8.1 libraries on the library path',
   };
 }
@@ -98,6 +102,7 @@ export function formatDoctor(r: DoctorReport): string {
     'candidates',
     ...b.candidates.map((c) => `  ${c.name.padEnd(5)} ${(c.available === true ? 'chosen' : c.available === false ? 'unavailable' : 'not tried').padEnd(12)} ${c.available === true ? '' : c.why}`),
     b.extraKernels.length ? `kernels    added by hai for ${b.tfBackend}: ${b.extraKernels.join(', ')}` : null,
+    r.fast_matmul ? `matmul     ${r.fast_matmul.active ? 'fast' : 'stock (slow for attention)'}: ${r.fast_matmul.reason}` : null,
     'packages',
     ...Object.entries(r.packages).map(([k, v]) => `  ${k.padEnd(32)} ${v ?? 'not installed'}`),
     `gpu needs  ${r.gpu_requirements}`,

@@ -18,6 +18,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { ModelConfig, ModelType, ParamSpec } from './modeling';
 import { activation, additiveMask, gelu, layerNorm, linear } from './modeling';
 import { checkpoint, matMul } from './kernels';
+import { fusedEncoderLayer } from './fusedlayer';
 
 export interface Ctx {
   P: (name: string) => tf.Tensor;
@@ -29,9 +30,14 @@ export interface Ctx {
   seed?: number;
   /** Recompute each encoder layer in the backward pass instead of keeping its activations. */
   checkpoint?: boolean;
+  /** Run GELU (erf) encoder layers as one op with a hand-written backward (src/fusedlayer.ts); default true. */
+  fused?: boolean;
 }
 
-type LayerBody = (h: tf.Tensor, maskAdd: tf.Tensor, P: (name: string) => tf.Tensor, drop: (x: tf.Tensor, rate: number) => tf.Tensor) => tf.Tensor;
+type LayerBody = (h: tf.Tensor, maskAdd: tf.Tensor, P: (name: string) => tf.Tensor, drop: (x: tf.Tensor, rate: number) => tf.Tensor, seed: number) => tf.Tensor;
+
+/** Whether a layer with this activation can run fused: only HF's erf GELU is written out in src/fusedlayer.ts. */
+const fusable = (ctx: Ctx, act: unknown) => ctx.fused !== false && (act === 'gelu' || act === 'gelu_python');
 
 /**
  * One encoder layer, optionally checkpointed (`ctx.checkpoint`): its activations are dropped after the
@@ -44,9 +50,9 @@ function runLayer(ctx: Ctx, l: number, prefix: string, h: tf.Tensor, maskAdd: tf
     let k = 0;
     return (x: tf.Tensor, r: number) => (ctx.training && r > 0 ? tf.dropout(x, r, undefined, base + k++) : x);
   };
-  if (!ctx.checkpoint || !ctx.names) return body(h, maskAdd, ctx.P, localDrop());
+  if (!ctx.checkpoint || !ctx.names) return body(h, maskAdd, ctx.P, localDrop(), base);
   const names = ctx.names.filter((n) => n.startsWith(prefix));
-  const fn = (hh: tf.Tensor, mm: tf.Tensor, ...ps: tf.Tensor[]) => body(hh, mm, (n) => { const i = names.indexOf(n); return i >= 0 ? ps[i] : ctx.P(n); }, localDrop());
+  const fn = (hh: tf.Tensor, mm: tf.Tensor, ...ps: tf.Tensor[]) => body(hh, mm, (n) => { const i = names.indexOf(n); return i >= 0 ? ps[i] : ctx.P(n); }, localDrop(), base);
   return checkpoint(fn, [h, maskAdd, ...names.map((n) => ctx.P(n))]);
 }
 
@@ -133,9 +139,17 @@ function bertLayers(ctx: Ctx, base: string, h: tf.Tensor, mask: tf.Tensor2D): tf
   const act = activation(c.hidden_act ?? 'gelu');
   const hid = rate(c, 'hidden_dropout_prob'), att = rate(c, 'attention_probs_dropout_prob');
   const maskAdd = additiveMask(mask);
+  const fused = fusable(ctx, c.hidden_act ?? 'gelu');
   for (let l = 0; l < int(c, 'num_hidden_layers'); l++) {
     const p = `${base}.encoder.layer.${l}`;
-    h = runLayer(ctx, l, `${p}.`, h, maskAdd, (h, maskAdd, P, drop) => {
+    const fusedNames = ['attention.self.query', 'attention.self.key', 'attention.self.value', 'attention.output.dense']
+      .flatMap((n) => [`${p}.${n}.weight`, `${p}.${n}.bias`]).concat([`${p}.attention.output.LayerNorm.weight`, `${p}.attention.output.LayerNorm.bias`,
+        `${p}.intermediate.dense.weight`, `${p}.intermediate.dense.bias`, `${p}.output.dense.weight`, `${p}.output.dense.bias`,
+        `${p}.output.LayerNorm.weight`, `${p}.output.LayerNorm.bias`]);
+    h = runLayer(ctx, l, `${p}.`, h, maskAdd, (h, maskAdd, P, drop, seed) => {
+      if (fused) {
+        return fusedEncoderLayer(h, maskAdd, fusedNames.map(P), { heads: nH, eps, hiddenDropout: hid, attentionDropout: att, training: Boolean(ctx.training), seed, distil: false });
+      }
       const L = (x: tf.Tensor, n: string) => linear(P, x, n);
       const N = (x: tf.Tensor, n: string) => layerNorm(x, P(`${n}.weight`), P(`${n}.bias`), eps);
       const q = splitHeads(L(h, `${p}.attention.self.query`), B, T, nH);
@@ -242,9 +256,15 @@ export const distilbert: Family = {
     let h = tf.add(tf.gather(P(`${e}.word_embeddings.weight`), ids), tf.gather(P(`${e}.position_embeddings.weight`), tf.range(0, T, 1, 'int32')));
     h = drop(layerNorm(h, P(`${e}.LayerNorm.weight`), P(`${e}.LayerNorm.bias`), eps), dp);
     const maskAdd = additiveMask(mask); // HF uses masked_fill(min); adding min gives the same float32 scores
+    const fused = fusable(ctx, c.activation ?? 'gelu');
     for (let l = 0; l < int(c, 'n_layers'); l++) {
       const lp = `distilbert.transformer.layer.${l}`;
-      h = runLayer(ctx, l, `${lp}.`, h, maskAdd, (h, maskAdd, P, drop) => {
+      const fusedNames = ['attention.q_lin', 'attention.k_lin', 'attention.v_lin', 'attention.out_lin', 'sa_layer_norm', 'ffn.lin1', 'ffn.lin2', 'output_layer_norm']
+        .flatMap((n) => [`${lp}.${n}.weight`, `${lp}.${n}.bias`]);
+      h = runLayer(ctx, l, `${lp}.`, h, maskAdd, (h, maskAdd, P, drop, seed) => {
+        if (fused) {
+          return fusedEncoderLayer(h, maskAdd, fusedNames.map(P), { heads: nH, eps, hiddenDropout: dp, attentionDropout: att, training: Boolean(ctx.training), seed, distil: true });
+        }
         const N = (x: tf.Tensor, n: string) => layerNorm(x, P(`${n}.weight`), P(`${n}.bias`), eps);
         const L = (x: tf.Tensor, n: string) => linear(P, x, n);
         const p = `${lp}.attention`;

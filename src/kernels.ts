@@ -10,6 +10,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { fastBatchMatMul } from './wasmfast';
 
 type Inputs = { x: tf.TensorInfo; segmentIds: tf.TensorInfo };
 
@@ -44,9 +45,63 @@ export function unsortedSegmentSumWasm(args: { inputs: tf.NamedTensorInfoMap; ba
   return out;
 }
 
+/**
+ * `swapLast2(x)` = `tf.transpose(x, [..., r-1, r-2])` in JavaScript over the wasm heap, in 16×16 tiles. The
+ * wasm backend's Transpose walks the output in order and strides through the input, which misses the cache
+ * at these sizes: `[2048, 1024]` takes 21.6 ms there and 5.3 ms here. Every weight gradient needs one
+ * (dW = xᵀ·dy), so a 12-layer step runs 100 of them.
+ */
+export function swapLast2Wasm(args: { inputs: tf.NamedTensorInfoMap; backend: unknown }): tf.TensorInfo {
+  const { x } = args.inputs as { x: tf.TensorInfo };
+  const backend = args.backend as BackendWasm;
+  const r = x.shape.length, R = x.shape[r - 2], C = x.shape[r - 1], n = x.shape.slice(0, -2).reduce((a, b) => a * b, 1);
+  const out = backend.makeOutput([...x.shape.slice(0, -2), C, R], x.dtype);
+  const o = backend.typedArrayFromHeap(out), a = backend.typedArrayFromHeap(x);
+  const T = 16;
+  for (let m = 0; m < n; m++) {
+    const base = m * R * C;
+    for (let i0 = 0; i0 < R; i0 += T) {
+      const i1 = Math.min(i0 + T, R);
+      for (let j0 = 0; j0 < C; j0 += T) {
+        const j1 = Math.min(j0 + T, C);
+        for (let i = i0; i < i1; i++) {
+          const src = base + i * C;
+          for (let j = j0; j < j1; j++) o[base + j * R + i] = a[src + j];
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * Sum over every axis but the last (`[..., C]` → `[C]`): the gradient of a bias. The wasm Sum kernel reduces
+ * the last axis only, so tfjs transposes first; this reads the rows in order instead (4.2 ms → well under
+ * 1 ms at `[2048, 256]`). Accumulates in float64, then rounds once.
+ */
+export function columnSumWasm(args: { inputs: tf.NamedTensorInfoMap; backend: unknown }): tf.TensorInfo {
+  const { x } = args.inputs as { x: tf.TensorInfo };
+  const backend = args.backend as BackendWasm;
+  const C = x.shape[x.shape.length - 1], rows = x.shape.slice(0, -1).reduce((a, b) => a * b, 1);
+  const acc = new Float64Array(C);
+  const out = backend.makeOutput([C], 'float32');
+  const o = backend.typedArrayFromHeap(out), a = backend.typedArrayFromHeap(x);
+  for (let i = 0; i < rows; i++) {
+    const src = i * C;
+    for (let j = 0; j < C; j++) acc[j] += a[src + j];
+  }
+  o.set(acc);
+  return out;
+}
+
+export const SWAP_LAST2 = 'HaiSwapLast2';
+export const COLUMN_SUM = 'HaiColumnSum';
+
 /** The kernels this module adds, by backend. `registerExtraKernels` is idempotent. */
 export const EXTRA_KERNELS: tf.KernelConfig[] = [
   { kernelName: tf.UnsortedSegmentSum, backendName: 'wasm', kernelFunc: unsortedSegmentSumWasm as unknown as tf.KernelFunc },
+  { kernelName: SWAP_LAST2, backendName: 'wasm', kernelFunc: swapLast2Wasm as unknown as tf.KernelFunc },
+  { kernelName: COLUMN_SUM, backendName: 'wasm', kernelFunc: columnSumWasm as unknown as tf.KernelFunc },
 ];
 
 export function registerExtraKernels(): string[] {
@@ -65,19 +120,57 @@ export function registerExtraKernels(): string[] {
  * (which every backward matmul carries: dA = dY·Bᵀ, dB = Aᵀ·dY) in a scalar loop several times slower than
  * the XNNPACK path. So on wasm, transposes are materialised (Transpose is a fast kernel) and the gradient is
  * written with explicit transposes too (`tf.customGrad`), so the backward pass never sets a flag.
- * Measured on a 2-layer KoELECTRA-small-shaped step (batch 32, seq 64): 7.8 s → about 1.1 s. Splitting batched
- * products into 2-D ones was slower than this at attention sizes. Other backends get `tf.matMul` unchanged.
+ * Measured on a 2-layer KoELECTRA-small-shaped step (batch 32, seq 64): 7.8 s → about 1.1 s. Batched products
+ * (attention) also take the fast path, slice by slice, through src/wasmfast.ts (6x at attention sizes).
+ * Other backends get `tf.matMul` unchanged.
  */
-const swapLast2 = (x: tf.Tensor) => tf.transpose(x, [...Array(x.rank - 2).keys(), x.rank - 1, x.rank - 2]);
+const onWasm = () => tf.getBackend() === 'wasm';
+/** Swaps the last two axes (float32 on wasm: the tiled kernel above; its gradient is itself). */
+export function swapLast2(x: tf.Tensor): tf.Tensor {
+  if (!onWasm() || x.dtype !== 'float32' || tf.getKernel(SWAP_LAST2, 'wasm') == null) return tf.transpose(x, [...Array(x.rank - 2).keys(), x.rank - 1, x.rank - 2]);
+  return swapGrad(x);
+}
+const swapGrad = tf.customGrad(((...args: unknown[]) => {
+  const x = args[0] as tf.Tensor;
+  return { value: tf.engine().runKernel(SWAP_LAST2, { x }, {}) as tf.Tensor, gradFunc: (dy: tf.Tensor) => swapLast2(dy) };
+}) as Parameters<typeof tf.customGrad>[0]) as (x: tf.Tensor) => tf.Tensor;
+
+/** `x` summed over every axis but the last. */
+export function columnSum(x: tf.Tensor): tf.Tensor {
+  if (!onWasm() || x.dtype !== 'float32' || tf.getKernel(COLUMN_SUM, 'wasm') == null) return tf.sum(tf.reshape(x, [-1, x.shape[x.rank - 1]]), 0);
+  return tf.engine().runKernel(COLUMN_SUM, { x }, {}) as tf.Tensor;
+}
+
+/** `a · b` without flags; batched products go slice by slice to XNNPACK when src/wasmfast.ts can. */
+export const product = (a: tf.Tensor, b: tf.Tensor): tf.Tensor => (a.rank > 2 && a.size > a.shape[a.rank - 2] * a.shape[a.rank - 1] ? fastBatchMatMul(a, b) : null) ?? tf.matMul(a, b);
 
 const matMulNoFlags = tf.customGrad(((...args: unknown[]) => {
   const [a, b, save] = args as [tf.Tensor, tf.Tensor, tf.GradSaveFunc];
   save([a, b]);
   return {
-    value: tf.matMul(a, b),
-    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [tf.matMul(dy, swapLast2(saved[1])), tf.matMul(swapLast2(saved[0]), dy)],
+    value: product(a, b),
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [product(dy, swapLast2(saved[1])), product(swapLast2(saved[0]), dy)],
   };
 }) as Parameters<typeof tf.customGrad>[0]) as (a: tf.Tensor, b: tf.Tensor) => tf.Tensor;
+
+/**
+ * `x · W + b` for `x: [rows, in]`, `W: [in, out]`, `b: [out]`, as one differentiable op on wasm: the backward
+ * pass runs the two products on the fast path and the bias gradient as a column sum, and keeps only x and W
+ * alive (tfjs's own `add` would route the bias gradient through the slow transpose-then-sum).
+ */
+const linearWasm = tf.customGrad(((...args: unknown[]) => {
+  const [x, W, b, save] = args as [tf.Tensor, tf.Tensor, tf.Tensor, tf.GradSaveFunc];
+  save([x, W]);
+  return {
+    value: tf.add(tf.matMul(x, W), b),
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [tf.matMul(dy, swapLast2(saved[1])), tf.matMul(swapLast2(saved[0]), dy), columnSum(dy)],
+  };
+}) as Parameters<typeof tf.customGrad>[0]) as (x: tf.Tensor, W: tf.Tensor, b: tf.Tensor) => tf.Tensor;
+
+export function linear2d(x: tf.Tensor2D, W: tf.Tensor2D, b: tf.Tensor1D): tf.Tensor2D {
+  if (!onWasm()) return tf.add(tf.matMul(x, W), b);
+  return linearWasm(x, W, b) as tf.Tensor2D;
+}
 
 export function matMul(a: tf.Tensor, b: tf.Tensor, transposeA = false, transposeB = false): tf.Tensor {
   const sameBatch = a.rank === b.rank && a.shape.slice(0, -2).join() === b.shape.slice(0, -2).join();

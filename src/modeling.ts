@@ -15,7 +15,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { FAMILIES, Family } from './families';
-import { matMul } from './kernels';
+import { linear2d } from './kernels';
 import { classificationLoss } from './losses';
 
 export type ModelType = 'bert' | 'distilbert' | 'electra';
@@ -24,7 +24,8 @@ export const MODEL_TYPES: ModelType[] = ['bert', 'distilbert', 'electra'];
 /** A config.json as HF writes it; the fields each family reads are listed in its defaults (src/families.ts). */
 export interface ModelConfig { model_type: string; num_labels: number; [k: string]: unknown }
 
-export interface ForwardOptions { training?: boolean; seed?: number; tokenTypeIds?: tf.Tensor2D; /** recompute encoder layers in the backward pass (less memory) */ checkpoint?: boolean }
+export interface ForwardOptions { training?: boolean; seed?: number; tokenTypeIds?: tf.Tensor2D; /** recompute encoder layers in the backward pass (less memory) */ checkpoint?: boolean;
+  /** encoder layers as one op each with a hand-written backward (src/fusedlayer.ts); default true */ fused?: boolean }
 
 /** What the trainer (src/trainer.ts) needs of any family. Frozen parameters have `trainable === false`. */
 export interface SequenceClassifier {
@@ -203,7 +204,7 @@ export function familyForward(f: Family, params: Params, c: ModelConfig, inputId
   if (T > maxPos) throw new Error(`sequence length ${T} exceeds max_position_embeddings ${maxPos} of this ${c.model_type} model`);
   let seed = opts.seed ?? 0;
   const drop = (x: tf.Tensor, rate: number) => (opts.training && rate > 0 ? tf.dropout(x, rate, undefined, seed++) : x);
-  const ctx = { P, c, drop, names: [...params.keys()], training: opts.training, seed: opts.seed, checkpoint: opts.checkpoint };
+  const ctx = { P, c, drop, names: [...params.keys()], training: opts.training, seed: opts.seed, checkpoint: opts.checkpoint, fused: opts.fused };
   const hidden = f.encode(ctx, inputIds, attentionMask, opts.tokenTypeIds) as tf.Tensor3D;
   const logits = f.head({ P, c, drop }, hidden) as tf.Tensor2D;
   return { logits, last_hidden_state: hidden };
@@ -213,8 +214,8 @@ export function familyForward(f: Family, params: Params, c: ModelConfig, inputId
 export function linear(P: (name: string) => tf.Tensor, x: tf.Tensor, name: string): tf.Tensor {
   const W = P(`${name}.weight`) as tf.Tensor2D;
   const [nIn, nOut] = W.shape;
-  const x2 = tf.reshape(x, [-1, nIn]);
-  return tf.reshape(tf.add(matMul(x2, W), P(`${name}.bias`)), [...x.shape.slice(0, -1), nOut]);
+  const x2 = tf.reshape(x, [-1, nIn]) as tf.Tensor2D;
+  return tf.reshape(linear2d(x2, W, P(`${name}.bias`) as tf.Tensor1D), [...x.shape.slice(0, -1), nOut]);
 }
 
 // ---- the benchmark model of notebooks/00_setup.ipynb ---------------------------------------------------

@@ -32,7 +32,7 @@ test('hai doctor --json names the best available backend and why the better ones
     assert.equal(rep.backend.name, 'wasm');
     assert.match(rep.backend.reason, /cuda: @tensorflow\/tfjs-node-gpu is not installed/);
     assert.match(rep.backend.reason, /node: @tensorflow\/tfjs-node is not installed/);
-    assert.deepEqual(rep.backend.extraKernels, ['UnsortedSegmentSum']);
+    assert.deepEqual(rep.backend.extraKernels, ['UnsortedSegmentSum', 'HaiSwapLast2', 'HaiColumnSum']);
     assert.equal(rep.packages['@tensorflow/tfjs-node'], null);
   }
   assert.equal(rep.packages['@tensorflow/tfjs-core'], '4.22.0');

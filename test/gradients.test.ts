@@ -157,3 +157,43 @@ test('checkpointed layers give the same loss and gradients as stored activations
     m.dispose();
   }
 });
+
+test('fused encoder layers (src/fusedlayer.ts) give the op-by-op loss, logits and gradients (bert, distilbert, electra; dropout; padding; wasm and cpu)', async () => {
+  const { AutoModelForSequenceClassification } = await import('../src/automodel');
+  const { classificationLoss } = await import('../src/losses');
+  // A large initializer_range, so that attention is far from uniform and every gradient is well above float32 noise.
+  const small = { vocab_size: 40, hidden_size: 12, num_hidden_layers: 2, num_attention_heads: 3, intermediate_size: 20, max_position_embeddings: 16,
+    dim: 12, n_layers: 2, n_heads: 3, hidden_dim: 20, embedding_size: 8, num_labels: 4, initializer_range: 0.5 };
+  for (const backend of ['wasm', 'cpu']) {
+    await tf.setBackend(backend);
+    for (const model_type of ['bert', 'distilbert', 'electra']) {
+      const m = AutoModelForSequenceClassification.from_config({ model_type, ...small }, 11);
+      const ids = tf.tensor2d([[2, 7, 9, 3, 0, 0], [2, 11, 39, 5, 8, 3]], undefined, 'int32');
+      const mask = tf.tensor2d([[1, 1, 1, 1, 0, 0], [1, 1, 1, 1, 1, 1]], undefined, 'int32');
+      const y = tf.tensor1d([1, 3], 'int32');
+      const before = tf.memory().numTensors;
+      const run = (fused: boolean, checkpoint = false) => tf.tidy(() => {
+        const { value, grads } = tf.variableGrads(() => classificationLoss(m.forward(ids, mask, { training: true, seed: 5, fused, checkpoint }), y));
+        const evalLogits = m.forward(ids, mask, { fused }).dataSync().slice();
+        return { loss: value.dataSync()[0], evalLogits, grads: Object.fromEntries(Object.entries(grads).map(([k, g]) => [k, g.dataSync().slice()])) };
+      });
+      const ref = run(false), fused = run(true), fusedCk = run(true, true);
+      assert.equal(tf.memory().numTensors, before, `${backend} ${model_type}: the fused layer leaked tensors`);
+      for (const [what, r] of [['fused', fused], ['fused+checkpoint', fusedCk]] as const) {
+        // The forward pass runs the same ops in the same order, so loss and logits agree to the last bit or nearly.
+        assertClose([r.loss], [ref.loss], 1e-6, 1e-6, `${backend} ${model_type} ${what} loss`);
+        assertClose(r.evalLogits, ref.evalLogits, 1e-6, 1e-5, `${backend} ${model_type} ${what} eval logits`);
+        assert.deepEqual(Object.keys(r.grads).sort(), Object.keys(ref.grads).sort());
+        for (const k of Object.keys(ref.grads)) {
+          const scale = Math.max(...Array.from(ref.grads[k], Math.abs));
+          // The key bias gets no gradient at all: it adds the same q·b to a whole row of scores, which softmax ignores.
+          assert.ok(scale > 1e-4 || /key\.bias|k_lin\.bias/.test(k) || k.includes('word_embeddings') || k.includes('position') || k.includes('token_type'), `${k}: gradient too small to test (${scale})`);
+          assertClose(r.grads[k], ref.grads[k], /key\.bias|k_lin\.bias/.test(k) ? 1e-6 : Math.max(1e-5 * scale, 1e-7), 1e-3, `${backend} ${model_type} ${what} ${k}`);
+        }
+      }
+      tf.dispose([ids, mask, y]);
+      m.dispose();
+    }
+  }
+  await tf.setBackend('wasm');
+});
