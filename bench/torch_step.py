@@ -3,42 +3,49 @@
 4 heads, intermediate 1024, GELU, post-LayerNorm, ELECTRA head), the same batch and sequence length, one
 training step = forward + cross-entropy + backward + AdamW, median ms of `steps` timed steps after `warmup`.
 Prints one JSON object. Run by `hai bench --torch` with Debian's /usr/bin/python3 (python3-torch); set
-OPENBLAS_NUM_THREADS to the thread count (torch uses 1 intra-op thread here: both at 2 oversubscribe)."""
+OPENBLAS_NUM_THREADS to the thread count (torch uses 1 intra-op thread here: both at 2 oversubscribe).
+bench/torch_epoch.py imports `Model` and `parse` from here for the end-to-end rows."""
 import argparse, json, statistics, time
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-p = argparse.ArgumentParser()
-for k, v in dict(layers=12, batch=32, seq=64, warmup=1, steps=3, vocab=35000, emb=128, hidden=256, heads=4, inter=1024, labels=4, threads=1).items():
-    p.add_argument(f"--{k}", type=int, default=v)
-p.add_argument("--task", choices=["train", "forward"], default="train")
-a = p.parse_args()
-torch.set_num_threads(a.threads)
-torch.manual_seed(0)
+DEFAULTS = dict(layers=12, batch=32, seq=64, warmup=1, steps=3, vocab=35000, emb=128, hidden=256, heads=4, inter=1024, labels=4, threads=1)
+
+
+def parser(defaults=DEFAULTS):
+    p = argparse.ArgumentParser()
+    for k, v in defaults.items():
+        p.add_argument(f"--{k}", type=type(v), default=v)
+    return p
+
 
 class Layer(nn.Module):
-    def __init__(s):
+    def __init__(s, a):
         super().__init__()
+        s.a = a
         s.q, s.k, s.v, s.o = (nn.Linear(a.hidden, a.hidden) for _ in range(4))
         s.ln1, s.ln2 = nn.LayerNorm(a.hidden, eps=1e-12), nn.LayerNorm(a.hidden, eps=1e-12)
         s.i, s.out = nn.Linear(a.hidden, a.inter), nn.Linear(a.inter, a.hidden)
         s.drop = nn.Dropout(0.1)
     def forward(s, h, mask_add):
         B, T, H = h.shape
-        split = lambda x: x.view(B, T, a.heads, H // a.heads).transpose(1, 2)
-        scores = split(s.q(h)) @ split(s.k(h)).transpose(-1, -2) / (H // a.heads) ** 0.5 + mask_add
+        heads = s.a.heads
+        split = lambda x: x.view(B, T, heads, H // heads).transpose(1, 2)
+        scores = split(s.q(h)) @ split(s.k(h)).transpose(-1, -2) / (H // heads) ** 0.5 + mask_add
         ctx = (s.drop(scores.softmax(-1)) @ split(s.v(h))).transpose(1, 2).reshape(B, T, H)
         h = s.ln1(s.drop(s.o(ctx)) + h)
         return s.ln2(s.drop(s.out(F.gelu(s.i(h)))) + h)
 
+
 class Model(nn.Module):
-    def __init__(s):
+    """`a`: anything with the DEFAULTS' model fields (layers, vocab, emb, hidden, heads, inter, labels)."""
+    def __init__(s, a):
         super().__init__()
         s.word, s.pos, s.tok_type = nn.Embedding(a.vocab, a.emb), nn.Embedding(512, a.emb), nn.Embedding(2, a.emb)
         s.ln = nn.LayerNorm(a.emb, eps=1e-12)
         s.proj = nn.Linear(a.emb, a.hidden)
-        s.layers = nn.ModuleList(Layer() for _ in range(a.layers))
+        s.layers = nn.ModuleList(Layer(a) for _ in range(a.layers))
         s.dense, s.out_proj = nn.Linear(a.hidden, a.hidden), nn.Linear(a.hidden, a.labels)
         s.drop = nn.Dropout(0.1)
     def forward(s, ids, mask):
@@ -49,22 +56,33 @@ class Model(nn.Module):
             h = l(h, mask_add)
         return s.out_proj(s.drop(F.gelu(s.dense(s.drop(h[:, 0])))))
 
-m = Model()
-ids = torch.randint(0, a.vocab, (a.batch, a.seq))
-mask = torch.ones(a.batch, a.seq, dtype=torch.long)
-y = torch.randint(0, a.labels, (a.batch,))
-opt = torch.optim.AdamW(m.parameters(), lr=5e-5)
-times = []
-for i in range(a.warmup + a.steps):
-    t0 = time.perf_counter()
-    if a.task == "train":
-        m.train(); opt.zero_grad()
-        F.cross_entropy(m(ids, mask), y).backward()
-        opt.step()
-    else:
-        m.eval()
-        with torch.no_grad():
-            m(ids, mask)
-    if i >= a.warmup:
-        times.append((time.perf_counter() - t0) * 1000)
-print(json.dumps({"torch": torch.__version__, "threads": torch.get_num_threads(), "ms": statistics.median(times), "times": times}))
+
+def main():
+    p = parser()
+    p.add_argument("--task", choices=["train", "forward"], default="train")
+    a = p.parse_args()
+    torch.set_num_threads(a.threads)
+    torch.manual_seed(0)
+    m = Model(a)
+    ids = torch.randint(0, a.vocab, (a.batch, a.seq))
+    mask = torch.ones(a.batch, a.seq, dtype=torch.long)
+    y = torch.randint(0, a.labels, (a.batch,))
+    opt = torch.optim.AdamW(m.parameters(), lr=5e-5)
+    times = []
+    for i in range(a.warmup + a.steps):
+        t0 = time.perf_counter()
+        if a.task == "train":
+            m.train(); opt.zero_grad()
+            F.cross_entropy(m(ids, mask), y).backward()
+            opt.step()
+        else:
+            m.eval()
+            with torch.no_grad():
+                m(ids, mask)
+        if i >= a.warmup:
+            times.append((time.perf_counter() - t0) * 1000)
+    print(json.dumps({"torch": torch.__version__, "threads": torch.get_num_threads(), "ms": statistics.median(times), "times": times}))
+
+
+if __name__ == "__main__":
+    main()

@@ -15,8 +15,13 @@ import { spawn, spawnSync } from 'node:child_process';
 import * as tf from '@tensorflow/tfjs';
 import { BACKENDS, BackendName, initBackend } from './backend';
 import { crossEntropy, electraForward, electraSmallConfig, initElectraParams } from './modeling';
+import { wasmHeapBytes } from './wasmfast';
+import { PipelineSpec, addTorchRatios, pipelineMeasure, pipelineRow, pipelineRows, preparePipelineData, torchPipelineRows } from './benchpipe';
 
-export type BenchTask = 'train' | 'forward' | 'tokenize';
+/** `train`/`forward`: one step at fixed shapes; `epoch`/`predict`: end to end through the library (benchpipe.ts). */
+export type BenchTask = 'train' | 'forward' | 'tokenize' | 'epoch' | 'predict';
+export const BENCH_TASKS: BenchTask[] = ['train', 'forward', 'tokenize', 'epoch', 'predict'];
+const STEP_TASKS: BenchTask[] = ['train', 'forward'];
 export interface BenchConfig {
   /** Tokenizer folders to time (`name=dir`); a WordPiece vocab trained on the bundled corpus is always added. */
   tokenizers: { name: string; dir: string }[];
@@ -32,10 +37,12 @@ export interface BenchConfig {
   checkpoint: boolean;
   /** Also time PyTorch on the same shapes (bench/torch_step.py with /usr/bin/python3), when torch is there. */
   torch: boolean;
+  /** `epoch`/`predict` rows: at most this many rows of course_train.csv / course_valid.csv (null: all). */
+  maxExamples: number | null;
 }
 
 export function benchDefaults(overrides: Partial<BenchConfig> = {}): BenchConfig {
-  return { tokenizers: [], backends: null, tasks: ['train', 'forward', 'tokenize'], batch: 32, seqs: [64, 128], layers: 12, warmup: 1, steps: 3, timeoutS: 900, checkpoint: false, torch: false, ...overrides };
+  return { tokenizers: [], backends: null, tasks: ['train', 'forward', 'tokenize'], batch: 32, seqs: [64, 128], layers: 12, warmup: 1, steps: 3, timeoutS: 900, checkpoint: false, torch: false, maxExamples: null, ...overrides };
 }
 
 export interface BenchRow {
@@ -51,6 +58,28 @@ export interface BenchRow {
   note?: string;
   /** Tokenizer rows: which tokenizer was timed. */
   tokenizer?: string;
+  /** `epoch`/`predict` rows: which pipeline, its total seconds, rows, and the mean length rows were padded to. */
+  variant?: string;
+  seconds?: number;
+  examples?: number;
+  mean_len?: number;
+  /** Seconds of torch's original pipeline on the same rows / this row's seconds (benchpipe.ts addTorchRatios). */
+  torch_ratio?: number;
+  /** `train`/`forward` rows on wasm: the wasm heap after the steps (its high-water mark; it never shrinks). */
+  heap_mib?: number;
+  /** `train`/`forward` rows: this row's ms/step over torch's on the same task and shape (lower is better). */
+  vs_torch?: number;
+}
+
+/** Puts ours/torch time ratios on the step rows, the figure the performance targets are stated in. */
+export function addStepRatios(rows: BenchRow[]): void {
+  for (const r of rows) {
+    if (!STEP_TASKS.includes(r.task) || r.backend === ('torch' as BackendName) || r.status !== 'ok' || r.ms_per_step === null) continue;
+    const t = rows.find((x) => x.backend === ('torch' as BackendName) && x.task === r.task && x.seq === r.seq && x.batch === r.batch && x.layers === r.layers && x.status === 'ok');
+    if (!t?.ms_per_step) continue;
+    r.vs_torch = Math.round((r.ms_per_step / t.ms_per_step) * 100) / 100;
+    r.note = `${r.note ? `${r.note}; ` : ''}${r.vs_torch.toFixed(2)}x torch's time`;
+  }
 }
 
 /**
@@ -79,7 +108,7 @@ export async function benchTokenizers(texts: string[], tokenizers: { name: strin
 const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
 
 /** One measurement on the backend this process already runs. */
-export async function measure(task: BenchTask, batch: number, seq: number, layers: number, warmup: number, steps: number, checkpoint = false): Promise<number[]> {
+export async function measure(task: BenchTask, batch: number, seq: number, layers: number, warmup: number, steps: number, checkpoint = false): Promise<{ times: number[]; heap_mib: number | null }> {
   const config = electraSmallConfig({ num_hidden_layers: layers });
   const params = initElectraParams(config, 1);
   const ids = tf.randomUniform([batch, seq], 0, config.vocab_size, 'int32', 2) as tf.Tensor2D;
@@ -108,11 +137,12 @@ export async function measure(task: BenchTask, batch: number, seq: number, layer
   }
   opt.dispose();
   tf.dispose([ids, mask, labels, ...vars]);
-  return times;
+  const heap = wasmHeapBytes();
+  return { times, heap_mib: heap === null ? null : Math.round(heap / 2 ** 20) };
 }
 
 /** Entry point of a child process: `hai bench --worker '{"task":…}'`, with HAI_BACKEND set by the parent. */
-export async function benchWorker(spec: { task: BenchTask; batch: number; seq: number; layers: number; warmup: number; steps: number; checkpoint?: boolean }): Promise<void> {
+export async function benchWorker(spec: { task: BenchTask; batch: number; seq: number; layers: number; warmup: number; steps: number; checkpoint?: boolean } | PipelineSpec): Promise<void> {
   let backend: BackendName;
   try {
     backend = (await initBackend()).name;
@@ -121,8 +151,12 @@ export async function benchWorker(spec: { task: BenchTask; batch: number; seq: n
     process.stdout.write(JSON.stringify({ status: 'unavailable', note: why }) + '\n');
     return;
   }
-  const times = await measure(spec.task, spec.batch, spec.seq, spec.layers, spec.warmup, spec.steps, Boolean(spec.checkpoint));
-  process.stdout.write(JSON.stringify({ status: 'ok', backend, times }) + '\n');
+  if ('variant' in spec) {
+    process.stdout.write(JSON.stringify({ status: 'ok', backend, result: await pipelineMeasure(spec) }) + '\n');
+    return;
+  }
+  const { times, heap_mib } = await measure(spec.task, spec.batch, spec.seq, spec.layers, spec.warmup, spec.steps, Boolean(spec.checkpoint));
+  process.stdout.write(JSON.stringify({ status: 'ok', backend, times, heap_mib }) + '\n');
 }
 
 function runChild(backend: BackendName, spec: object, timeoutS: number): Promise<{ code: number | null; stdout: string; stderr: string; timedOut: boolean }> {
@@ -154,42 +188,56 @@ export async function runBench(cfg: BenchConfig, onRow: (r: BenchRow) => void = 
     }
     fs.rmSync(dir, { recursive: true, force: true });
   }
+  const pipeline = cfg.tasks.some((t) => t === 'epoch' || t === 'predict') ? await preparePipelineData(cfg.maxExamples) : null;
   const explicit = cfg.backends !== null;
   const unavailable = new Set<BackendName>();
   for (const backend of cfg.backends ?? BACKENDS) {
     const fasterRuns = rows.some((r) => r.status === 'ok');
-    for (const task of cfg.tasks.filter((t) => t !== 'tokenize')) for (const seq of cfg.seqs) {
+    const skip = !explicit && backend === 'cpu' && fasterRuns;
+    const skipped = { status: 'skipped' as const, note: 'pure-JS backend, minutes per step at this size; pass --backends cpu to measure it' };
+    for (const task of cfg.tasks.filter((t) => STEP_TASKS.includes(t))) for (const seq of cfg.seqs) {
       const base = { backend, task, batch: cfg.batch, seq, layers: cfg.layers, steps: cfg.steps, ms_per_step: null, examples_per_s: null };
       if (unavailable.has(backend)) continue;
-      if (!explicit && backend === 'cpu' && fasterRuns) {
-        emit({ ...base, status: 'skipped', note: 'pure-JS backend, minutes per step at this size; pass --backends cpu to measure it' });
-        continue;
-      }
+      if (skip) { emit({ ...base, ...skipped }); continue; }
       const spec = { task, batch: cfg.batch, seq, layers: cfg.layers, warmup: cfg.warmup, steps: cfg.steps, checkpoint: cfg.checkpoint };
-      const res = await runChild(backend, spec, cfg.timeoutS);
-      const last = res.stdout.trim().split('\n').pop() ?? '';
-      let parsed: { status?: string; note?: string; backend?: BackendName; times?: number[] } = {};
-      try { parsed = JSON.parse(last); } catch { /* the child died before printing: reported below */ }
-      if (res.timedOut) {
-        emit({ ...base, status: 'timeout', note: `no result within ${cfg.timeoutS} s` });
-      } else if (parsed.status === 'unavailable') {
-        unavailable.add(backend);
-        emit({ ...base, status: 'unavailable', note: parsed.note });
-      } else if (parsed.status === 'ok' && parsed.times) {
-        const ms = median(parsed.times);
-        emit({ ...base, status: 'ok', ms_per_step: Math.round(ms * 10) / 10, examples_per_s: Math.round((cfg.batch / ms) * 1000 * 100) / 100 });
-      } else {
-        const lines = res.stderr.split('\n').map((s) => s.trim());
-        const why = lines.filter((s) => /error|abort|memory|RangeError/i.test(s)).pop() ?? lines.filter(Boolean).pop() ?? '';
-        const progress = lines.filter((s) => s.startsWith('bench-progress ')).pop()?.slice('bench-progress '.length);
-        // Emscripten reports an exhausted heap (4 GiB in tfjs-backend-wasm) as an abort or an out-of-bounds access.
-        const heap = res.code !== null && /Aborted|memory access out of bounds|Cannot enlarge memory/i.test(why) ? ' (wasm heap exhausted?)' : '';
-        emit({ ...base, status: 'error', note: `${why.slice(0, 200)}${heap}; ${progress ? `last completed: ${progress}` : 'no step completed'}` });
-      }
+      const row = childRow(base, await runChild(backend, spec, cfg.timeoutS), cfg.timeoutS, (p) => {
+        const ms = median(p.times as number[]);
+        return { ms_per_step: Math.round(ms * 10) / 10, examples_per_s: Math.round((cfg.batch / ms) * 1000 * 100) / 100, heap_mib: (p.heap_mib as number | null) ?? undefined };
+      });
+      if (row.status === 'unavailable') unavailable.add(backend);
+      emit(row);
+    }
+    if (pipeline && !unavailable.has(backend)) {
+      await pipelineRows(cfg, backend, pipeline, async (spec, base) => {
+        const row = skip ? { ...base, ...skipped } : childRow(base, await runChild(backend, spec, cfg.timeoutS), cfg.timeoutS, (p) => pipelineRow(base, p.result as never, pipeline));
+        emit(row);
+        return row;
+      });
     }
   }
   if (cfg.torch) for (const r of benchTorch(cfg)) emit(r);
+  if (cfg.torch && pipeline) for (const r of torchPipelineRows(cfg, pipeline)) emit(r);
+  addTorchRatios(rows);
+  addStepRatios(rows);
+  if (pipeline) fs.rmSync(pipeline.dir, { recursive: true, force: true });
   return rows;
+}
+
+/** The row of one child process: its result, or why there is none (timeout, backend unavailable, crash). */
+function childRow(base: Omit<BenchRow, 'status'>, res: Awaited<ReturnType<typeof runChild>>, timeoutS: number,
+  ok: (parsed: Record<string, unknown>) => Partial<BenchRow>): BenchRow {
+  const last = res.stdout.trim().split('\n').pop() ?? '';
+  let parsed: { status?: string; note?: string } & Record<string, unknown> = {};
+  try { parsed = JSON.parse(last); } catch { /* the child died before printing: reported below */ }
+  if (res.timedOut) return { ...base, status: 'timeout', note: `no result within ${timeoutS} s (--timeout)` };
+  if (parsed.status === 'unavailable') return { ...base, status: 'unavailable', note: parsed.note };
+  if (parsed.status === 'ok') return { ...base, status: 'ok', ...ok(parsed) };
+  const lines = res.stderr.split('\n').map((s) => s.trim());
+  const why = lines.filter((s) => /error|abort|memory|RangeError/i.test(s)).pop() ?? lines.filter(Boolean).pop() ?? '';
+  const progress = lines.filter((s) => s.startsWith('bench-progress ')).pop()?.slice('bench-progress '.length);
+  // Emscripten reports an exhausted heap (4 GiB in tfjs-backend-wasm) as an abort or an out-of-bounds access.
+  const heap = res.code !== null && /Aborted|memory access out of bounds|Cannot enlarge memory/i.test(why) ? ' (wasm heap exhausted?)' : '';
+  return { ...base, status: 'error', note: `${why.slice(0, 200)}${heap}; ${progress ? `last completed: ${progress}` : 'no step completed'}` };
 }
 
 /**
@@ -201,7 +249,7 @@ export function benchTorch(cfg: BenchConfig): BenchRow[] {
   const py = process.env.HAI_PYTHON ?? '/usr/bin/python3';
   const script = path.join(__dirname, '..', 'bench', 'torch_step.py');
   const rows: BenchRow[] = [];
-  for (const task of cfg.tasks.filter((t) => t !== 'tokenize')) for (const seq of cfg.seqs) {
+  for (const task of cfg.tasks.filter((t) => STEP_TASKS.includes(t))) for (const seq of cfg.seqs) {
     const base = { backend: 'torch' as BackendName, task, batch: cfg.batch, seq, layers: cfg.layers, steps: cfg.steps, ms_per_step: null, examples_per_s: null };
     const r = spawnSync(py, [script, '--task', task, '--layers', String(cfg.layers), '--batch', String(cfg.batch), '--seq', String(seq),
       '--warmup', String(cfg.warmup), '--steps', String(cfg.steps)], { encoding: 'utf8', timeout: cfg.timeoutS * 1000,
@@ -219,12 +267,14 @@ export function benchTorch(cfg: BenchConfig): BenchRow[] {
 }
 
 export function formatBenchTable(rows: BenchRow[]): string {
-  rows = rows.map((r) => (r.tokenizer ? { ...r, task: `tokenize: ${r.tokenizer}` as BenchTask, note: undefined } : r));
-  const head = ['backend', 'task', 'batch', 'seq', 'layers', 'ms/step', 'examples/s', 'status'];
+  rows = rows.map((r) => (r.tokenizer ? { ...r, task: `tokenize: ${r.tokenizer}` as BenchTask, note: undefined }
+    : r.variant ? { ...r, task: `${r.task}: ${r.variant}` as BenchTask } : r));
+  const head = ['backend', 'task', 'batch', 'seq', 'layers', 'ms/step', 'examples/s', 'heap MiB', 'status'];
   const body = rows.map((r) => [r.backend, r.task, String(r.batch), String(r.seq), String(r.layers),
     r.ms_per_step === null ? '-' : r.ms_per_step.toFixed(1), r.examples_per_s === null ? '-' : r.examples_per_s.toFixed(2),
-    r.status + (r.note ? `: ${r.note}` : '')]);
-  const width = head.map((h, i) => Math.max(h.length, ...body.map((b) => (i === 7 ? 0 : b[i].length))));
-  const fmt = (cells: string[]) => cells.map((c, i) => (i === 7 ? c : c.padEnd(width[i]))).join('  ');
+    r.heap_mib === undefined ? '-' : String(r.heap_mib), r.status + (r.note ? `: ${r.note}` : '')]);
+  const last = head.length - 1;
+  const width = head.map((h, i) => Math.max(h.length, ...body.map((b) => (i === last ? 0 : b[i].length))));
+  const fmt = (cells: string[]) => cells.map((c, i) => (i === last ? c : c.padEnd(width[i]))).join('  ');
   return [fmt(head), ...body.map(fmt)].join('\n');
 }

@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { BACKENDS, BackendName, describeBackend, initBackend } from './backend';
-import { benchDefaults, benchWorker, formatBenchTable, runBench } from './bench';
+import { BENCH_TASKS, BenchTask, benchDefaults, benchWorker, formatBenchTable, runBench } from './bench';
 import { doctor, formatDoctor } from './doctor';
 import { buildCorpus, prepareData, splitFiles } from './corpus';
 import { installKernelSpec } from './kernelspec';
@@ -56,9 +56,9 @@ export function buildProgram(): Command {
         if (!BACKENDS.includes(b)) throw new InvalidArgumentError(`unknown backend '${s}': use ${BACKENDS.join(', ')}`);
         return b;
       })))
-    .addOption(new Option('--tasks <list>', 'comma-separated: train, forward, tokenize').default(d.tasks.join(','))
+    .addOption(new Option('--tasks <list>', `comma-separated: ${BENCH_TASKS.join(', ')} (epoch, predict: end to end on the bundled corpus)`).default(d.tasks.join(','))
       .argParser((v) => v.split(',').map((s) => {
-        if (s !== 'train' && s !== 'forward' && s !== 'tokenize') throw new InvalidArgumentError(`unknown task '${s}': use train, forward, tokenize`);
+        if (!BENCH_TASKS.includes(s as BenchTask)) throw new InvalidArgumentError(`unknown task '${s}': use ${BENCH_TASKS.join(', ')}`);
         return s;
       })))
     .option('--tokenizer <name=dir>', 'also time this tokenizer folder (repeatable), e.g. kobert=path/to/kobert', (v, acc: { name: string; dir: string }[]) => {
@@ -73,15 +73,16 @@ export function buildProgram(): Command {
     .option('--steps <n>', 'timed steps (the median is reported)', positiveInt('--steps'), d.steps)
     .option('--timeout <s>', 'seconds allowed per measurement', positiveInt('--timeout'), d.timeoutS)
     .option('--checkpoint', 'activation checkpointing in the training rows (less memory, one more forward per layer)')
-    .option('--torch', 'also time PyTorch on the same shapes (bench/torch_step.py; needs python3-torch)')
+    .option('--torch', 'also time PyTorch on the same shapes (bench/torch_step.py, torch_epoch.py; needs python3-torch)')
+    .option('--max-examples <n>', 'epoch/predict rows: at most n rows of course_train.csv / course_valid.csv (default: all)', positiveInt('--max-examples'))
     .option('--json', 'print a JSON array of measurements instead of the table')
     .addOption(new Option('--worker <spec>').hideHelp())
     .action(async (o) => {
       if (o.worker) return benchWorker(JSON.parse(o.worker));
       const tasks = typeof o.tasks === 'string' ? o.tasks.split(',') : o.tasks;
-      const cfg = benchDefaults({ tokenizers: o.tokenizer, backends: o.backends ?? null, tasks, batch: o.batch, seqs: o.seqs, layers: o.layers, warmup: o.warmup, steps: o.steps, timeoutS: o.timeout, checkpoint: Boolean(o.checkpoint), torch: Boolean(o.torch) });
-      if (!o.json) console.error(`hai bench: ${cfg.layers} layers, batch ${cfg.batch}, seq ${cfg.seqs.join('/')}, ${cfg.warmup} warm-up + ${cfg.steps} timed steps per row, each row in a fresh process`);
-      const rows = await runBench(cfg, (r) => { if (!o.json) console.error(`  ${r.backend} ${r.task} seq ${r.seq}: ${r.status}${r.ms_per_step !== null ? ` ${r.ms_per_step} ms/step` : ''}`); });
+      const cfg = benchDefaults({ tokenizers: o.tokenizer, backends: o.backends ?? null, tasks, batch: o.batch, seqs: o.seqs, layers: o.layers, warmup: o.warmup, steps: o.steps, timeoutS: o.timeout, checkpoint: Boolean(o.checkpoint), torch: Boolean(o.torch), maxExamples: o.maxExamples ?? null });
+      if (!o.json) console.error(`hai bench: ${cfg.layers} layers, batch ${cfg.batch}, seq ${cfg.seqs.join('/')}, ${cfg.warmup} warm-up + ${cfg.steps} timed steps per row${cfg.tasks.some((t) => t === 'epoch' || t === 'predict') ? `; epoch/predict: the tuned preset's batch 256 and maxlen 256, ${cfg.maxExamples ?? 'all'} rows per CSV` : ''}; each row in a fresh process`);
+      const rows = await runBench(cfg, (r) => { if (!o.json) console.error(`  ${r.backend} ${r.task}${r.variant ? `: ${r.variant}` : ''} seq ${r.seq}: ${r.status}${r.seconds !== undefined ? ` ${r.seconds} s` : r.ms_per_step !== null ? ` ${r.ms_per_step} ms/step` : ''}`); });
       console.log(o.json ? JSON.stringify(rows, null, 2) : formatBenchTable(rows));
     });
 

@@ -13,7 +13,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { SequenceClassifier } from './modeling';
 import { LossConfig, classificationLoss, lossDefaults } from './losses';
 import { AdamW, NO_DECAY_HF, clipGradNorm, linearSchedule } from './optim';
-import { Batch, Encoded, SamplerKind, batchTensors, batches, numBatches, sampleOrder } from './pipeline';
+import { Batch, Encoded, SamplerKind, batchTensors, batches, groupByLength, numBatches, rowLengths, sampleOrder, trimBatch } from './pipeline';
 
 /** What the trainer needs of a model: its parameters and a forward pass (every family in src/modeling.ts has it). */
 export type Classifier = Pick<SequenceClassifier, 'params' | 'forward'>;
@@ -32,7 +32,14 @@ export interface TrainerConfig {
   sampler: SamplerKind;
   seed: number;
   loss: LossConfig;
+  /** Pad each batch (and micro-batch) only to its longest row instead of to the encoding's maxlen. */
   dynamic_padding: boolean;
+  /**
+   * Hugging Face Trainer's `group_by_length` on top of the sampler's order (pipeline.ts `groupByLength`):
+   * batches of rows of similar length, so that dynamic padding has little left to pad. Off by default, as
+   * the course ran; course.ts turns it on for every config that is not one of the original presets.
+   */
+  group_by_length: boolean;
   /**
    * Split each batch into micro-batches of this size and accumulate their gradients before the one optimiser
    * step (0: no split). The step is the same as on the whole batch (each micro-batch's loss is weighted by its
@@ -41,6 +48,12 @@ export interface TrainerConfig {
   micro_batch_size: number;
   /** Recompute encoder layers in the backward pass instead of storing their activations (memory for time). */
   activation_checkpointing: boolean;
+  /**
+   * With `activation_checkpointing`, micro-batches of fewer tokens than this (rows × padded width) store their
+   * activations instead (0: checkpoint all). With dynamic padding most micro-batches are short and fit the heap
+   * as they are, so they skip the extra forward pass; checkpointing gives the same gradients either way.
+   */
+  checkpoint_min_tokens: number;
   /** Validation batch size; 0 = batch_size, as the original (its mean of per-batch accuracies depends on it). */
   eval_batch_size: number;
 }
@@ -61,7 +74,7 @@ export const currentSeed = () => defaultSeed;
 /** The course's settings: transformers.AdamW(lr, eps) without decay, no warmup, clip 1.0, seed 42. */
 export function trainerDefaults(o: Partial<TrainerConfig> = {}): TrainerConfig {
   return { epochs: 1, batch_size: 32, lr: 2e-5, eps: 1e-8, weight_decay: 0, adamw: 'hf', no_decay: [], warmup_steps: 0, max_grad_norm: 1.0,
-    sampler: 'sequential', seed: defaultSeed, loss: lossDefaults(), dynamic_padding: false, micro_batch_size: 0, activation_checkpointing: false, eval_batch_size: 0, ...o };
+    sampler: 'sequential', seed: defaultSeed, loss: lossDefaults(), dynamic_padding: false, group_by_length: false, micro_batch_size: 0, activation_checkpointing: false, checkpoint_min_tokens: 0, eval_batch_size: 0, ...o };
 }
 export { NO_DECAY_HF };
 
@@ -76,7 +89,11 @@ export interface EvalResult {
   /** confusion[true][pred] */
   confusion: number[][];
 }
-export interface EpochInfo { epoch: number; train_loss: number; valid: EvalResult | null; seconds: number }
+export interface EpochInfo {
+  epoch: number; train_loss: number; valid: EvalResult | null; seconds: number;
+  /** Mean length each training example was padded to (the model's work per example): maxlen without dynamic padding. */
+  mean_padded_length?: number;
+}
 export interface Callbacks {
   onStepEnd?: (s: StepInfo) => void | Promise<void>;
   onEpochEnd?: (e: EpochInfo) => void | Promise<void>;
@@ -111,23 +128,39 @@ export function classificationMetrics(labels: number[], preds: number[], numLabe
 export const formatEpochLine = (e: EpochInfo) =>
   `Epoch ${e.epoch}, Average training loss: ${e.train_loss.toFixed(4)} , Validation accuracy : ${(e.valid?.mean_batch_accuracy ?? NaN).toFixed(4)}`;
 
-/** Predicted labels for every example, batch by batch, in eval mode (no dropout). */
-export function predict(model: Classifier, enc: Encoded, batchSize = 64): { preds: number[]; probs: number[][] } {
-  const preds: number[] = [], probs: number[][] = [];
-  for (const b of batches(enc, enc.labels.map((_, i) => i), batchSize, true)) {
-    const p = tf.tidy(() => {
+/**
+ * How inference batches are formed. Neither option changes a result, since padding is masked and every row
+ * is computed on its own; both only save time, so both are on by default.
+ * - `dynamic_padding`: cut each batch to its longest row instead of running the encoding's maxlen.
+ * - `sort_by_length`: batch rows of similar length together (results come back in the input order).
+ */
+export interface PredictOptions { dynamic_padding: boolean; sort_by_length: boolean }
+export const predictDefaults = (o: Partial<PredictOptions> = {}): PredictOptions => ({ dynamic_padding: true, sort_by_length: true, ...o });
+
+/** Predicted labels, probabilities and logits for every example, in the input order, in eval mode (no dropout). */
+export function predict(model: Classifier, enc: Encoded, batchSize = 64, opts: Partial<PredictOptions> = {}): { preds: number[]; probs: number[][]; logits: number[][] } {
+  const o = predictDefaults(opts);
+  const n = enc.labels.length;
+  const order = Array.from({ length: n }, (_, i) => i);
+  if (o.sort_by_length) { const len = rowLengths(enc); order.sort((a, b) => len[b] - len[a]); }
+  const preds: number[] = new Array(n), probs: number[][] = new Array(n), logits: number[][] = new Array(n);
+  let at = 0;
+  for (const b of batches(enc, order, batchSize, o.dynamic_padding)) {
+    const out = tf.tidy(() => {
       const t = batchTensors(b);
-      return tf.softmax(model.forward(t.ids, t.mask, { training: false }));
+      const z = model.forward(t.ids, t.mask, { training: false });
+      return [z, tf.softmax(z)];
     });
-    const rows = p.arraySync() as number[][];
-    p.dispose();
-    for (const r of rows) { probs.push(r); preds.push(r.indexOf(Math.max(...r))); }
+    const [zs, ps] = out.map((x) => x.arraySync() as number[][]);
+    tf.dispose(out);
+    ps.forEach((r, j) => { const i = order[at + j]; probs[i] = r; logits[i] = zs[j]; preds[i] = r.indexOf(Math.max(...r)); });
+    at += ps.length;
   }
-  return { preds, probs };
+  return { preds, probs, logits };
 }
 
-export function evaluate(model: Classifier, enc: Encoded, numLabels: number, batchSize = 64): EvalResult {
-  return classificationMetrics(enc.labels, predict(model, enc, batchSize).preds, numLabels, batchSize);
+export function evaluate(model: Classifier, enc: Encoded, numLabels: number, batchSize = 64, opts: Partial<PredictOptions> = {}): EvalResult {
+  return classificationMetrics(enc.labels, predict(model, enc, batchSize, opts).preds, numLabels, batchSize);
 }
 
 export class Trainer {
@@ -148,16 +181,19 @@ export class Trainer {
     const trainable = [...this.model.params.values()].filter((v) => v.trainable);
     const names = new Map(trainable.map((v) => [v.name, [...this.model.params].find(([, p]) => p === v)![0]]));
     const lossSum = tf.variable(tf.scalar(0), false);
+    const lengths = c.group_by_length ? rowLengths(this.train) : [];
     let globalStep = 0;
     try {
       for (let epoch = 0; epoch < c.epochs; epoch++) {
         const t0 = performance.now();
         lossSum.assign(tf.scalar(0));
-        const order = sampleOrder(this.train.labels, c.sampler, c.seed, epoch);
-        let step = 0;
+        let order = sampleOrder(this.train.labels, c.sampler, c.seed, epoch);
+        if (c.group_by_length) order = groupByLength(order, lengths, c.batch_size);
+        let step = 0, padded = 0;
         for (const b of batches(this.train, order, c.batch_size, c.dynamic_padding)) {
           const lr = c.lr * schedule(globalStep);
-          const { loss, norm } = this.step(b, trainable, names, opt, lr, c.seed * 7919 + globalStep * 97);
+          const { loss, norm, tokens } = this.step(b, trainable, names, opt, lr, c.seed * 7919 + globalStep * 97);
+          padded += tokens;
           tf.tidy(() => lossSum.assign(tf.add(lossSum, loss)));
           if (this.callbacks.onStepEnd) {
             await this.callbacks.onStepEnd({ epoch, step, epochSteps: perEpoch, globalStep, totalSteps, lr,
@@ -169,7 +205,7 @@ export class Trainer {
         }
         const train_loss = lossSum.dataSync()[0] / perEpoch;
         const valid = this.valid ? evaluate(this.model, this.valid, this.numLabels, c.eval_batch_size || c.batch_size) : null;
-        const info: EpochInfo = { epoch, train_loss, valid, seconds: (performance.now() - t0) / 1000 };
+        const info: EpochInfo = { epoch, train_loss, valid, seconds: (performance.now() - t0) / 1000, mean_padded_length: padded / order.length };
         this.history.push(info);
         await this.callbacks.onEpochEnd?.(info);
       }
@@ -180,23 +216,32 @@ export class Trainer {
     return this.history;
   }
 
-  /** One optimiser step on batch `b`, through micro-batches when configured. Returns the loss and grad norm. */
-  private step(b: Batch, trainable: tf.Variable[], names: Map<string, string>, opt: AdamW, lr: number, seed: number): { loss: tf.Scalar; norm: tf.Scalar } {
+  /**
+   * One optimiser step on batch `b`, through micro-batches when configured (each cut to its own longest row
+   * with dynamic padding). Returns the loss, the grad norm and the tokens fed (rows × padded width).
+   */
+  private step(b: Batch, trainable: tf.Variable[], names: Map<string, string>, opt: AdamW, lr: number, seed: number): { loss: tf.Scalar; norm: tf.Scalar; tokens: number } {
     const c = this.cfg;
-    const n = b.labels.length;
-    const m = c.micro_batch_size > 0 && c.micro_batch_size < n ? c.micro_batch_size : n;
     // Each loss is a mean over Σ w[y] (w = class weights, or 1; focal is a plain mean), so a micro-batch's
     // share of the batch loss is its own Σ w[y] over the batch's.
     const w = (y: number) => (c.loss.kind !== 'focal' && c.loss.class_weights ? c.loss.class_weights[y] : 1);
     const total = b.labels.reduce((a, y) => a + w(y), 0);
     let acc: Record<string, tf.Tensor> | null = null;
     let loss: tf.Scalar = tf.scalar(0);
+    let tokens = 0;
+    const n = b.labels.length;
+    const m = c.micro_batch_size > 0 && c.micro_batch_size < n ? c.micro_batch_size : n;
     for (let s = 0; s < n; s += m) {
-      const part: Batch = { input_ids: b.input_ids.slice(s, s + m), attention_mask: b.attention_mask.slice(s, s + m), labels: b.labels.slice(s, s + m) };
+      let part: Batch = { input_ids: b.input_ids.slice(s, s + m), attention_mask: b.attention_mask.slice(s, s + m), labels: b.labels.slice(s, s + m) };
+      // Cut each micro-batch again: on a length-grouped batch, sorted longest first, later ones are much shorter.
+      if (c.dynamic_padding) part = trimBatch(part);
+      const partTokens = part.labels.length * part.input_ids[0].length;
+      tokens += partTokens;
+      const checkpoint = c.activation_checkpointing && partTokens >= c.checkpoint_min_tokens;
       const share = part.labels.reduce((a, y) => a + w(y), 0) / total;
       const { value, grads } = tf.tidy(() => {
         const t = batchTensors(part);
-        return tf.variableGrads(() => tf.mul(classificationLoss(this.model.forward(t.ids, t.mask, { training: true, seed: seed + s, checkpoint: c.activation_checkpointing }), t.labels, c.loss), share) as tf.Scalar, trainable);
+        return tf.variableGrads(() => tf.mul(classificationLoss(this.model.forward(t.ids, t.mask, { training: true, seed: seed + s, checkpoint }), t.labels, c.loss), share) as tf.Scalar, trainable);
       });
       const next: Record<string, tf.Tensor> = {};
       for (const [vn, g] of Object.entries(grads)) {
@@ -212,6 +257,6 @@ export class Trainer {
     const { grads: clipped, norm } = clipGradNorm(acc!, c.max_grad_norm);
     opt.step(clipped, lr);
     tf.dispose([...Object.values(acc!), ...Object.values(clipped)]);
-    return { loss, norm };
+    return { loss, norm, tokens };
   }
 }

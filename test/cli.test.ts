@@ -41,6 +41,7 @@ test('hai bench --json prints one row per measurement with the documented fields
     assert.equal(x.batch, 2);
     assert.ok(x.ms_per_step > 0);
     assert.ok(Math.abs(x.examples_per_s - (2 / x.ms_per_step) * 1000) < 0.01 * x.examples_per_s + 0.01);
+    assert.ok(x.heap_mib >= 16 && x.heap_mib <= 4096, `wasm heap ${x.heap_mib} MiB`);
   }
   const cuda = rows.filter((x: any) => x.backend === 'cuda');
   if (cuda.length && cuda[0].status === 'unavailable') {
@@ -68,4 +69,34 @@ test('hai tokenize: JSON lines in, HF-style encodings out; bad lines named', () 
   const bad = run('{"text": "ok"}\nnot json\n');
   assert.notEqual(bad.status, 0);
   assert.match(bad.stderr, /line 2/);
+});
+
+test('hai bench --tasks epoch,predict: one row per pipeline, padded lengths and row counts, torch rows or the reason', () => {
+  const r = hai(['bench', '--json', '--backends', 'wasm', '--tasks', 'epoch,predict', '--layers', '1', '--max-examples', '40', '--torch'], {}, 300000);
+  assert.equal(r.code, 0, r.stderr);
+  const rows = JSON.parse(r.stdout);
+  const ours = rows.filter((x: any) => x.backend === 'wasm');
+  assert.deepEqual(ours.map((x: any) => `${x.task}: ${x.variant}`), ['epoch: original pipeline', 'epoch: fast pipeline',
+    'predict: static padding', 'predict: dynamic padding', 'predict: dynamic padding, sorted']);
+  for (const x of ours) {
+    assert.equal(x.status, 'ok', x.note);
+    assert.equal(x.examples, 40);
+    assert.equal(x.steps, 1);
+    assert.ok(Math.abs(x.examples_per_s - 40 / x.seconds) < 0.02 * x.examples_per_s + 0.01, JSON.stringify(x));
+    assert.match(x.note, /40\/\d+ rows of course_(train|valid)\.csv/);
+  }
+  const len = Object.fromEntries(ours.map((x: any) => [`${x.task}: ${x.variant}`, x.mean_len]));
+  assert.equal(len['epoch: original pipeline'], 256);
+  assert.equal(len['predict: static padding'], 256);
+  assert.ok(len['epoch: fast pipeline'] < 40, `the corpus's rows are short: ${len['epoch: fast pipeline']}`);
+  assert.ok(len['predict: dynamic padding, sorted'] <= len['predict: dynamic padding']);
+  const torch = rows.filter((x: any) => x.backend === 'torch');
+  if (torch[0]?.status === 'ok') {
+    assert.deepEqual(torch.map((x: any) => `${x.task}: ${x.variant}`), ['epoch: original pipeline', 'epoch: fast pipeline', 'predict: static padding', 'predict: dynamic padding']);
+    assert.equal(torch[0].mean_len, 256);
+    assert.equal(torch[0].examples, 40);
+    for (const x of ours) assert.ok(Math.abs(x.torch_ratio - torch[x.task === 'epoch' ? 0 : 2].seconds / x.seconds) < 0.02 * x.torch_ratio + 0.01, JSON.stringify(x));
+  } else {
+    assert.ok(torch.length === 1 && torch[0].note, `torch rows say why they are missing: ${JSON.stringify(torch)}`);
+  }
 });
