@@ -117,7 +117,7 @@ export function encodeRows(tok: PreTrainedTokenizer, rows: Row[], maxlen: number
 /**
  * Tokens × layers × hidden size of a micro-batch that trains with stored activations on wasm. Op-by-op layers:
  * KoELECTRA-small (12 layers, hidden 256) trained at 32 rows × 128 tokens without checkpointing; half that, for a
- * 2x margin. Fused layers (src/fusedlayer.ts, every GELU model) keep ~30 MB per layer at 32 × 64: 32 × 128 takes
+ * 2x margin. Fused layers (src/fusedlayer.ts, every GELU model) keep ~40 MB per layer at 32 × 64: 32 × 128 takes
  * a 2.0 GiB heap (`hai bench --seqs 128`), 32 × 256 all of its 4 GiB, so the budget is 32 × 128.
  */
 const STORED_ACTIVATION_BUDGET = 32 * 64 * 12 * 256;

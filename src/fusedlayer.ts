@@ -6,7 +6,7 @@
  * pass ends, on top of every tensor each op saved. For KoELECTRA-small (batch 32, seq 64) that is about
  * 450 MB per layer, so 12 layers do not fit in the wasm backend's 4 GB heap, and recomputing layers
  * (activation checkpointing, src/kernels.ts) costs a fourth of the step. Here the forward pass keeps only
- * what the backward pass reads (about 30 MB per layer at that shape), dropout masks are redrawn from their
+ * what the backward pass reads (about 40 MB per layer at that shape), dropout masks are redrawn from their
  * seeds instead of stored, and the backward pass runs in its own `tf.tidy`, so its temporaries die with it.
  * It is also fewer kernels than autodiff's (LayerNorm's gradient is 8 ops here, ~25 there).
  *
@@ -58,10 +58,15 @@ function layerNormBackward(dy: tf.Tensor, g: tf.Tensor, xhat: tf.Tensor, std: tf
   return [dx, columnSum(tf.mul(dy, xhat)), columnSum(dy)];
 }
 
-/** GELU (erf), written as src/modeling.ts writes it, and its derivative Φ(x) + x·φ(x). */
-const gelu = (x: tf.Tensor) => tf.mul(tf.mul(x, 0.5), tf.add(1, tf.erf(tf.mul(x, Math.SQRT1_2))));
-const geluGrad = (x: tf.Tensor) => tf.add(tf.mul(0.5, tf.add(1, tf.erf(tf.mul(x, Math.SQRT1_2)))),
-  tf.mul(x, tf.mul(1 / Math.sqrt(2 * Math.PI), tf.exp(tf.mul(tf.square(x), -0.5)))));
+/**
+ * GELU (erf) with the same ops as src/modeling.ts, also returning 1 + erf(x/√2) = 2Φ(x), which the backward
+ * pass reuses (one erf fewer per layer), and GELU's derivative Φ(x) + x·φ(x).
+ */
+function geluParts(x: tf.Tensor): { y: tf.Tensor; cdf2: tf.Tensor } {
+  const cdf2 = tf.add(1, tf.erf(tf.mul(x, Math.SQRT1_2)));
+  return { y: tf.mul(tf.mul(x, 0.5), cdf2), cdf2 };
+}
+const geluGrad = (x: tf.Tensor, cdf2: tf.Tensor) => tf.add(tf.mul(0.5, cdf2), tf.mul(x, tf.mul(1 / Math.sqrt(2 * Math.PI), tf.exp(tf.mul(tf.square(x), -0.5)))));
 
 /**
  * `h: [B, T, H]`, `maskAdd: [B, 1, 1, T]` (src/modeling.ts `additiveMask`), `w`: the 16 tensors named by
@@ -98,17 +103,17 @@ export function fusedEncoderLayer(h: tf.Tensor, maskAdd: tf.Tensor, w: tf.Tensor
       let a = lin(ctx, Wo, bo);
       if (m.attnOut) a = tf.mul(a, m.attnOut);
       const n1 = layerNormParts(tf.add(a, x), g1, be1, s.eps);
-      const i = lin(n1.y, Wi, bi), g = gelu(i);
+      const i = lin(n1.y, Wi, bi), { y: g, cdf2 } = geluParts(i);
       let o = lin(g, Wo2, bo2);
       if (m.ffn) o = tf.mul(o, m.ffn);
       const n2 = layerNormParts(tf.add(o, n1.y), g2, be2, s.eps);
-      return [tf.reshape(n2.y, [B, T, H]), x, qh, kh, vh, p, ctx, n1.y, n1.xhat, n1.std, i, g, n2.xhat, n2.std];
+      return [tf.reshape(n2.y, [B, T, H]), x, qh, kh, vh, p, ctx, n1.y, n1.xhat, n1.std, i, g, cdf2, n2.xhat, n2.std];
     });
     save(kept.slice(1));
     return {
       value: kept[0],
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.tidy(() => {
-        const [x, qh, kh, vh, p, ctx, y1, xhat1, std1, i, g, xhat2, std2] = saved;
+        const [x, qh, kh, vh, p, ctx, y1, xhat1, std1, i, g, cdf2, xhat2, std2] = saved;
         const m = masks();
         const xT = swapLast2(x);
         const dW = (inT: tf.Tensor, d: tf.Tensor) => tf.matMul(inT as tf.Tensor2D, d as tf.Tensor2D);
@@ -116,7 +121,7 @@ export function fusedEncoderLayer(h: tf.Tensor, maskAdd: tf.Tensor, w: tf.Tensor
         // Second LayerNorm and the FFN.
         const [dh2, dg2, dbe2] = layerNormBackward(tf.reshape(dy, [N, H]), g2, xhat2, std2);
         const dO = m.ffn ? tf.mul(dh2, m.ffn) : dh2;
-        const dI = tf.mul(back(dO, Wo2), geluGrad(i));
+        const dI = tf.mul(back(dO, Wo2), geluGrad(i, cdf2));
         const dy1 = tf.add(dh2, back(dI, Wi));
         // First LayerNorm and the attention output.
         const [dh1, dg1, dbe1] = layerNormBackward(dy1, g1, xhat1, std1);
