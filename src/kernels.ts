@@ -1,5 +1,7 @@
 /**
- * Kernels that `@tensorflow/tfjs-backend-wasm` 4.22 lacks but a BERT-family classifier needs.
+ * Kernels that `@tensorflow/tfjs-backend-wasm` 4.22 lacks or runs slowly, and the differentiable ops built on
+ * them (`matMul`, `linear2d`, `swapLast2`, `columnSum`, activation `checkpoint`); every other backend gets
+ * tfjs's own ops. All use public tfjs APIs, except `checkpoint` (one engine field, version-pinned below).
  *
  * `UnsortedSegmentSum` is the gradient of `tf.gather`, so without it the embedding lookup of every model
  * in this course cannot be trained on wasm ("Kernel 'UnsortedSegmentSum' not registered for backend
@@ -149,7 +151,8 @@ const matMulNoFlags = tf.customGrad(((...args: unknown[]) => {
   save([a, b]);
   return {
     value: product(a, b),
-    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [product(dy, swapLast2(saved[1])), product(swapLast2(saved[0]), dy)],
+    // In a tidy: tfjs keeps whatever a gradient function leaves behind until the whole backward pass ends.
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.tidy(() => [product(dy, swapLast2(saved[1])), product(swapLast2(saved[0]), dy)]),
   };
 }) as Parameters<typeof tf.customGrad>[0]) as (a: tf.Tensor, b: tf.Tensor) => tf.Tensor;
 
@@ -163,7 +166,7 @@ const linearWasm = tf.customGrad(((...args: unknown[]) => {
   save([x, W]);
   return {
     value: tf.add(tf.matMul(x, W), b),
-    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [tf.matMul(dy, swapLast2(saved[1])), tf.matMul(swapLast2(saved[0]), dy), columnSum(dy)],
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.tidy(() => [tf.matMul(dy, swapLast2(saved[1])), tf.matMul(swapLast2(saved[0]), dy), columnSum(dy)]),
   };
 }) as Parameters<typeof tf.customGrad>[0]) as (x: tf.Tensor, W: tf.Tensor, b: tf.Tensor) => tf.Tensor;
 
