@@ -18,6 +18,7 @@ import { LossConfig, balancedClassWeights, lossDefaults } from './losses';
 import { Encoded, SamplerKind } from './pipeline';
 import { AutoTokenizer, PreTrainedTokenizer, courseEncode } from './tokenizer';
 import { Callbacks, EpochInfo, PredictOptions, Trainer, TrainerConfig, currentSeed, evaluate, predict } from './trainer';
+import { fusesActivation } from './fusedlayer';
 
 const DATA = path.join(__dirname, '..', 'data', 'rows');
 
@@ -134,7 +135,7 @@ export function courseTrainerConfig(c: CourseConfig, modelConfig: Record<string,
   const micro = c.micro_batch ?? (small ? 32 : 0);
   const layers = Number(modelConfig.num_hidden_layers ?? modelConfig.n_layers ?? 0);
   const hidden = Number(modelConfig.hidden_size ?? modelConfig.dim ?? 768);
-  const fused = ['gelu', 'gelu_python'].includes(String(modelConfig.hidden_act ?? modelConfig.activation ?? 'gelu'));
+  const fused = fusesActivation(modelConfig.hidden_act ?? modelConfig.activation ?? 'gelu');
   const budget = fused ? FUSED_ACTIVATION_BUDGET : STORED_ACTIVATION_BUDGET;
   return { epochs: c.epochs, batch_size: c.batch, lr: o.lr ?? c.lr, eps: c.eps, weight_decay: c.weight_decay, adamw: c.adamw,
     warmup_steps: c.warmup_steps, max_grad_norm: c.max_grad_norm, sampler: c.sampler, seed: c.seed,

@@ -18,7 +18,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { ModelConfig, ModelType, ParamSpec } from './modeling';
 import { activation, additiveMask, gelu, layerNorm, linear } from './modeling';
 import { checkpoint, matMul } from './kernels';
-import { fusedEncoderLayer } from './fusedlayer';
+import { fusedEncoderLayer, fusesActivation } from './fusedlayer';
 
 export interface Ctx {
   P: (name: string) => tf.Tensor;
@@ -37,7 +37,7 @@ export interface Ctx {
 type LayerBody = (h: tf.Tensor, maskAdd: tf.Tensor, P: (name: string) => tf.Tensor, drop: (x: tf.Tensor, rate: number) => tf.Tensor, seed: number) => tf.Tensor;
 
 /** Whether a layer with this activation can run fused: only HF's erf GELU is written out in src/fusedlayer.ts. */
-const fusable = (ctx: Ctx, act: unknown) => ctx.fused !== false && (act === 'gelu' || act === 'gelu_python');
+const fusable = (ctx: Ctx, act: unknown) => ctx.fused !== false && fusesActivation(act);
 
 /**
  * One encoder layer, optionally checkpointed (`ctx.checkpoint`): its activations are dropped after the

@@ -32,6 +32,9 @@ export interface FusedLayerSpec {
   distil: boolean;
 }
 
+/** Whether layers with this activation (a config's `hidden_act` / `activation`) can run fused: only HF's erf GELU is written out here. */
+export const fusesActivation = (act: unknown): boolean => act === 'gelu' || act === 'gelu_python';
+
 /** Parameter order of `fusedEncoderLayer`'s `w`. */
 export const FUSED_PARAMS = ['q.w', 'q.b', 'k.w', 'k.b', 'v.w', 'v.b', 'o.w', 'o.b', 'ln1.g', 'ln1.b', 'ffn1.w', 'ffn1.b', 'ffn2.w', 'ffn2.b', 'ln2.g', 'ln2.b'] as const;
 

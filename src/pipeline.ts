@@ -75,7 +75,7 @@ export function groupByLength(order: number[], lengths: number[], batchSize: num
 
 /** The batch cut to its longest attended row (padding is masked, so only the time changes). */
 export function trimBatch(b: Batch): Batch {
-  const len = Math.max(1, ...b.attention_mask.map((m) => m.lastIndexOf(1) + 1));
+  const len = Math.max(1, ...rowLengths(b));
   if (len === b.input_ids[0]?.length) return b;
   return { input_ids: b.input_ids.map((r) => r.slice(0, len)), attention_mask: b.attention_mask.map((r) => r.slice(0, len)), labels: b.labels };
 }
