@@ -1,6 +1,6 @@
 /**
  * Test helper: writes `pytorch_model.bin` files the way `torch.save` does, in the zip format (torch ≥ 1.6)
- * and the legacy one, so the readers in src/checkpoint.ts are tested without Python. The pickle stream is
+ * and the legacy one, so the readers in src/models/checkpoint.ts are tested without Python. The pickle stream is
  * the one torch 1.13 emits for a state dict (protocol 2, OrderedDict of `_rebuild_tensor_v2` calls with
  * persistent storage ids); test/models.test.ts has Python's torch.load read these files back when it can.
  */

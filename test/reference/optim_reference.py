@@ -2,7 +2,7 @@
 """Generates test/reference/optim.json with PyTorch 1.13 (Debian python3-torch): a tiny classifier's loss,
 gradient norm and parameters after AdamW steps (torch.optim.AdamW, and the old transformers.AdamW written
 out below from its published algorithm), with and without no-decay groups, clipping and a linear schedule;
-and the losses of src/losses.ts. Run: /usr/bin/python3 test/reference/optim_reference.py"""
+and the losses of src/train/losses.ts. Run: /usr/bin/python3 test/reference/optim_reference.py"""
 import json, math, os
 import torch
 import torch.nn.functional as F

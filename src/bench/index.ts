@@ -1,0 +1,9 @@
+/**
+ * Layer 9, `bench/`: `hai bench`, step and end-to-end rows, side by side with PyTorch.
+ *
+ * A layer imports only the layers below it (the order is in .dependency-cruiser.js and the README).
+ * Introduced in notebooks/00_setup.ipynb.
+ */
+export * from './bench';
+export * from './pipeline';
+export * from './types';

@@ -1,0 +1,111 @@
+/**
+ * `hai doctor`: what this machine will train on, and why. The first cell of every notebook prints the
+ * one-line form; graders paste the `--json` form into bug reports.
+ *
+ * Introduced in notebooks/00_setup.ipynb.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { fastPathStatus } from '../engine/wasmfast';
+import { BackendInfo, initBackend } from '../engine/backend';
+
+/** The packages whose versions matter when a notebook behaves differently on two machines. */
+export const KEY_PACKAGES = [
+  '@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-backend-cpu',
+  'tfjs-node', 'tfjs-node-gpu', '@xenova/transformers', 'danfojs-node', 'plotly.js-dist', 'tslab', 'zeromq',
+];
+
+/** Version of an installed package, or null. Walks up from the resolved entry, since some packages' `exports` hide package.json. */
+export function packageVersion(name: string): string | null {
+  let file: string;
+  try {
+    file = require.resolve(`${name}/package.json`);
+  } catch {
+    try {
+      file = require.resolve(name);
+    } catch {
+      return null;
+    }
+  }
+  for (let dir = path.dirname(file); dir !== path.dirname(dir); dir = path.dirname(dir)) {
+    const pj = path.join(dir, 'package.json');
+    if (fs.existsSync(pj)) {
+      const j = JSON.parse(fs.readFileSync(pj, 'utf8')) as { name?: string; version?: string };
+      if (j.version && (j.name === name || dir.endsWith(path.join('node_modules', name)))) return j.version;
+    }
+  }
+  return null;
+}
+
+export interface DoctorReport {
+  node: string;
+  platform: string;
+  cpus: number;
+  memory_gib: number;
+  backend: BackendInfo;
+  /** A gather + matmul forward and backward on the chosen backend, checked against plain arithmetic. */
+  self_test: { ok: boolean; detail: string };
+  packages: Record<string, string | null>;
+  gpu_requirements: string;
+  /** wasm only: whether batched products take the sliced XNNPACK path (src/engine/wasmfast.ts), and why not. */
+  fast_matmul: { active: boolean; reason: string } | null;
+}
+
+/** Runs a tiny forward/backward through the ops every model uses; returns what went wrong, if anything. */
+export function selfTest(): { ok: boolean; detail: string } {
+  try {
+    const got = tf.tidy(() => {
+      const E = tf.variable(tf.tensor2d([[1, 2], [3, 4], [5, 6]]), true, 'doctor_E');
+      const ids = tf.tensor1d([2, 0, 2], 'int32');
+      const W = tf.tensor2d([[1, 0], [0, 1]]);
+      const { value, grads } = tf.variableGrads(() => tf.sum(tf.matMul(tf.gather(E, ids), W)) as tf.Scalar, [E]);
+      const out = [value.dataSync()[0], ...grads['doctor_E'].dataSync()];
+      E.dispose();
+      return out;
+    });
+    const want = [5 + 6 + 1 + 2 + 5 + 6, 1, 1, 0, 0, 2, 2];
+    const ok = got.every((v, i) => Math.abs(v - want[i]) < 1e-5);
+    return { ok, detail: ok ? 'gather, matMul and their gradients agree with hand-computed values' : `expected [${want}] got [${got}]` };
+  } catch (e) {
+    return { ok: false, detail: e instanceof Error ? e.message : String(e) };
+  }
+}
+
+export async function doctor(): Promise<DoctorReport> {
+  const backend = await initBackend();
+  const packages: Record<string, string | null> = {};
+  for (const p of KEY_PACKAGES) packages[p === 'tfjs-node' || p === 'tfjs-node-gpu' ? `@tensorflow/${p}` : p] = packageVersion(p);
+  return {
+    node: process.version,
+    platform: `${process.platform} ${process.arch}`,
+    cpus: os.availableParallelism(),
+    memory_gib: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
+    backend,
+    self_test: selfTest(),
+    packages,
+    fast_matmul: backend.name === 'wasm' ? fastPathStatus() : null,
+    gpu_requirements: '@tensorflow/tfjs-node-gpu 4.22 bundles libtensorflow 2.9.1: Linux x64, NVIDIA driver, CUDA 11.2 and cuDNN 8.1 libraries on the library path',
+  };
+}
+
+export function formatDoctor(r: DoctorReport): string {
+  const b = r.backend;
+  const lines = [
+    `node       ${r.node} (${r.platform}), ${r.cpus} cores, ${r.memory_gib} GiB`,
+    `backend    ${b.name}${b.requested === 'auto' ? '' : ' (forced)'}  [tfjs backend '${b.tfBackend}'${b.simd === null ? '' : b.simd ? ', SIMD' : ', no SIMD'}]`,
+    `why        ${b.reason}`,
+    `threads    ${b.threads}: ${b.threadsNote}`,
+    `gpu        ${b.gpu.seen ? `seen: ${b.gpu.devices.join('; ')}` : `none seen (${b.gpu.how})`}`,
+    `self-test  ${r.self_test.ok ? 'ok' : 'FAILED'}: ${r.self_test.detail}`,
+    'candidates',
+    ...b.candidates.map((c) => `  ${c.name.padEnd(5)} ${(c.available === true ? 'chosen' : c.available === false ? 'unavailable' : 'not tried').padEnd(12)} ${c.available === true ? '' : c.why}`),
+    b.extraKernels.length ? `kernels    added by hai for ${b.tfBackend}: ${b.extraKernels.join(', ')}` : null,
+    r.fast_matmul ? `matmul     ${r.fast_matmul.active ? 'fast' : 'stock (slow for attention)'}: ${r.fast_matmul.reason}` : null,
+    'packages',
+    ...Object.entries(r.packages).map(([k, v]) => `  ${k.padEnd(32)} ${v ?? 'not installed'}`),
+    `gpu needs  ${r.gpu_requirements}`,
+  ];
+  return lines.filter((l): l is string => l !== null).join('\n');
+}

@@ -1,0 +1,9 @@
+/**
+ * Layer 10, `cli/`: the `hai` command and `hai doctor`. Nothing imports it but bin/hai.js.
+ *
+ * A layer imports only the layers below it (the order is in .dependency-cruiser.js and the README).
+ * Introduced in notebooks/00_setup.ipynb.
+ */
+export * from './cli';
+export * from './doctor';
+export * from './tools';

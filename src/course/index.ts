@@ -1,0 +1,9 @@
+/**
+ * Layer 7, `course/`: the course's presets and runner (baseline, tuned, ablations), eval/predict/step, the
+ * report of `npm start`.
+ *
+ * A layer imports only the layers below it (the order is in .dependency-cruiser.js and the README).
+ * Introduced in notebooks/04_tuned.ipynb.
+ */
+export * from './course';
+export * from './report';

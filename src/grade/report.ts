@@ -1,0 +1,91 @@
+/**
+ * The grader's outputs: `report.json` (everything, for scripts and spreadsheets) and one HTML page (a class
+ * summary table, then per submission its cells, checks, metrics and notes), self-contained, no script, so it
+ * can be mailed or opened from disk.
+ *
+ * Introduced in notebooks/06_inference.ipynb.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { writeFileAtomic } from '../util/files';
+import type { GradeReport, SubmissionReport } from './types';
+import { escapeHtml, htmlTable } from '../util/html';
+
+const esc = escapeHtml;
+const fmt = (v: number | undefined) => (v === undefined ? '' : Number.isInteger(v) ? String(v) : v.toFixed(4));
+const short = (s: string, n = 160) => (s.length > n ? s.slice(0, n - 1) + '…' : s);
+
+/** The class summary: one row per submission, the metrics any submission reported or any check measured as columns. */
+export function summaryRows(report: GradeReport): Record<string, string | number>[] {
+  const claimed = [...new Set(report.submissions.flatMap((s) => Object.keys(s.metrics)))].filter((k) => k !== 'epoch').sort();
+  const measured = [...new Set(report.submissions.flatMap((s) => Object.keys(s.remeasured)))].sort();
+  return report.submissions.map((s, i) => ({
+    '#': i + 1,
+    file: s.file,
+    status: s.status,
+    cells: `${s.cells.filter((c) => c.status === 'ok').length}/${s.cells.length} ok`,
+    ...Object.fromEntries(claimed.map((k) => [`reported ${k}`, fmt(s.metrics[k])])),
+    ...Object.fromEntries(measured.map((k) => [`measured ${k}`, fmt(s.remeasured[k])])),
+    points: `${s.points}/${s.max_points}`,
+    notes: short([s.error, ...s.notes, s.unchanged ? '' : 'SUBMISSION FILE CHANGED'].filter(Boolean).join('; ')),
+  }));
+}
+
+function submissionHtml(s: SubmissionReport, i: number): string {
+  const parts = [`<h2 id="s${i + 1}">${i + 1}. ${esc(s.file)}</h2>`,
+    `<p class="${s.status}"><b>${s.status}</b>, ${s.points}/${s.max_points} points, ${s.seconds.toFixed(1)} s${s.error ? ` — ${esc(s.error)}` : ''}</p>`];
+  if (s.checks.length) {
+    parts.push(htmlTable(s.checks.map((c) => ({ check: c.name, status: c.status, points: `${c.points}/${c.max_points}`, value: c.value ?? '', message: c.message ?? '' })), 'checks'));
+  }
+  const bad = s.cells.filter((c) => c.status !== 'ok' || c.dropped_chars || c.lost_output);
+  parts.push(bad.length
+    ? htmlTable(bad.map((c) => ({ cell: c.index, status: c.status, seconds: c.seconds, error: c.error ?? '', 'output left out': c.dropped_chars ?? '' })), `cells that did not run cleanly (of ${s.cells.length})`)
+    : `<p>all ${s.cells.length} code cells ran without error</p>`);
+  const metrics = [...Object.entries(s.metrics).map(([k, v]) => ({ metric: k, source: 'reported by the notebook', value: v })),
+    ...Object.entries(s.remeasured).map(([k, v]) => ({ metric: k, source: 'measured by the checks', value: v }))];
+  if (metrics.length) parts.push(htmlTable(metrics, 'metrics'));
+  if (s.outside_writes.length) parts.push(htmlTable(s.outside_writes.map((w) => ({ path: w.path, change: w.change })), 'files changed outside the working folder'));
+  if (s.notes.length) parts.push(`<ul>${s.notes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul>`);
+  return parts.join('\n');
+}
+
+/** The report as one HTML page. */
+export function gradeReportHtml(report: GradeReport): string {
+  const title = report.title ? `Grades: ${report.title}` : 'Grades';
+  const l = report.limits, sm = report.summary;
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>${esc(title)}</title>
+<style>
+body { font-family: 'Noto Sans CJK KR','Noto Sans KR',sans-serif; margin: 2em; }
+table { border-collapse: collapse; margin: 0.5em 0 1.5em; } caption { text-align: left; font-weight: bold; }
+th, td { border: 1px solid #ccc; padding: 0.2em 0.5em; vertical-align: top; } th { background: #f4f4f4; }
+.ok { color: #186a3b; } .error, .timeout, .crashed { color: #a93226; }
+</style></head><body>
+<h1>${esc(title)}</h1>
+<p>${esc(report.generated)}; checks: ${esc(report.checks_file ?? '(none: one point for running top to bottom)')}; limits: ${l.cell_s} s per cell, ${l.total_s} s per notebook,
+${l.max_output_chars} characters of output per cell, ${l.max_old_space_mb || 'default'} MB heap${report.smoke ? '; smoke mode' : ''}.</p>
+<p>${sm.submissions} submissions: ${sm.ok} ok, ${sm.error} with errors, ${sm.timeout} timed out, ${sm.crashed} crashed; mean ${fmt(sm.mean_points)} of ${sm.max_points} points.</p>
+${htmlTable(summaryRows(report), 'class summary')}
+${report.submissions.map(submissionHtml).join('\n')}
+</body></html>
+`;
+}
+
+/** Writes `report.json` and/or the HTML page, each atomically; returns the files written. */
+export function writeGradeReport(report: GradeReport, to: { json?: string | null; html?: string | null }): string[] {
+  const written: string[] = [];
+  for (const [file, text] of [[to.json, () => JSON.stringify(report, null, 2) + '\n'], [to.html, () => gradeReportHtml(report)]] as const) {
+    if (!file) continue;
+    fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+    writeFileAtomic(file, text());
+    written.push(file);
+  }
+  return written;
+}
+
+/** A few lines for the terminal: one per submission, then the totals. */
+export function formatGradeSummary(report: GradeReport): string {
+  const rows = report.submissions.map((s) => `${s.status.padEnd(8)} ${String(s.points).padStart(4)}/${s.max_points}  ${s.file}${s.error ? `\n         ${short(s.error, 200)}` : ''}`);
+  const sm = report.summary;
+  return [...rows, `${sm.submissions} graded: ${sm.ok} ok, ${sm.error} error, ${sm.timeout} timeout, ${sm.crashed} crashed; mean ${fmt(sm.mean_points)}/${sm.max_points} points`].join('\n');
+}

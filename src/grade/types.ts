@@ -1,0 +1,44 @@
+/**
+ * The grading report's shapes: one `SubmissionReport` per notebook, gathered in a `GradeReport`. Kept apart
+ * from the grading run (grade.ts) so the HTML/summary writer (gradereport.ts) needs only these types.
+ *
+ * Introduced in notebooks/06_inference.ipynb.
+ */
+import type { CheckResult, Metrics } from './gradecheck';
+
+export type SubmissionStatus = 'ok' | 'error' | 'timeout' | 'crashed';
+export interface GradeCell { index: number; status: 'ok' | 'error' | 'timeout' | 'crashed' | 'skipped'; seconds: number; error?: string; dropped_chars?: number; lost_output?: boolean }
+export interface OutsideWrite { path: string; change: 'created' | 'modified' | 'deleted' }
+export interface SubmissionReport {
+  file: string;
+  status: SubmissionStatus;
+  /** Why it is not ok, in one line: the first failing cell, or why it could not run. */
+  error?: string;
+  cells: GradeCell[];
+  /** What the notebook printed (its claims): the last epoch line, `hai-metric` lines. */
+  metrics: Metrics;
+  history: { epoch: number; train_loss: number | null; valid_accuracy: number | null }[];
+  /** What the hidden checks measured. */
+  remeasured: Metrics;
+  checks: CheckResult[];
+  points: number;
+  max_points: number;
+  seconds: number;
+  sha256: string;
+  /** The submission file is byte-identical after grading. */
+  unchanged: boolean;
+  /** Files created, modified or deleted in the watched folders outside the working folder during the run. */
+  outside_writes: OutsideWrite[];
+  notes: string[];
+  executed?: string;
+  workdir?: string;
+}
+export interface GradeReport {
+  generated: string;
+  checks_file: string | null;
+  title?: string;
+  limits: { cell_s: number; total_s: number; max_output_chars: number; max_old_space_mb: number };
+  smoke: boolean;
+  submissions: SubmissionReport[];
+  summary: { submissions: number; ok: number; error: number; timeout: number; crashed: number; mean_points: number; max_points: number };
+}

@@ -1,0 +1,19 @@
+/**
+ * Layer 4, `models/`: the three families (BERT, DistilBERT, ELECTRA) and their numerics, checkpoints
+ * (safetensors, pytorch_model.bin), the hub cache, offline stand-ins, `AutoModelForSequenceClassification`,
+ * `AutoTokenizer`, freezing.
+ *
+ * A layer imports only the layers below it (the order is in .dependency-cruiser.js and the README).
+ * Introduced in notebooks/03_baseline.ipynb.
+ */
+export * from './automodel';
+export * from './autotokenizer';
+export * from './checkpoint';
+export * from './families';
+export * from './forward';
+export * from './freeze';
+export * from './hub';
+export * from './modeling';
+export * from './numerics';
+export * from './safetensors';
+export * from './standin';

@@ -1,0 +1,11 @@
+/**
+ * Layer 6, `notebook/`: running notebooks through a real Jupyter kernel (tslab), the kernelspec, charts
+ * (Plotly figures; static SVG for saved notebooks).
+ *
+ * A layer imports only the layers below it (the order is in .dependency-cruiser.js and the README).
+ * Introduced in notebooks/02_inspect.ipynb.
+ */
+export * from './charts';
+export * from './jupyter';
+export * from './kernelspec';
+export * from './nbrun';

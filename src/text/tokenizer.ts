@@ -1,0 +1,148 @@
+/**
+ * Tokenizers with Hugging Face's names and results: `await AutoTokenizer.from_pretrained(folder)` gives a
+ * `BertTokenizer` (KoELECTRA, BERT, DistilBERT: WordPiece, src/text/wordpiece.ts) or a `KoBertTokenizer`
+ * (SentencePiece pieces, ids from vocab.txt: src/text/sentencepiece.ts). Both give the ids Python's slow tokenizers
+ * give, through the same call forms: `tokenize`, `encode`, the callable form (`call`, HF's `__call__`) with
+ * `max_length` / `padding` / `truncation`, batches, and tfjs tensors for the model.
+ *
+ * Those shared call forms (`PreTrainedTokenizer`), the encoding types and the course's helpers (`courseEncode`,
+ * `padSequences`, `toTensors`, `tokenizeJsonl`) are in src/text/encoding.ts, re-exported below so that everything
+ * tokenizer-related still comes from './tokenizer'. A folder's class is chosen by `tokenizerFromFolder`; hub ids are
+ * resolved one layer up, by `AutoTokenizer.from_pretrained` (src/models/autotokenizer.ts).
+ *
+ * Introduced in notebooks/03_baseline.ipynb.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { PreTrainedTokenizer, SpecialTokensConfig } from './encoding';
+import { BasicTokenizerConfig, WordPiece, basicWord, readVocabLines, whitespaceWords } from './wordpiece';
+import { KoBertPreprocessConfig, SentencePieceLike, kobertPieces, kobertPreprocess, loadSentencePiece, pySplit, pyStrip } from './sentencepiece';
+
+// encoding.ts never imports this file, so the re-export is one-way: no require cycle under CommonJS.
+export * from './encoding';
+
+/** Word → pieces, emptied when it reaches 200k words (about 40 MB) rather than tracking recency. */
+class WordCache {
+  private readonly map = new Map<string, string[]>();
+  pieces(words: string[], compute: (w: string) => string[]): string[] {
+    const out: string[] = [];
+    for (const w of words) {
+      let p = this.map.get(w);
+      if (!p) {
+        p = compute(w);
+        if (this.map.size >= 200_000) this.map.clear();
+        this.map.set(w, p);
+      }
+      for (const x of p) out.push(x);
+    }
+    return out;
+  }
+}
+
+export interface BertTokenizerConfig extends SpecialTokensConfig, BasicTokenizerConfig {
+  do_basic_tokenize: boolean;
+  /** Words kept whole and passed through without WordPiece (HF's `never_split`). */
+  never_split: string[];
+  max_input_chars_per_word: number;
+}
+/** HF BertTokenizer's defaults (note do_lower_case true: a cased model's tokenizer_config.json says false). */
+export const bertTokenizerDefaults = (o: Partial<BertTokenizerConfig> = {}): BertTokenizerConfig => ({
+  unk_token: '[UNK]', sep_token: '[SEP]', pad_token: '[PAD]', cls_token: '[CLS]', mask_token: '[MASK]', additional_special_tokens: [],
+  do_lower_case: true, strip_accents: null, tokenize_chinese_chars: true, do_basic_tokenize: true, never_split: [], max_input_chars_per_word: 100, ...o,
+});
+
+/** WordPiece tokenizer of BERT, ELECTRA and DistilBERT (HF's slow `BertTokenizer`). */
+export class BertTokenizer extends PreTrainedTokenizer {
+  declare readonly config: BertTokenizerConfig;
+  private readonly wordpiece: WordPiece;
+  private readonly neverSplit: Set<string>;
+  private readonly neverSplitAll: Set<string>;
+  /** Whitespace word → its pieces: everything after the whitespace split is per word, and a corpus repeats its words. */
+  private readonly cache = new WordCache();
+  constructor(vocabLines: string[], config: Partial<BertTokenizerConfig> = {}) {
+    super(vocabLines, bertTokenizerDefaults(config));
+    this.wordpiece = new WordPiece(this.vocab, this.config.unk_token, this.config.max_input_chars_per_word);
+    this.neverSplit = new Set(this.config.never_split);
+    this.neverSplitAll = new Set([...this.config.never_split, ...this.all_special_tokens]);
+  }
+  protected _tokenize(text: string): string[] {
+    const basic = this.config.do_basic_tokenize;
+    return this.cache.pieces(basic ? whitespaceWords(text, this.config) : pySplit(text), (w) => {
+      if (!basic) return this.wordpiece.tokenize(w);
+      const words: string[] = [];
+      basicWord(w, this.config, this.neverSplitAll, words);
+      return words.flatMap((x) => (this.neverSplit.has(x) ? [x] : this.wordpiece.tokenize(x)));
+    });
+  }
+}
+
+export interface KoBertTokenizerConfig extends SpecialTokensConfig, KoBertPreprocessConfig {}
+export const kobertTokenizerDefaults = (o: Partial<KoBertTokenizerConfig> = {}): KoBertTokenizerConfig => ({
+  unk_token: '[UNK]', sep_token: '[SEP]', pad_token: '[PAD]', cls_token: '[CLS]', mask_token: '[MASK]', additional_special_tokens: [],
+  do_lower_case: false, remove_space: true, keep_accents: false, ...o,
+});
+
+/** monologg's `KoBertTokenizer`: SentencePiece pieces, looked up in vocab.txt ([UNK]=0, [PAD]=1). */
+export class KoBertTokenizer extends PreTrainedTokenizer {
+  declare readonly config: KoBertTokenizerConfig;
+  private readonly cache = new WordCache();
+  private readonly perWord: boolean;
+  constructor(vocabLines: string[], readonly sp: SentencePieceLike, config: Partial<KoBertTokenizerConfig> = {}) {
+    super(vocabLines.map(pyStrip), kobertTokenizerDefaults(config)); // KoBertTokenizer reads vocab.txt with token.strip()
+    // SentencePiece cuts text at spaces before segmenting (split_by_whitespace) and adds ▁ to every word, so a
+    // space-separated word always gives the same pieces: cache them, one NFKD and one wasm call per new word
+    // instead of per text. Only when the model really behaves so (a model trained otherwise fails these probes).
+    const join = (...xs: string[]) => JSON.stringify(xs.flatMap((x) => sp.encodePieces(x)));
+    this.perWord = this.config.remove_space && join('한국어 모델을 12,3 a') === join('한국어', '모델을', '12,3', 'a') && join('  가  나 ') === join('가', '나');
+  }
+  protected _tokenize(text: string): string[] {
+    if (!this.perWord) return kobertPieces(this.sp, kobertPreprocess(text, this.config));
+    // remove_space joins the words with single spaces, so preprocessing word by word is the same; NFKD may put a
+    // space inside a word (¨ → space + U+0308), hence the split after it.
+    return this.cache.pieces(pySplit(text), (w) => kobertPreprocess(w, this.config).split(' ').filter(Boolean).flatMap((x) => kobertPieces(this.sp, x)));
+  }
+}
+
+export const KOBERT_MODEL_FILE = 'tokenizer_78b3253a26.model';
+const WORDPIECE_CLASSES = /^(Bert|Electra|DistilBert)Tokenizer(Fast)?$/;
+
+function readJson(file: string): Record<string, any> {
+  if (!fs.existsSync(file)) return {};
+  try { return JSON.parse(fs.readFileSync(file, 'utf8')); } catch (e) { throw new Error(`${file}: not valid JSON: ${(e as Error).message}`); }
+}
+/** tokenizer_config.json and special_tokens_map.json may hold a token as an AddedToken object: use its text. */
+function tokenSettings(dir: string): Record<string, any> {
+  const merged = { ...readJson(path.join(dir, 'special_tokens_map.json')), ...readJson(path.join(dir, 'tokenizer_config.json')) };
+  const text = (v: any) => (v && typeof v === 'object' && typeof v.content === 'string' ? v.content : v);
+  const out: Record<string, any> = {};
+  for (const [k, v] of Object.entries(merged)) if (v !== null || k === 'strip_accents') out[k] = Array.isArray(v) ? v.map(text) : text(v);
+  if (typeof out.model_max_length === 'number' && out.model_max_length > 1e12) delete out.model_max_length; // HF's "no limit"
+  return out;
+}
+
+/** Options of `tokenizerFromFolder` / `AutoTokenizer.from_pretrained`: the config's settings, overridden. */
+export type TokenizerOptions = Partial<BertTokenizerConfig & KoBertTokenizerConfig> & { tokenizer_class?: string };
+
+/**
+ * The tokenizer of a local hub-layout folder. A folder with vocab.txt (+ tokenizer_config.json) gives a
+ * `BertTokenizer`; one that also has KoBERT's `tokenizer_78b3253a26.model` gives a `KoBertTokenizer`.
+ * `tokenizer_class` (option, or in tokenizer_config.json) decides otherwise: `{ tokenizer_class: 'BertTokenizer' }`
+ * on the KoBERT folder reads it as WordPiece, as a Python `BertTokenizer` over KoBERT's vocab.txt would (mostly
+ * [UNK]: that vocabulary has ▁ pieces, no ## pieces). Other options override the config's settings.
+ * Hub ids are resolved one layer up, by `AutoTokenizer.from_pretrained` (src/models/autotokenizer.ts).
+ */
+export async function tokenizerFromFolder(dir: string, options: TokenizerOptions = {}): Promise<PreTrainedTokenizer> {
+  if (!fs.statSync(dir).isDirectory()) throw new Error(`${dir}: expected a tokenizer folder, got a file`);
+  const { tokenizer_class: cls0, ...settings } = { ...tokenSettings(dir), ...options };
+  const cls = typeof cls0 === 'string' ? cls0 : undefined;
+  const vocabFile = path.join(dir, 'vocab.txt'), spFile = path.join(dir, KOBERT_MODEL_FILE);
+  const files = () => fs.readdirSync(dir).join(', ') || 'nothing';
+  if (!fs.existsSync(vocabFile)) throw new Error(`${dir}: no vocab.txt (found: ${files()}); only WordPiece (BERT/ELECTRA/DistilBERT) and KoBERT folders are supported`);
+  const kobert = cls ? /kobert/i.test(cls) : fs.existsSync(spFile);
+  if (kobert) {
+    if (!fs.existsSync(spFile)) throw new Error(`${dir}: tokenizer_class ${cls} needs ${KOBERT_MODEL_FILE} (found: ${files()})`);
+    return new KoBertTokenizer(readVocabLines(vocabFile), await loadSentencePiece(spFile), settings);
+  }
+  if (cls && !WORDPIECE_CLASSES.test(cls)) throw new Error(`${dir}: tokenizer_class ${cls} is not supported (only BertTokenizer, ElectraTokenizer, DistilBertTokenizer, KoBertTokenizer)`);
+  return new BertTokenizer(readVocabLines(vocabFile), settings);
+}
