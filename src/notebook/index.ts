@@ -1,6 +1,6 @@
 /**
  * Layer 6, `notebook/`: running notebooks through a real Jupyter kernel (tslab), the kernelspec, charts
- * (Plotly figures; static SVG for saved notebooks).
+ * (Plotly figures; static SVG for saved notebooks, plotly.js where a browser runs them).
  *
  * A layer imports only the layers below it (the order is in .dependency-cruiser.js and the README).
  * Introduced in notebooks/02_inspect.ipynb.
@@ -9,3 +9,4 @@ export * from './charts';
 export * from './jupyter';
 export * from './kernelspec';
 export * from './nbrun';
+export * from './plotly';
