@@ -36,13 +36,13 @@ async function open(html: string, withBundle: boolean) {
   const page = await browser!.newPage();
   try {
     await page.goto(`file://${path.join(dir, 'page.html')}`);
-    if (withBundle) await page.waitForFunction(() => [...document.querySelectorAll('figure.hai-chart')].every((f) => (f as HTMLElement).dataset.plotly === 'drawn'), null, { timeout: 30000 });
-    return await page.evaluate(() => [...document.querySelectorAll('figure.hai-chart')].map((f) => ({
+    // Page scripts as strings: this project's TypeScript has no DOM types.
+    if (withBundle) await page.waitForFunction("[...document.querySelectorAll('figure.hai-chart')].every((f) => f.dataset.plotly === 'drawn')", null, { timeout: 30000 });
+    return await page.evaluate(`[...document.querySelectorAll('figure.hai-chart')].map((f) => ({
       plots: f.querySelectorAll('.js-plotly-plot .main-svg').length > 0,
-      svgShown: getComputedStyle(f.querySelector('.hai-svg')!).display !== 'none',
-      // Measured by the browser: the horizontal extent of each category label of the fallback SVG.
-      ticks: [...f.querySelectorAll('.hai-svg text.xtick')].map((t) => { const b = (t as SVGTextElement).getBBox(); return [b.x, b.x + b.width]; }),
-    })));
+      svgShown: getComputedStyle(f.querySelector('.hai-svg')).display !== 'none',
+      ticks: [...f.querySelectorAll('.hai-svg text.xtick')].map((t) => { const b = t.getBBox(); return [b.x, b.x + b.width]; }),
+    }))`) as { plots: boolean; svgShown: boolean; ticks: [number, number][] }[];   // ticks: label extents measured by the browser
   } finally {
     await page.close();
     fs.rmSync(dir, { recursive: true, force: true });
