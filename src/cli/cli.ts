@@ -10,7 +10,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { addToolCommands, positiveInt } from './tools';
 import { BACKENDS, describeBackend, initBackend } from '../engine/backend';
 import { installKernelSpec } from '../notebook/kernelspec';
-import { CourseConfig, PRESETS, courseDefaults, evalCsv, predictTexts, runCourse, smokeConfig, smokeRequested, stepOnce } from '../course/course';
+import { CourseConfig, PRESETS, checkCourseConfig, courseDefaults, evalCsv, predictTexts, runCourse, smokeConfig, smokeRequested, stepOnce } from '../course/course';
 import { forwardFile } from '../models/forward';
 import { courseReport } from '../course/report';
 import { formatGradeSummary, writeGradeReport } from '../grade/report';
@@ -19,6 +19,7 @@ import { progressCallback } from '../train/callbacks';
 import { formatEpochLine } from '../train/trainer';
 import { describeFailure, executedPath, runNotebook, writeNotebook } from '../notebook/nbrun';
 import { LABELS } from '../data/rows';
+import { isStringSetting } from '../course/configcheck';
 
 export function buildProgram(): Command {
   const { version } = require('../../package.json') as { version: string };
@@ -45,7 +46,7 @@ export function buildProgram(): Command {
       let fileCfg: Partial<CourseConfig> = {};
       if (o.config) {
         try { fileCfg = JSON.parse(fs.readFileSync(o.config, 'utf8')); } catch (e) { throw new Error(`${o.config}: ${(e as Error).message}`); }
-        checkKeys(fileCfg, o.config);
+        checkCourseConfig(fileCfg, o.config);
       }
       let cfg = courseDefaults({ ...(o.preset ? PRESETS[o.preset] : {}), ...fileCfg, ...overrides, out: o.out, ...(o.standin ? { standin: true } : {}) });
       if (o.smoke || smokeRequested()) cfg = smokeConfig(cfg);
@@ -191,20 +192,15 @@ export function parseOverrides(args: string[]): Partial<CourseConfig> {
     const raw = m[2] ?? args[++i];
     if (raw === undefined) throw new Error(`--${m[1]} needs a value`);
     let v: unknown = raw;
-    try { v = JSON.parse(raw); } catch { /* a plain string, e.g. a path */ }
+    // Text settings keep the value as written; the others are JSON (1e-4, true, null, {"layers":[0]}).
+    if (!isStringSetting(m[1], courseDefaults())) try { v = JSON.parse(raw); } catch { /* a plain string: checkCourseConfig names it if it should not be */ }
     const keys = m[1].split('.');
     let o = out;
     for (const k of keys.slice(0, -1)) o = (o[k] ??= {}) as Record<string, unknown>;
     o[keys[keys.length - 1]] = v;
   }
-  checkKeys(out, 'overrides');
+  checkCourseConfig(out, 'overrides');
   return out as Partial<CourseConfig>;
-}
-
-function checkKeys(o: object, where: string): void {
-  const known = Object.keys(courseDefaults());
-  const bad = Object.keys(o).filter((k) => !known.includes(k) && k !== 'standin');
-  if (bad.length) throw new Error(`${where}: unknown setting${bad.length > 1 ? 's' : ''} ${bad.join(', ')}; known: ${known.join(', ')}`);
 }
 
 /** Runs the CLI; errors print one line (`hai: error: …`) and exit 1 instead of a stack trace. */

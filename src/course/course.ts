@@ -22,6 +22,7 @@ import { PreTrainedTokenizer, courseEncode } from '../text/encoding';
 import { Callbacks, EpochInfo, PredictOptions, Trainer, TrainerConfig, currentSeed, evaluate, predict } from '../train/trainer';
 import { fusesActivation } from '../engine/fusedlayer';
 import { repoPath } from '../util/paths';
+import { checkConfigTypes } from './configcheck';
 
 const DATA = repoPath('data', 'rows');
 
@@ -84,6 +85,9 @@ export function courseDefaults(o: Partial<CourseConfig> = {}): CourseConfig {
     warmup_steps: 0, max_grad_norm: 1.0, dynamic_padding: true, group_by_length: true, micro_batch: null, activation_checkpointing: null, standin_lr_scale: 10, max_train: null, max_valid: null, ...o,
   };
 }
+
+/** Throws naming every unknown or mistyped field of `o` (overrides, a config file), before any work is done. */
+export const checkCourseConfig = (o: object, where: string): void => checkConfigTypes(o, where, courseDefaults());
 
 /**
  * The two runs of the course (ORIGINAL.md): the baseline that scored near chance, and the tuned one. They keep
@@ -165,10 +169,10 @@ export function trainingArgs(dir: string): Partial<CourseConfig> {
 
 export async function runCourse(cfg: Partial<CourseConfig>, callbacks: Callbacks = {}): Promise<CourseRun> {
   const c = courseDefaults(cfg);
-  const train = evenSubset(readRowsCsv(c.train_path), c.max_train);
-  const valid = evenSubset(readRowsCsv(c.valid_path), c.max_valid);
-  const bad = [...train, ...valid].find((r) => r.label >= LABELS.length);
-  if (bad) throw new Error(`label ${bad.label} in the data, but the course has ${LABELS.length} labels (0..${LABELS.length - 1})`);
+  checkCourseConfig(c, 'config');
+  // Every row of both files is checked (file and row named) before the subset is taken and the model loads.
+  const train = evenSubset(readRowsCsv(c.train_path, { numLabels: LABELS.length }), c.max_train);
+  const valid = evenSubset(readRowsCsv(c.valid_path, { numLabels: LABELS.length }), c.max_valid);
   const { model, tokenizer } = await loadModelAndTokenizer(c.model_ckpt, { standin: c.standin, seed: c.seed });
   if (c.freeze) freeze(model, c.freeze);
   const trainEnc = encodeRows(tokenizer, train, c.maxlen, c.encoding);
@@ -203,9 +207,9 @@ export async function runCourse(cfg: Partial<CourseConfig>, callbacks: Callbacks
 
 /** `hai eval`: accuracy, macro-F1 and the confusion matrix of a saved model on a CSV (`o` as `predict`'s options: no result depends on them). */
 export async function evalCsv(modelDir: string, csv: string, o: { maxlen?: number; batch?: number } & Partial<PredictOptions> = {}) {
+  const rows = readRowsCsv(csv, { numLabels: LABELS.length });   // bad rows stop the run before the model loads
   const { model, tokenizer } = await loadModelAndTokenizer(modelDir);
   const args = trainingArgs(modelDir);
-  const rows = readRowsCsv(csv);
   const r = evaluate(model, encodeRows(tokenizer, rows, o.maxlen ?? args.maxlen ?? 256, args.encoding ?? 'course'), LABELS.length, o.batch ?? 64, o);
   model.dispose();
   return r;

@@ -5,5 +5,6 @@
  * A layer imports only the layers below it (the order is in .dependency-cruiser.js and the README).
  * Introduced in notebooks/04_tuned.ipynb.
  */
+export * from './configcheck';
 export * from './course';
 export * from './report';

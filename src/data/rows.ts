@@ -21,9 +21,11 @@ export function toCsv(rows: Row[]): string {
 
 /**
  * Reads a `contents,label` CSV (RFC 4180, as `toCsv`, pandas and danfo write it). Errors name the file
- * and the row (1-based, the header is row 1).
+ * and the row (1-based, the header is row 1): a label that is not an integer (or, given `numLabels`, not
+ * below it), and an empty `contents`, which pandas reads as NaN (the course's tokenizer then fails) and
+ * which would otherwise train as a "[CLS] [SEP]" row without a word.
  */
-export function readRowsCsv(file: string): Row[] {
+export function readRowsCsv(file: string, o: { numLabels?: number } = {}): Row[] {
   let text: string;
   try { text = fs.readFileSync(file, 'utf8'); } catch (e) { throw new Error(`${file}: cannot read: ${(e as Error).message}`); }
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
@@ -46,10 +48,15 @@ export function readRowsCsv(file: string): Row[] {
   const head = records[0];
   const ci = head.indexOf('contents'), li = head.indexOf('label');
   if (ci < 0 || li < 0) throw new Error(`${file}: expected a header with columns contents,label, got '${head.join(',')}'`);
-  return records.slice(1).filter((r) => !(r.length === 1 && r[0] === '')).map((r, i) => {
-    const label = Number(r[li]);
-    if (r.length !== head.length) throw new Error(`${file}: row ${i + 2} has ${r.length} fields, the header has ${head.length}`);
-    if (!/^\d+$/.test(r[li] ?? '')) throw new Error(`${file}: row ${i + 2}: label '${r[li] ?? ''}' is not a non-negative integer`);
-    return { contents: r[ci], label };
+  const rows: Row[] = [];
+  records.forEach((r, i) => {
+    if (i === 0 || (r.length === 1 && r[0] === '')) return;   // the header; blank lines (still counted as rows)
+    const label = Number(r[li]), at = `${file}: row ${i + 1}`;
+    if (r.length !== head.length) throw new Error(`${at} has ${r.length} fields, the header has ${head.length}`);
+    if (!/^\d+$/.test(r[li] ?? '')) throw new Error(`${at}: label '${r[li] ?? ''}' is not a non-negative integer`);
+    if (o.numLabels !== undefined && label >= o.numLabels) throw new Error(`${at}: label ${label}, but the course has ${o.numLabels} labels (0..${o.numLabels - 1})`);
+    if (!r[ci].trim()) throw new Error(`${at}: contents is empty (drop the row or fill it in)`);
+    rows.push({ contents: r[ci], label });
   });
+  return rows;
 }
