@@ -248,6 +248,6 @@ function saveTokenizer(dir: string, tok: PreTrainedTokenizer | string): string[]
   }
   const c = tok.config;
   saveWordPieceTokenizer(dir, vocab, { tokenizer_class: 'BertTokenizer', do_lower_case: c.do_lower_case, strip_accents: c.strip_accents,
-    tokenize_chinese_chars: c.tokenize_chinese_chars, ...(c.model_max_length !== undefined ? { model_max_length: c.model_max_length } : {}) });
+    tokenize_chinese_chars: c.tokenize_chinese_chars, ...(c.normalize_nfc ? { normalize_nfc: true } : {}), ...(c.model_max_length !== undefined ? { model_max_length: c.model_max_length } : {}) });
   return ['vocab.txt', 'tokenizer_config.json'].map((f) => path.join(dir, f));
 }

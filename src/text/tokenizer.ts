@@ -45,10 +45,13 @@ export interface BertTokenizerConfig extends SpecialTokensConfig, BasicTokenizer
   never_split: string[];
   max_input_chars_per_word: number;
 }
-/** HF BertTokenizer's defaults (note do_lower_case true: a cased model's tokenizer_config.json says false). */
+/**
+ * HF BertTokenizer's defaults (note do_lower_case true: a cased model's tokenizer_config.json says false), as of
+ * the course's transformers 4.2x: no NFC step (`normalize_nfc: true` for ≥ 4.29, see wordpiece.ts).
+ */
 export const bertTokenizerDefaults = (o: Partial<BertTokenizerConfig> = {}): BertTokenizerConfig => ({
   unk_token: '[UNK]', sep_token: '[SEP]', pad_token: '[PAD]', cls_token: '[CLS]', mask_token: '[MASK]', additional_special_tokens: [],
-  do_lower_case: true, strip_accents: null, tokenize_chinese_chars: true, do_basic_tokenize: true, never_split: [], max_input_chars_per_word: 100, ...o,
+  do_lower_case: true, strip_accents: null, tokenize_chinese_chars: true, normalize_nfc: false, do_basic_tokenize: true, never_split: [], max_input_chars_per_word: 100, ...o,
 });
 
 /** WordPiece tokenizer of BERT, ELECTRA and DistilBERT (HF's slow `BertTokenizer`). */
@@ -61,6 +64,7 @@ export class BertTokenizer extends PreTrainedTokenizer {
   private readonly cache = new WordCache();
   constructor(vocabLines: string[], config: Partial<BertTokenizerConfig> = {}) {
     super(vocabLines, bertTokenizerDefaults(config));
+    if (typeof this.config.normalize_nfc !== 'boolean') throw new Error(`normalize_nfc must be true or false, got ${JSON.stringify(this.config.normalize_nfc)}`);
     this.wordpiece = new WordPiece(this.vocab, this.config.unk_token, this.config.max_input_chars_per_word);
     this.neverSplit = new Set(this.config.never_split);
     this.neverSplitAll = new Set([...this.config.never_split, ...this.all_special_tokens]);
@@ -144,5 +148,6 @@ export async function tokenizerFromFolder(dir: string, options: TokenizerOptions
     return new KoBertTokenizer(readVocabLines(vocabFile), await loadSentencePiece(spFile), settings);
   }
   if (cls && !WORDPIECE_CLASSES.test(cls)) throw new Error(`${dir}: tokenizer_class ${cls} is not supported (only BertTokenizer, ElectraTokenizer, DistilBertTokenizer, KoBertTokenizer)`);
-  return new BertTokenizer(readVocabLines(vocabFile), settings);
+  const lines = readVocabLines(vocabFile);
+  try { return new BertTokenizer(lines, settings); } catch (e) { throw new Error(`${dir} (tokenizer_config.json or options): ${(e as Error).message}`); }
 }

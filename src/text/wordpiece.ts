@@ -1,7 +1,7 @@
 /**
  * WordPiece as Hugging Face's slow `BertTokenizer` does it (KoELECTRA, BERT, DistilBERT): the basic
- * tokenizer (clean text, space out CJK ideographs, NFC, split on whitespace, lower-case and strip accents
- * when configured, split off punctuation), then greedy longest-match-first WordPiece with `##`. Also a
+ * tokenizer (clean text, space out CJK ideographs, NFC only with `normalize_nfc`, split on whitespace,
+ * lower-case and strip accents when configured, split off punctuation), then greedy longest-match-first WordPiece with `##`. Also a
  * WordPiece vocabulary trainer for the offline stand-in models.
  *
  * Python iterates strings by code point and JavaScript by UTF-16 unit, so every loop here walks code points:
@@ -10,7 +10,7 @@
  *
  * Why not @xenova/transformers' BertTokenizer (a dependency already): the package is ESM only, so CommonJS can
  * load it only through require(esm) (Node ≥ 20.19), and version 2.17 follows the fast tokenizer, not the slow one
- * the course's ids come from. It has no NFC step, does not space out CJK ideographs outside the BMP (it walks
+ * the course's ids come from. It has no NFC step (as our default), does not space out CJK ideographs outside the BMP (it walks
  * UTF-16 units), keeps unassigned code points (HF drops all of C*), strips only U+0300–U+036F rather than every
  * Mn mark, lower-cases whole words (final Σ → ς), and cuts a text pair at max_length after adding [SEP], losing
  * the last [SEP]. On Korean text it agrees with this file; test/tokenizer.test.ts checks both facts.
@@ -51,6 +51,13 @@ export interface BasicTokenizerConfig {
   /** null: follow do_lower_case (as original BERT); true/false force it. */
   strip_accents: boolean | null;
   tokenize_chinese_chars: boolean;
+  /**
+   * NFC-normalise the text before splitting it, as the slow BasicTokenizer of transformers ≥ 4.29 does (PR #22280).
+   * Off by default, as in transformers ≤ 4.28 (the course ran 4.2x) and every fast tokenizer: decomposed Hangul
+   * (ᄒ+ᅡ+ᆫ…, as macOS file names hold it) then stays conjoining jamo, which KoELECTRA's vocab.txt lacks: [UNK].
+   * `"normalize_nfc": true` in tokenizer_config.json or the constructor's options gives the newer behaviour.
+   */
+  normalize_nfc?: boolean;
 }
 
 /** HF `_run_strip_accents`: NFD, then drop every nonspacing mark (Mn), not only the Latin combining block. */
@@ -63,7 +70,7 @@ export function basicTokenize(text: string, cfg: BasicTokenizerConfig, neverSpli
   return out;
 }
 
-/** The first half of the basic tokenizer: clean, space out CJK, NFC, split on whitespace. */
+/** The first half of the basic tokenizer: clean, space out CJK, NFC (with `normalize_nfc`), split on whitespace. */
 export function whitespaceWords(text: string, cfg: BasicTokenizerConfig): string[] {
   // Printable ASCII and Hangul syllables need no cleaning, no CJK spacing and are already NFC: most course
   // text. Such text is split at spaces in one pass; the first other character sends it the long way.
@@ -88,8 +95,8 @@ export function whitespaceWords(text: string, cfg: BasicTokenizerConfig): string
     else if (c & CJK && cfg.tokenize_chinese_chars) s += ` ${String.fromCodePoint(cp)} `;
     else s += cp > 0xffff ? String.fromCodePoint(cp) : text[i];
   }
-  // NFC (transformers ≥ 4.30): a decomposed 한 (ᄒ+ᅡ+ᆫ, as macOS file names have it) is the syllable again.
-  return s.normalize('NFC').split(PY_SPLIT).filter(Boolean);
+  // With NFC (transformers ≥ 4.29) a decomposed 한 (ᄒ+ᅡ+ᆫ) is the syllable again; without it, it stays three jamo.
+  return (cfg.normalize_nfc ? s.normalize('NFC') : s).split(PY_SPLIT).filter(Boolean);
 }
 
 /** The second half, per whitespace word: lower-case / strip accents as configured, split off punctuation. */
@@ -277,7 +284,7 @@ export function saveWordPieceTokenizer(dir: string, vocab: string[], config: Par
   writeFileAtomic(path.join(dir, 'vocab.txt'), vocab.join('\n') + '\n');
   const tc = {
     tokenizer_class: cfg.tokenizer_class, do_lower_case: cfg.do_lower_case, strip_accents: cfg.strip_accents,
-    tokenize_chinese_chars: cfg.tokenize_chinese_chars, model_max_length: cfg.model_max_length,
+    tokenize_chinese_chars: cfg.tokenize_chinese_chars, model_max_length: cfg.model_max_length, ...(cfg.normalize_nfc ? { normalize_nfc: true } : {}),
     unk_token: role('[UNK]'), sep_token: role('[SEP]'), pad_token: role('[PAD]'), cls_token: role('[CLS]'), mask_token: role('[MASK]'),
   };
   writeFileAtomic(path.join(dir, 'tokenizer_config.json'), JSON.stringify(tc, null, 2) + '\n');

@@ -2,7 +2,7 @@
  * Tokenizers (notebooks/03_baseline.ipynb): WordPiece and KoBERT against the published examples and Hugging
  * Face's slow-tokenizer rules. Expected values are derived in the comments from HF's algorithm:
  *   basic tokenizer: drop U+0000, U+FFFD and category C*; whitespace and Zs → space; space out CJK ideographs;
- *   NFC; split on whitespace; (lower-case + strip Mn when do_lower_case); split off punctuation (P* + ASCII symbols);
+ *   NFC only with normalize_nfc (transformers ≥ 4.29); split on whitespace; (lower-case + strip Mn when do_lower_case); split off punctuation (P* + ASCII symbols);
  *   WordPiece: longest vocabulary prefix, then longest `##` piece, …; no cover or > 100 characters → [UNK].
  * Tests on ../shared (the real KoBERT files and KoELECTRA's v1/v2 vocabulary) skip in a clone without it; each has
  * a twin on the fixtures in test/fixtures/tokenizers (a hand-written vocab.txt and a 4 kB SentencePiece model made
@@ -16,7 +16,7 @@ import * as path from 'node:path';
 import { AutoTokenizer } from '../../src/models/autotokenizer';
 import { BertTokenizer, KoBertTokenizer } from '../../src/text/tokenizer';
 import { PreTrainedTokenizer, courseEncode, padSequences, toTensors, tokenizeJsonl } from '../../src/text/encoding';
-import { KOELECTRA_SPECIAL_TOKENS, readVocabLines, trainWordPiece, trainWordPieceTokenizer } from '../../src/text/wordpiece';
+import { KOELECTRA_SPECIAL_TOKENS, readVocabLines, saveWordPieceTokenizer, trainWordPiece, trainWordPieceTokenizer } from '../../src/text/wordpiece';
 import { SentencePieceLike, isCombining, kobertPieces, kobertPreprocess } from '../../src/text/sentencepiece';
 import { ROOT } from '../helpers';
 
@@ -88,8 +88,8 @@ test('WordPiece edge cases as HF BertTokenizer (cased, as KoELECTRA)', () => {
   assert.deepEqual(t('x'.repeat(150)), ['[UNK]']);
   assert.deepEqual(t('😀'.repeat(60)), ['😀', ...Array(59).fill('##😀')], '60 characters, 120 UTF-16 units');
   assert.deepEqual(t('😀'.repeat(101)), ['[UNK]']);
-  // NFC: decomposed Hangul (ᄒ ᅡ ᆫ …, as macOS writes file names) is the same word again.
-  assert.deepEqual(t('한국어'.normalize('NFD')), ['한국어']);
+  // No NFC (transformers ≤ 4.28): decomposed Hangul (ᄒ ᅡ ᆫ …, as macOS writes file names) is conjoining jamo, not in vocab.txt.
+  assert.deepEqual(t('한국어'.normalize('NFD')), ['[UNK]']);
   assert.deepEqual(t('a\u00a0b\u2028x'), ['[UNK]', '[UNK]', 'x'], 'NBSP (Zs) and U+2028 separate words');
 });
 
@@ -313,7 +313,8 @@ test('@xenova/transformers 2.17 gives the same ids on the course corpus; its kno
   const fx = readVocabLines(path.join(WP, 'vocab.txt'));
   const x = (await xenovaBert(fx))!, xl = (await xenovaBert(fx, true))!, b = bert(), bl = bert({ do_lower_case: true });
   const nfd = '한국어'.normalize('NFD');
-  assert.deepEqual([b.tokenize(nfd), x._encode_text(nfd)], [['한국어'], ['[UNK]']], 'no NFC in transformers.js');
+  assert.deepEqual([b.tokenize(nfd), x._encode_text(nfd)], [['[UNK]'], ['[UNK]']], 'no NFC in transformers.js, nor by default here');
+  assert.deepEqual(bert({ normalize_nfc: true }).tokenize(nfd), ['한국어'], 'with normalize_nfc (transformers ≥ 4.29), unlike transformers.js');
   assert.deepEqual([b.tokenize('𠀀𠀁'), x._encode_text('𠀀𠀁')], [['[UNK]', '[UNK]'], ['[UNK]']], 'astral CJK ideographs not spaced out');
   assert.deepEqual([bl.tokenize('cafe\u0483'), xl._encode_text('cafe\u0483')], [['cafe'], ['[UNK]']], 'only U+0300–U+036F stripped');
   assert.deepEqual([bl.tokenize('ΣΟΦΟΣ'), xl._encode_text('ΣΟΦΟΣ')], [['σοφοσ'], ['σοφος']], 'whole-word lowering: final ς');
@@ -325,4 +326,34 @@ test('@xenova/transformers 2.17 gives the same ids on the course corpus; its kno
 test('PreTrainedTokenizer is the common base of both tokenizers', async () => {
   assert.ok(bert() instanceof PreTrainedTokenizer);
   assert.ok((await AutoTokenizer.from_pretrained(TINY)) instanceof PreTrainedTokenizer);
+});
+
+test('normalize_nfc: off by default (transformers ≤ 4.28, the course), on from tokenizer_config.json or options (≥ 4.29)', async () => {
+  const nfd = '한국어 모델을'.normalize('NFD'), nfc = '한국어 모델을';
+  assert.notEqual(nfd, nfc);
+  // Default: the jamo words are not covered by vocab.txt, so each whole word is [UNK]: the course's ids.
+  const old = bert();
+  assert.deepEqual(old.tokenize(nfd), ['[UNK]', '[UNK]']);
+  assert.deepEqual(old.encode(nfc), bert({ normalize_nfc: true }).encode(nfc), 'NFC input: the same ids either way');
+  // ≥ 4.29: composed again before the whitespace split, so NFD text gives the NFC text's ids.
+  const neu = bert({ normalize_nfc: true });
+  assert.deepEqual(neu.encode(nfd), neu.encode(nfc));
+  assert.deepEqual(neu.tokenize(nfd), ['한국어', '모델', '##을']);
+  // do_lower_case strips accents: NFD, then drop Mn. Hangul jamo are Lo, not Mn, so both versions give jamo
+  // (4.29 composes, then strip_accents decomposes again): NFC or not, the same [UNK]s.
+  for (const o of [{}, { normalize_nfc: true }]) assert.deepEqual(bert({ do_lower_case: true, ...o }).tokenize(nfc), ['[UNK]', '[UNK]']);
+  // From a folder: the field in tokenizer_config.json, an option over it, a wrong type named.
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hai-nfc-'));
+  fs.copyFileSync(path.join(WP, 'vocab.txt'), path.join(dir, 'vocab.txt'));
+  fs.writeFileSync(path.join(dir, 'tokenizer_config.json'), JSON.stringify({ do_lower_case: false, normalize_nfc: true }));
+  assert.deepEqual((await AutoTokenizer.from_pretrained(dir)).tokenize(nfd), ['한국어', '모델', '##을']);
+  assert.deepEqual((await AutoTokenizer.from_pretrained(dir, { normalize_nfc: false })).tokenize(nfd), ['[UNK]', '[UNK]']);
+  fs.writeFileSync(path.join(dir, 'tokenizer_config.json'), JSON.stringify({ do_lower_case: false, normalize_nfc: 'yes' }));
+  await assert.rejects(AutoTokenizer.from_pretrained(dir), /hai-nfc-.*: normalize_nfc must be true or false, got "yes"/);
+  // Written back by saveWordPieceTokenizer (and so save_pretrained) only when on: course folders stay as they were.
+  saveWordPieceTokenizer(dir, readVocabLines(path.join(WP, 'vocab.txt')), { normalize_nfc: true });
+  assert.equal(JSON.parse(fs.readFileSync(path.join(dir, 'tokenizer_config.json'), 'utf8')).normalize_nfc, true);
+  assert.deepEqual((await AutoTokenizer.from_pretrained(dir)).tokenize(nfd), ['한국어', '모델', '##을']);
+  saveWordPieceTokenizer(dir, readVocabLines(path.join(WP, 'vocab.txt')));
+  assert.ok(!('normalize_nfc' in JSON.parse(fs.readFileSync(path.join(dir, 'tokenizer_config.json'), 'utf8'))));
 });
