@@ -9,9 +9,10 @@
 import { lossDefaults } from '../train/losses';
 
 /** What a field may hold: a JSON type, a range, a set of strings; `null` where null is allowed. */
-interface FieldType { type: 'number' | 'string' | 'boolean' | 'object'; int?: boolean; min?: number; above?: number; oneOf?: string[]; nullable?: boolean }
+interface FieldType { type: 'number' | 'string' | 'boolean' | 'object' | 'any'; int?: boolean; min?: number; above?: number; oneOf?: string[]; nullable?: boolean }
 
-const base = (v: unknown): FieldType => ({ type: typeof v === 'number' ? 'number' : typeof v === 'boolean' ? 'boolean' : typeof v === 'string' ? 'string' : 'object' });
+// A field whose default is null and that is not listed below (one added later) is not checked: `any`.
+const base = (v: unknown): FieldType => ({ type: v === null || v === undefined ? 'any' : typeof v === 'number' ? 'number' : typeof v === 'boolean' ? 'boolean' : typeof v === 'string' ? 'string' : 'object' });
 const posInt: FieldType = { type: 'number', int: true, min: 1 };
 /** Where the default alone does not say enough: nullable fields, choices, integers and ranges. */
 const COURSE_EXTRA: Record<string, Partial<FieldType>> = {
@@ -36,6 +37,7 @@ const LOSS_TYPES = () => types(lossDefaults() as unknown as Record<string, unkno
 
 /** Why `v` does not fit `t`, or null when it does. */
 function mismatch(v: unknown, t: FieldType): string | null {
+  if (t.type === 'any') return null;
   if (v === null) return t.nullable ? null : `expected ${describe(t)}, got null`;
   const got = typeof v === 'number' && !Number.isFinite(v) ? String(v) : JSON.stringify(v) ?? String(v);
   if (t.type === 'object') return typeof v === 'object' ? null : `expected an object${t.nullable ? ' or null' : ''}, got ${got}`;
