@@ -77,7 +77,7 @@ type Sink = (msg: { data: Record<string, string>; metadata: object; transient: o
  * plotly.js goes out with the first figure of the kernel session; after reloading the page without
  * restarting the kernel, pass `{ loadPlotly: true }` once (until then figures show as SVG).
  *
- * Introduced in notebooks/02_inspect.ipynb.
+ * Charts are introduced in notebooks/02_inspect.ipynb (which shows them with `chartHtml`, the SVG alone).
  */
 export function showFigure(fig: Figure, o: { loadPlotly?: boolean } = {}): void {
   // tslab's own `display` sends one MIME type per output; its kernel's writer sends a whole bundle. It is
