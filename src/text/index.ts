@@ -8,4 +8,5 @@
 export * from './encoding';
 export * from './sentencepiece';
 export * from './tokenizer';
+export * from './tokenizerclass';
 export * from './wordpiece';
