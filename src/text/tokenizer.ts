@@ -7,8 +7,9 @@
  *
  * Those shared call forms (`PreTrainedTokenizer`), the encoding types and the course's helpers (`courseEncode`,
  * `padSequences`, `toTensors`, `tokenizeJsonl`) are in src/text/encoding.ts, re-exported below so that everything
- * tokenizer-related still comes from './tokenizer'. A folder's class is chosen by `tokenizerFromFolder`; hub ids are
- * resolved one layer up, by `AutoTokenizer.from_pretrained` (src/models/autotokenizer.ts).
+ * tokenizer-related still comes from './tokenizer'. A folder's class is resolved as transformers 4.2x does it
+ * (src/text/tokenizerclass.ts) and built by `tokenizerFromFolder`; hub ids are resolved one layer up, by
+ * `AutoTokenizer.from_pretrained` (src/models/autotokenizer.ts).
  *
  * Introduced in notebooks/03_baseline.ipynb.
  */

@@ -118,3 +118,24 @@ test('hai tokenize resolves the same way: WordPiece on the hub layout, KoBERT wi
   assert.match(bad.stderr, /tokenizer_class GPT2Tokenizer is not supported/);
   for (const d of [plain, asked]) fs.rmSync(d, { recursive: true, force: true });
 });
+
+const KOBERT = path.join(ROOT, '..', 'shared', 'kobert');
+test('the real KoBERT files laid out as the hub\'s distilkobert: WordPiece by default, about half [UNK] on the corpus', {
+  skip: fs.existsSync(path.join(KOBERT, 'vocab.txt')) ? false : 'needs ../shared/kobert, which only the course machines have' }, async () => {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'hai-distilkobert-real-'));
+  for (const f of fs.readdirSync(KOBERT)) fs.copyFileSync(path.join(KOBERT, f), path.join(d, f));
+  fs.writeFileSync(path.join(d, 'config.json'), JSON.stringify({ model_type: 'distilbert', vocab_size: 8002, pad_token_id: 1 }));
+  const [wp] = await stderrOf(() => AutoTokenizer.from_pretrained(d));
+  const kb = await AutoTokenizer.from_pretrained(d, { tokenizer_class: 'KoBertTokenizer' });
+  assert.ok(wp instanceof DistilBertTokenizer && kb instanceof KoBertTokenizer);
+  assert.deepEqual(wp.tokenize('한국어 모델을 공유합니다.'), ['[UNK]', '[UNK]', '[UNK]', '.']);
+  assert.deepEqual(kb.tokenize('한국어 모델을 공유합니다.'), ['▁한국', '어', '▁모델', '을', '▁공유', '합니다', '.']);
+  const { readRowsCsv } = await import('../../src/data/rows');
+  const { unkStats } = await import('../../src/text/unkstats');
+  const rows = readRowsCsv(path.join(ROOT, 'data', 'rows', 'course_train.csv')).map((r) => r.contents);
+  const w = unkStats(wp, rows, 16), k = unkStats(kb, rows, 16);
+  // Measured: WordPiece 9.2 tokens/row, 51.8 % [UNK]; KoBertTokenizer 16.1 tokens/row, 2.3 % [UNK].
+  assert.ok(w.unk_share > 0.45 && w.unk_share < 0.6 && k.unk_share < 0.05, JSON.stringify({ w, k }));
+  assert.ok(k.tokens_per_row > w.tokens_per_row + 5);
+  fs.rmSync(d, { recursive: true, force: true });
+});
