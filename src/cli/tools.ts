@@ -139,7 +139,7 @@ export function addToolCommands(program: Command): void {
 
   program.command('tokenize')
     .description('tokenize JSON lines {"text", "text_pair"?} from stdin, one JSON line out per input, as Hugging Face does')
-    .requiredOption('--tokenizer <dir|id>', 'a tokenizer folder (vocab.txt + tokenizer_config.json; KoBERT adds its .model file)')
+    .requiredOption('--tokenizer <dir|id>', 'a tokenizer folder or hub id; its class is resolved as transformers does (tokenizer_config.json, config.json, model_type)')
     .option('--max-length <n>', 'pad to and truncate at n tokens', positiveInt('--max-length'))
     .option('--tokenizer-class <name>', 'override the class transformers would resolve (tokenizer_config.json, config.json, model_type), e.g. KoBertTokenizer')
     .action(async (o: { tokenizer: string; maxLength?: number; tokenizerClass?: string }) => {

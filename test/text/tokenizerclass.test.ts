@@ -139,3 +139,23 @@ test('the real KoBERT files laid out as the hub\'s distilkobert: WordPiece by de
   assert.ok(k.tokens_per_row > w.tokens_per_row + 5);
   fs.rmSync(d, { recursive: true, force: true });
 });
+
+test('a hub id resolves the same way: the offline DistilKoBERT stand-in gives WordPiece, KoBERT when asked', async () => {
+  const env = { ...process.env };
+  process.env.HF_HUB_OFFLINE = '1';
+  process.env.HF_HUB_CACHE = fs.mkdtempSync(path.join(os.tmpdir(), 'hai-hf-'));
+  process.env.HAI_STANDIN_CACHE = fs.mkdtempSync(path.join(os.tmpdir(), 'hai-standins-'));
+  try {
+    const [wp, err] = await stderrOf(() => AutoTokenizer.from_pretrained('monologg/distilkobert', { standin: true }));
+    assert.match(err, /STAND-IN MODEL/);
+    assert.match(err, /hai: warning: .*DistilBertTokenizer \(model_type distilbert in config.json\)/);
+    assert.ok(wp instanceof DistilBertTokenizer);
+    const kb = await AutoTokenizer.from_pretrained('monologg/distilkobert', { standin: true, tokenizer_class: 'KoBertTokenizer' });
+    assert.ok(kb instanceof KoBertTokenizer);
+    const text = '아이고 빨리 들어와라. 밖에 덥잖아';
+    assert.ok(wp.tokenize(text).includes('[UNK]') && !wp.tokenize(text).some((t) => t.includes('▁')));
+    assert.ok(kb.tokenize(text).some((t) => t.startsWith('▁')) && !kb.encode(text).includes(kb.unk_token_id));
+  } finally {
+    for (const k of ['HF_HUB_OFFLINE', 'HF_HUB_CACHE', 'HAI_STANDIN_CACHE']) { if (env[k] === undefined) delete process.env[k]; else process.env[k] = env[k]; }
+  }
+});
