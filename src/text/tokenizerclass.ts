@@ -8,8 +8,10 @@
  * `AutoTokenizer.from_pretrained("monologg/distilkobert")` gave it. `KoBertTokenizer` is used only when asked for
  * (the `tokenizer_class` option, or that name in one of the two files), as monologg's README asks users to do.
  *
- * transformers 4.2x defaults to `use_fast=True` and so gives `DistilBertTokenizerFast`; its WordPiece (normaliser,
- * pre-tokeniser and greedy longest match) gives the slow class's tokens, which is the class this kit implements.
+ * transformers 4.2x defaults to `use_fast=True` and so gave the course `DistilBertTokenizerFast`, built from the same
+ * vocab.txt with the same WordPiece rules; this kit implements the slow class. On NFC text such as the course's the
+ * two agree (transformers.js, a port of the fast tokenizer, gives the kit's ids on the course corpus:
+ * test/text/tokenizer.test.ts; the known differences are listed in src/text/wordpiece.ts).
  *
  * One extension: a folder with no config.json and no tokenizer_class (a bare vocab.txt, as tests and older kit
  * checkpoints have) reads as BertTokenizer, where transformers would fail for want of a config. A WordPiece class
