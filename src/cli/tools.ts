@@ -139,10 +139,11 @@ export function addToolCommands(program: Command): void {
 
   program.command('tokenize')
     .description('tokenize JSON lines {"text", "text_pair"?} from stdin, one JSON line out per input, as Hugging Face does')
-    .requiredOption('--tokenizer <dir|id>', 'a tokenizer folder (vocab.txt + tokenizer_config.json; KoBERT adds its .model file)')
+    .requiredOption('--tokenizer <dir|id>', 'a tokenizer folder or hub id; its class is resolved as transformers does (tokenizer_config.json, config.json, model_type)')
     .option('--max-length <n>', 'pad to and truncate at n tokens', positiveInt('--max-length'))
-    .action(async (o: { tokenizer: string; maxLength?: number }) => {
-      const tok = await AutoTokenizer.from_pretrained(o.tokenizer);
+    .option('--tokenizer-class <name>', 'override the class transformers would resolve (tokenizer_config.json, config.json, model_type), e.g. KoBertTokenizer')
+    .action(async (o: { tokenizer: string; maxLength?: number; tokenizerClass?: string }) => {
+      const tok = await AutoTokenizer.from_pretrained(o.tokenizer, o.tokenizerClass ? { tokenizer_class: o.tokenizerClass } : {});
       const chunks: Buffer[] = [];
       for await (const c of process.stdin) chunks.push(c as Buffer);
       process.stdout.write(tokenizeJsonl(tok, Buffer.concat(chunks).toString('utf8'), o.maxLength));

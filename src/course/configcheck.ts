@@ -21,7 +21,7 @@ const COURSE_EXTRA: Record<string, Partial<FieldType>> = {
   sampler: { oneOf: ['sequential', 'random', 'weighted'] }, encoding: { oneOf: ['course', 'hf'] }, adamw: { oneOf: ['torch', 'hf'] },
   freeze: { type: 'object', nullable: true }, out: { type: 'string', nullable: true }, standin: { type: 'boolean' },
   micro_batch: { ...posInt, nullable: true }, max_train: { ...posInt, nullable: true }, max_valid: { ...posInt, nullable: true },
-  activation_checkpointing: { type: 'boolean', nullable: true },
+  activation_checkpointing: { type: 'boolean', nullable: true }, tokenizer_class: { type: 'string', nullable: true },
 };
 const LOSS_EXTRA: Record<string, Partial<FieldType>> = {
   kind: { oneOf: ['cross_entropy', 'focal'] }, label_smoothing: { min: 0 }, gamma: { min: 0 }, class_weights: { type: 'object', nullable: true },

@@ -72,6 +72,12 @@ export interface CourseConfig {
   standin_lr_scale: number;
   /** Offline stand-in for a hub id that is neither cached nor reachable (default: $HAI_STANDIN). */
   standin?: boolean;
+  /**
+   * The tokenizer class, over the one AutoTokenizer resolves as transformers does (src/text/tokenizerclass.ts):
+   * null gives what the course got (DistilKoBERT → WordPiece over KoBERT's ▁ vocabulary, half [UNK]);
+   * 'KoBertTokenizer' gives what DistilKoBERT's README asks for.
+   */
+  tokenizer_class: string | null;
   /** Keep at most this many rows (evenly spaced, so a sorted table stays sorted); null keeps all. */
   max_train: number | null;
   max_valid: number | null;
@@ -82,7 +88,7 @@ export function courseDefaults(o: Partial<CourseConfig> = {}): CourseConfig {
     train_path: path.join(DATA, 'course_train.csv'), valid_path: path.join(DATA, 'course_valid.csv'),
     batch: 32, maxlen: 128, lr: 5e-5, eps: 1e-8, epochs: 1, model_ckpt: 'monologg/koelectra-small-v3-discriminator',
     sampler: 'random', loss: {}, freeze: null, seed: currentSeed(), out: null, encoding: 'course', adamw: 'hf', weight_decay: 0,
-    warmup_steps: 0, max_grad_norm: 1.0, dynamic_padding: true, group_by_length: true, micro_batch: null, activation_checkpointing: null, standin_lr_scale: 10, max_train: null, max_valid: null, ...o,
+    warmup_steps: 0, max_grad_norm: 1.0, dynamic_padding: true, group_by_length: true, micro_batch: null, activation_checkpointing: null, standin_lr_scale: 10, tokenizer_class: null, max_train: null, max_valid: null, ...o,
   };
 }
 
@@ -155,9 +161,9 @@ export function courseTrainerConfig(c: CourseConfig, modelConfig: Record<string,
 export interface CourseRun { model: PreTrainedClassifier; tokenizer: PreTrainedTokenizer; history: EpochInfo[]; config: CourseConfig; finalDir: string | null }
 
 /** Loads a model and the tokenizer that came with it (same folder). */
-export async function loadModelAndTokenizer(ckpt: string, o: { standin?: boolean; seed?: number } = {}) {
+export async function loadModelAndTokenizer(ckpt: string, o: { standin?: boolean; seed?: number; tokenizer_class?: string | null } = {}) {
   const model = await AutoModelForSequenceClassification.from_pretrained(ckpt, { num_labels: LABELS.length, standin: o.standin, seed: o.seed });
-  const tokenizer = await AutoTokenizer.from_pretrained(model.report?.dir ?? ckpt);
+  const tokenizer = await AutoTokenizer.from_pretrained(model.report?.dir ?? ckpt, o.tokenizer_class ? { tokenizer_class: o.tokenizer_class } : {});
   return { model, tokenizer };
 }
 
@@ -173,7 +179,7 @@ export async function runCourse(cfg: Partial<CourseConfig>, callbacks: Callbacks
   // Every row of both files is checked (file and row named) before the subset is taken and the model loads.
   const train = evenSubset(readRowsCsv(c.train_path, { numLabels: LABELS.length }), c.max_train);
   const valid = evenSubset(readRowsCsv(c.valid_path, { numLabels: LABELS.length }), c.max_valid);
-  const { model, tokenizer } = await loadModelAndTokenizer(c.model_ckpt, { standin: c.standin, seed: c.seed });
+  const { model, tokenizer } = await loadModelAndTokenizer(c.model_ckpt, { standin: c.standin, seed: c.seed, tokenizer_class: c.tokenizer_class });
   if (c.freeze) freeze(model, c.freeze);
   const trainEnc = encodeRows(tokenizer, train, c.maxlen, c.encoding);
   const validEnc = encodeRows(tokenizer, valid, c.maxlen, c.encoding);

@@ -3,7 +3,8 @@
  * which live in a separate JSON file the student never sees and run in the student's kernel after the last cell.
  *
  * A notebook reports metrics by printing them, so a grader reads what the student read:
- * - the course's epoch line (`formatEpochLine`): `Epoch 2, Average training loss: 0.71 , Validation accuracy : 0.62`;
+ * - the course's epoch line (`formatEpochLine`): `Epoch 2,  Average training loss: 0.71 , Validation accuracy : 0.62`
+ *   (the original notebook's two spaces after the comma, or the slides' one: any spacing is read);
  *   the last one gives `epoch`, `train_loss`, `valid_accuracy`, all of them the `history`;
  * - a generic line `hai-metric name=value` (one per line, a number), for anything else.
  *

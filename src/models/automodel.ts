@@ -22,7 +22,7 @@ import { readCheckpoint } from './checkpoint';
 import { HubOptions, ModelUnavailableError, TOKENIZER_FILES, resolveModel } from './hub';
 import { ModelConfig, ModelType, Params, TransformerClassifier, familyOf, initParams, nextModelTag, paramSpecs, torchStateDict } from './modeling';
 import { buildStandin, standinBanner, standinRequested } from './standin';
-import { BertTokenizer } from '../text/tokenizer';
+import { BertTokenizer, KoBertTokenizer, tokenizerResolution } from '../text/tokenizer';
 import { PreTrainedTokenizer } from '../text/encoding';
 import { saveWordPieceTokenizer } from '../text/wordpiece';
 
@@ -239,7 +239,18 @@ function saveTokenizer(dir: string, tok: PreTrainedTokenizer | string): string[]
     for (const f of files) if (path.resolve(src, f) !== path.resolve(dir, f)) fs.copyFileSync(path.join(src, f), path.join(dir, f));
     return files.map((f) => path.join(dir, f));
   }
-  if (!(tok instanceof BertTokenizer)) throw new Error('this tokenizer cannot be rebuilt from memory (KoBERT needs its SentencePiece file): pass its folder path as tokenizer');
+  if (tok instanceof KoBertTokenizer) {
+    // KoBERT cannot be rebuilt from memory (its SentencePiece model): copy the folder it was read from, and name
+    // the class, which that folder may have left to the caller's option.
+    const from = tokenizerResolution(tok)?.dir;
+    if (!from) throw new Error('this KoBertTokenizer was not read from a folder, so its SentencePiece file is unknown: pass its folder path as tokenizer');
+    const files = saveTokenizer(dir, from);
+    const tc = path.join(dir, 'tokenizer_config.json');
+    const config = fs.existsSync(tc) ? JSON.parse(fs.readFileSync(tc, 'utf8')) : {};
+    writeFileAtomic(tc, JSON.stringify({ ...config, tokenizer_class: 'KoBertTokenizer' }) + '\n');
+    return files.includes(tc) ? files : [...files, tc];
+  }
+  if (!(tok instanceof BertTokenizer)) throw new Error('this tokenizer cannot be rebuilt from memory: pass its folder path as tokenizer');
   const vocab: string[] = [];
   for (let i = 0; i < tok.ids_to_tokens.size; i++) {
     const t = tok.ids_to_tokens.get(i);

@@ -14,7 +14,11 @@ import { ModelUnavailableError, resolveModel } from './hub';
 import { buildStandin, standinBanner, standinModelType, standinRequested } from './standin';
 
 export class AutoTokenizer {
-  /** See `tokenizerFromFolder` for how a folder's class is chosen; `standin` allows an offline stand-in for a hub id. */
+  /**
+   * The folder's class is resolved as transformers 4.2x resolves it (tokenizer_config.json, config.json, model_type:
+   * `resolveTokenizerClass`), so `monologg/distilkobert` gives WordPiece unless `tokenizer_class: 'KoBertTokenizer'`
+   * is passed; `standin` allows an offline stand-in for a hub id.
+   */
   static async from_pretrained(pathOrId: string, options: TokenizerOptions & { standin?: boolean } = {}): Promise<PreTrainedTokenizer> {
     const { standin, ...opts } = options;
     options = opts;

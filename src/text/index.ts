@@ -6,6 +6,10 @@
  * Introduced in notebooks/03_baseline.ipynb.
  */
 export * from './encoding';
+export * from './darts';
 export * from './sentencepiece';
+export * from './spmtrain';
 export * from './tokenizer';
+export * from './tokenizerclass';
+export * from './unkstats';
 export * from './wordpiece';

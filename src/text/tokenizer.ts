@@ -7,8 +7,9 @@
  *
  * Those shared call forms (`PreTrainedTokenizer`), the encoding types and the course's helpers (`courseEncode`,
  * `padSequences`, `toTensors`, `tokenizeJsonl`) are in src/text/encoding.ts, re-exported below so that everything
- * tokenizer-related still comes from './tokenizer'. A folder's class is chosen by `tokenizerFromFolder`; hub ids are
- * resolved one layer up, by `AutoTokenizer.from_pretrained` (src/models/autotokenizer.ts).
+ * tokenizer-related still comes from './tokenizer'. A folder's class is resolved as transformers 4.2x does it
+ * (src/text/tokenizerclass.ts) and built by `tokenizerFromFolder`; hub ids are resolved one layer up, by
+ * `AutoTokenizer.from_pretrained` (src/models/autotokenizer.ts).
  *
  * Introduced in notebooks/03_baseline.ipynb.
  */
@@ -16,6 +17,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { PreTrainedTokenizer, SpecialTokensConfig } from './encoding';
 import { BasicTokenizerConfig, WordPiece, basicWord, readVocabLines, whitespaceWords } from './wordpiece';
+import { TokenizerClassResolution, readJson, resolveTokenizerClass, warnSentencePieceMismatch } from './tokenizerclass';
 import { KoBertPreprocessConfig, SentencePieceLike, kobertPieces, kobertPreprocess, loadSentencePiece, pySplit, pyStrip } from './sentencepiece';
 
 // encoding.ts never imports this file, so the re-export is one-way: no require cycle under CommonJS.
@@ -108,12 +110,13 @@ export class KoBertTokenizer extends PreTrainedTokenizer {
 }
 
 export const KOBERT_MODEL_FILE = 'tokenizer_78b3253a26.model';
-const WORDPIECE_CLASSES = /^(Bert|Electra|DistilBert)Tokenizer(Fast)?$/;
 
-function readJson(file: string): Record<string, any> {
-  if (!fs.existsSync(file)) return {};
-  try { return JSON.parse(fs.readFileSync(file, 'utf8')); } catch (e) { throw new Error(`${file}: not valid JSON: ${(e as Error).message}`); }
-}
+/** HF's `DistilBertTokenizer`: a `BertTokenizer` by another name (same WordPiece, same defaults). */
+export class DistilBertTokenizer extends BertTokenizer {}
+/** HF's `ElectraTokenizer`: a `BertTokenizer` by another name. */
+export class ElectraTokenizer extends BertTokenizer {}
+const WORDPIECE_CLASSES: Record<string, typeof BertTokenizer> = { Bert: BertTokenizer, DistilBert: DistilBertTokenizer, Electra: ElectraTokenizer };
+
 /** tokenizer_config.json and special_tokens_map.json may hold a token as an AddedToken object: use its text. */
 function tokenSettings(dir: string): Record<string, any> {
   const merged = { ...readJson(path.join(dir, 'special_tokens_map.json')), ...readJson(path.join(dir, 'tokenizer_config.json')) };
@@ -127,27 +130,39 @@ function tokenSettings(dir: string): Record<string, any> {
 /** Options of `tokenizerFromFolder` / `AutoTokenizer.from_pretrained`: the config's settings, overridden. */
 export type TokenizerOptions = Partial<BertTokenizerConfig & KoBertTokenizerConfig> & { tokenizer_class?: string };
 
+const resolutions = new WeakMap<PreTrainedTokenizer, TokenizerClassResolution & { dir: string }>();
+/** How `tokenizerFromFolder` chose this tokenizer's class (and from which folder); undefined for one built by hand. */
+export const tokenizerResolution = (tok: PreTrainedTokenizer) => resolutions.get(tok);
+
 /**
- * The tokenizer of a local hub-layout folder. A folder with vocab.txt (+ tokenizer_config.json) gives a
- * `BertTokenizer`; one that also has KoBERT's `tokenizer_78b3253a26.model` gives a `KoBertTokenizer`.
- * `tokenizer_class` (option, or in tokenizer_config.json) decides otherwise: `{ tokenizer_class: 'BertTokenizer' }`
- * on the KoBERT folder reads it as WordPiece, as a Python `BertTokenizer` over KoBERT's vocab.txt would (mostly
- * [UNK]: that vocabulary has ▁ pieces, no ## pieces). Other options override the config's settings.
- * Hub ids are resolved one layer up, by `AutoTokenizer.from_pretrained` (src/models/autotokenizer.ts).
+ * The tokenizer of a local hub-layout folder, its class resolved as transformers 4.2x does (`resolveTokenizerClass`,
+ * src/text/tokenizerclass.ts): tokenizer_config.json's `tokenizer_class`, config.json's, then config.json's
+ * `model_type`. A WordPiece class reads vocab.txt (and warns when the folder also holds a SentencePiece model, as
+ * KoBERT's do); `KoBertTokenizer` — only when asked for — reads vocab.txt and `tokenizer_78b3253a26.model`.
+ * `{ tokenizer_class: 'KoBertTokenizer' }` on the hub's DistilKoBERT folder gives the tokenizer its README asks
+ * for; without it the folder gives what the course got (mostly [UNK]: that vocabulary has ▁ pieces, no ## pieces).
+ * Other options override the config's settings. Hub ids are resolved one layer up, by `AutoTokenizer.from_pretrained`
+ * (src/models/autotokenizer.ts).
  */
 export async function tokenizerFromFolder(dir: string, options: TokenizerOptions = {}): Promise<PreTrainedTokenizer> {
   if (!fs.statSync(dir).isDirectory()) throw new Error(`${dir}: expected a tokenizer folder, got a file`);
-  const { tokenizer_class: cls0, ...settings } = { ...tokenSettings(dir), ...options };
-  const cls = typeof cls0 === 'string' ? cls0 : undefined;
-  const vocabFile = path.join(dir, 'vocab.txt'), spFile = path.join(dir, KOBERT_MODEL_FILE);
+  const { tokenizer_class: option, ...overrides } = options;
   const files = () => fs.readdirSync(dir).join(', ') || 'nothing';
+  const vocabFile = path.join(dir, 'vocab.txt'), spFile = path.join(dir, KOBERT_MODEL_FILE);
   if (!fs.existsSync(vocabFile)) throw new Error(`${dir}: no vocab.txt (found: ${files()}); only WordPiece (BERT/ELECTRA/DistilBERT) and KoBERT folders are supported`);
-  const kobert = cls ? /kobert/i.test(cls) : fs.existsSync(spFile);
-  if (kobert) {
-    if (!fs.existsSync(spFile)) throw new Error(`${dir}: tokenizer_class ${cls} needs ${KOBERT_MODEL_FILE} (found: ${files()})`);
-    return new KoBertTokenizer(readVocabLines(vocabFile), await loadSentencePiece(spFile), settings);
+  const r = resolveTokenizerClass(dir, option);
+  const settings: Record<string, any> = { ...tokenSettings(dir), ...overrides };
+  delete settings.tokenizer_class; // a class name, not a setting
+  let tok: PreTrainedTokenizer;
+  if (r.kind === 'kobert') {
+    if (!fs.existsSync(spFile)) throw new Error(`${dir}: tokenizer_class ${r.tokenizer_class} needs ${KOBERT_MODEL_FILE} (found: ${files()})`);
+    tok = new KoBertTokenizer(readVocabLines(vocabFile), await loadSentencePiece(spFile), settings);
+  } else {
+    warnSentencePieceMismatch(dir, r);
+    const Cls = WORDPIECE_CLASSES[r.tokenizer_class.replace(/Tokenizer(Fast)?$/, '')];
+    // A bad setting (e.g. an unknown normalisation value) is named with the folder it came from.
+    try { tok = new Cls(readVocabLines(vocabFile), settings); } catch (e) { throw new Error(`${dir} (tokenizer_config.json or options): ${(e as Error).message}`); }
   }
-  if (cls && !WORDPIECE_CLASSES.test(cls)) throw new Error(`${dir}: tokenizer_class ${cls} is not supported (only BertTokenizer, ElectraTokenizer, DistilBertTokenizer, KoBertTokenizer)`);
-  const lines = readVocabLines(vocabFile);
-  try { return new BertTokenizer(lines, settings); } catch (e) { throw new Error(`${dir} (tokenizer_config.json or options): ${(e as Error).message}`); }
+  resolutions.set(tok, { ...r, dir });
+  return tok;
 }

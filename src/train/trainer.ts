@@ -124,9 +124,12 @@ export function classificationMetrics(labels: number[], preds: number[], numLabe
   };
 }
 
-/** The original notebook's line: `Epoch 0, Average training loss: 0.7127 , Validation accuracy : 0.1751`. */
+/**
+ * The original notebook's line, as its saved output printed it: `Epoch 0,  Average training loss: 0.7127 , Validation
+ * accuracy : 0.1751` (two spaces after the first comma; the slide text collapsed them to one).
+ */
 export const formatEpochLine = (e: EpochInfo) =>
-  `Epoch ${e.epoch}, Average training loss: ${e.train_loss.toFixed(4)} , Validation accuracy : ${(e.valid?.mean_batch_accuracy ?? NaN).toFixed(4)}`;
+  `Epoch ${e.epoch},  Average training loss: ${e.train_loss.toFixed(4)} , Validation accuracy : ${(e.valid?.mean_batch_accuracy ?? NaN).toFixed(4)}`;
 
 /**
  * How inference batches are formed. Neither option changes a result, since padding is masked and every row

@@ -205,8 +205,9 @@ test('a file that is not a notebook is an error of that submission, without a ke
 });
 
 test('metrics: the last epoch line, its history, and hai-metric lines are read from the output', () => {
+  // Epoch 0 as the slides print it (one space after the comma), epoch 1 as the notebook does (two): both are read.
   const text = 'Epoch 0, Average training loss: 1.3863 , Validation accuracy : 0.2500\nnoise\n' +
-    'Epoch 1, Average training loss: 0.9000 , Validation accuracy : NaN\nhai-metric f1=0.5\nhai-metric f1=0.75\nhai-metric bad=x\n';
+    'Epoch 1,  Average training loss: 0.9000 , Validation accuracy : NaN\nhai-metric f1=0.5\nhai-metric f1=0.75\nhai-metric bad=x\n';
   assert.deepEqual(extractMetrics(text), {
     metrics: { epoch: 1, train_loss: 0.9, f1: 0.75 },
     history: [{ epoch: 0, train_loss: 1.3863, valid_accuracy: 0.25 }, { epoch: 1, train_loss: 0.9, valid_accuracy: null }],

@@ -186,6 +186,19 @@ test('stand-ins: HAI_STANDIN=1, same model_type and head as the real model, dete
     const m = await AutoModelForSequenceClassification.from_pretrained(id, { num_labels: 4, log });
     assert.equal(m.config.model_type, type);
     assert.ok(m.report!.newly_initialized.includes(head));
+    if (id !== 'klue/bert-base') {
+      // KoBERT's kind of folder, as on the hub: SentencePiece model, ▁ vocabulary, no tokenizer_class. AutoTokenizer
+      // resolves it by model_type to WordPiece ([UNK]s, as the course got); KoBertTokenizer only when asked for.
+      const d = m.report!.dir;
+      assert.ok(fs.existsSync(path.join(d, 'tokenizer_78b3253a26.model')));
+      assert.deepEqual(JSON.parse(fs.readFileSync(path.join(d, 'tokenizer_config.json'), 'utf8')), { do_lower_case: false, model_max_length: 512 });
+      assert.equal(m.config.pad_token_id, 1, "KoBERT's [PAD]");
+      const wp = await AutoTokenizer.from_pretrained(d);
+      assert.equal(wp.constructor.name, type === 'bert' ? 'BertTokenizer' : 'DistilBertTokenizer');
+      assert.ok(wp.tokenize('아이고 빨리 들어와라').includes('[UNK]'));
+      const kb = await AutoTokenizer.from_pretrained(d, { tokenizer_class: 'KoBertTokenizer' });
+      assert.ok(kb.tokenize('아이고 빨리 들어와라').some((t) => t.startsWith('▁')) && !kb.encode('아이고 빨리 들어와라').includes(0));
+    }
     m.dispose();
   }
   assert.equal(logs.filter((l) => l.includes('STAND-IN MODEL')).length, 4);

@@ -131,6 +131,25 @@ test('save_pretrained writes config.json with the Korean labels, model.safetenso
   m.dispose(); back.dispose();
 });
 
+test('save_pretrained with a KoBertTokenizer copies its folder and names the class, so it loads back as KoBERT', async () => {
+  const r = REF.electra;
+  const m = await AutoModelForSequenceClassification.from_pretrained(folder('save-kobert-src', r.config, stateOf(r), 'zip'), quiet);
+  const src = path.join(tmp, 'kobert-hub-layout');
+  fs.mkdirSync(src, { recursive: true });
+  const tiny = path.join(__dirname, '..', 'fixtures', 'tokenizers', 'kobert-tiny');
+  for (const f of ['vocab.txt', 'tokenizer_78b3253a26.model']) fs.copyFileSync(path.join(tiny, f), path.join(src, f));
+  fs.writeFileSync(path.join(src, 'tokenizer_config.json'), '{"do_lower_case": false, "model_max_length": 512}');
+  const kb = await AutoTokenizer.from_pretrained(src, { tokenizer_class: 'KoBertTokenizer' });
+  const out = path.join(tmp, 'saved-kobert');
+  const files = m.save_pretrained(out, { tokenizer: kb });
+  assert.deepEqual(files.map((f) => path.basename(f)).sort(), ['config.json', 'model.safetensors', 'tokenizer_78b3253a26.model', 'tokenizer_config.json', 'vocab.txt']);
+  assert.deepEqual(JSON.parse(fs.readFileSync(path.join(out, 'tokenizer_config.json'), 'utf8')), { do_lower_case: false, model_max_length: 512, tokenizer_class: 'KoBertTokenizer' });
+  const back = await AutoTokenizer.from_pretrained(out);
+  assert.equal(back.constructor.name, 'KoBertTokenizer');
+  assert.deepEqual(back.encode('한국어 모델을 공유합니다.'), kb.encode('한국어 모델을 공유합니다.'));
+  m.dispose();
+});
+
 test('num_labels: taken from config.json, overridable when the head is new, a conflict with a trained head is an error', async () => {
   const r = REF.bert;
   const dir = folder('labels', { ...r.config, num_labels: undefined, id2label: { 0: 'a', 1: 'b', 2: 'c', 3: 'd' } }, stateOf(r), 'safetensors');

@@ -102,7 +102,8 @@ test('do_lower_case: lower-case and strip accents; HF lowers one character at a 
 });
 
 test('KoBERT: the published example with the real files, ids from vocab.txt', { skip: needs(path.join(KOBERT, 'vocab.txt')) }, async () => {
-  const tok = await AutoTokenizer.from_pretrained(KOBERT);
+  // The real folder has no tokenizer_class: KoBertTokenizer is asked for, as monologg's README says to.
+  const tok = await AutoTokenizer.from_pretrained(KOBERT, { tokenizer_class: 'KoBertTokenizer' });
   assert.ok(tok instanceof KoBertTokenizer);
   assert.deepEqual(tok.tokenize('[CLS] 한국어 모델을 공유합니다. [SEP]'), ['[CLS]', '▁한국', '어', '▁모델', '을', '▁공유', '합니다', '.', '[SEP]']);
   assert.deepEqual(tok.encode('한국어 모델을 공유합니다.'), [2, 4958, 6855, 2046, 7088, 1050, 7843, 54, 3]);
@@ -121,10 +122,12 @@ test('KoBERT: the published example with the real files, ids from vocab.txt', { 
   // The same folder read as WordPiece (what a BertTokenizer over KoBERT's vocab.txt does): no ## pieces, so [UNK]s.
   const wp = await AutoTokenizer.from_pretrained(KOBERT, { tokenizer_class: 'BertTokenizer' });
   assert.deepEqual(wp.tokenize('한국어 모델을 공유합니다.'), ['[UNK]', '[UNK]', '[UNK]', '.']);
+  // …which is also what the folder gives by default now: no tokenizer_class, no config.json.
+  assert.deepEqual((await AutoTokenizer.from_pretrained(KOBERT)).tokenize('한국어 모델을 공유합니다.'), ['[UNK]', '[UNK]', '[UNK]', '.']);
 });
 
 test('KoBERT twin on a tiny SentencePiece model (fixture): pieces, ids, digit-comma split, unknowns', async () => {
-  const tok = await AutoTokenizer.from_pretrained(TINY);
+  const tok = await AutoTokenizer.from_pretrained(TINY); // its tokenizer_config.json names KoBertTokenizer
   assert.ok(tok instanceof KoBertTokenizer);
   // Expected pieces are what the C++ SentencePiece (Python sentencepiece 0.1.97) gives for the NFKD text.
   assert.deepEqual(tok.tokenize('[CLS] 한국어 모델을 공유합니다. [SEP]'), ['[CLS]', '▁', '한', '국', '어', '▁모델', '을', '▁공유합니다', '.', '[SEP]']);
@@ -218,7 +221,7 @@ test('AutoTokenizer: clear errors for hub ids, missing folders, files and bad mo
   fs.writeFileSync(path.join(d, 'tokenizer_config.json'), '{"do_lower_case": true, "unk_token": {"content": "[UNK]"}}');
   assert.deepEqual((await AutoTokenizer.from_pretrained(d)).tokenize('CAFÉ'), ['cafe'], 'config read, AddedToken objects accepted');
   fs.writeFileSync(path.join(d, 'tokenizer_78b3253a26.model'), 'not a model');
-  await assert.rejects(AutoTokenizer.from_pretrained(d), /not a valid SentencePiece model/);
+  await assert.rejects(AutoTokenizer.from_pretrained(d, { tokenizer_class: 'KoBertTokenizer' }), /not a valid SentencePiece model/);
   fs.rmSync(d, { recursive: true, force: true });
 });
 

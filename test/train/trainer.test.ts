@@ -74,7 +74,7 @@ test('metrics: accuracy over all examples vs the mean of per-batch accuracies, m
   // class 0: P 1/2 R 1/2 F1 1/2; class 1: P 2/3 R 1 F1 0.8; class 2: P 0 R 0 F1 0
   assert.ok(Math.abs(m.macro_f1 - (0.5 + 0.8 + 0) / 3) < 1e-12);
   assert.equal(formatEpochLine({ epoch: 0, train_loss: 0.71274, valid: { ...m, mean_batch_accuracy: 0.17512 }, seconds: 1 }),
-    'Epoch 0, Average training loss: 0.7127 , Validation accuracy : 0.1751');
+    'Epoch 0,  Average training loss: 0.7127 , Validation accuracy : 0.1751', 'two spaces after the comma, as the original notebook printed');
 });
 
 async function trainOnce(sampler: 'sequential' | 'random', seed: number, epochs = 3) {
