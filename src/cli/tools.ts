@@ -63,12 +63,13 @@ export function addToolCommands(program: Command): void {
     .option('--checkpoint', 'activation checkpointing in the training rows (less memory, one more forward per layer)')
     .option('--torch', 'also time PyTorch on the same shapes (bench/torch_step.py, torch_epoch.py; needs python3-torch)')
     .option('--max-examples <n>', 'epoch/predict rows: at most n rows of course_train.csv / course_valid.csv (default: all)', positiveInt('--max-examples'))
+    .option('--rows <list>', 'data rows: comma-separated table sizes to read, tokenize, encode and batch', intList('--rows'), d.rows)
     .option('--json', 'print a JSON array of measurements instead of the table')
     .addOption(new Option('--worker <spec>').hideHelp())
     .action(async (o) => {
       if (o.worker) return benchWorker(JSON.parse(o.worker));
       const tasks = typeof o.tasks === 'string' ? o.tasks.split(',') : o.tasks;
-      const cfg = benchDefaults({ tokenizers: o.tokenizer, backends: o.backends ?? null, tasks, batch: o.batch, seqs: o.seqs, layers: o.layers, warmup: o.warmup, steps: o.steps, timeoutS: o.timeout, checkpoint: Boolean(o.checkpoint), torch: Boolean(o.torch), maxExamples: o.maxExamples ?? null });
+      const cfg = benchDefaults({ tokenizers: o.tokenizer, backends: o.backends ?? null, tasks, batch: o.batch, seqs: o.seqs, layers: o.layers, warmup: o.warmup, steps: o.steps, timeoutS: o.timeout, checkpoint: Boolean(o.checkpoint), torch: Boolean(o.torch), maxExamples: o.maxExamples ?? null, rows: o.rows });
       if (!o.json) console.error(`hai bench: ${cfg.layers} layers, batch ${cfg.batch}, seq ${cfg.seqs.join('/')}, ${cfg.warmup} warm-up + ${cfg.steps} timed steps per row${cfg.tasks.some((t) => t === 'epoch' || t === 'predict') ? `; epoch/predict: the tuned preset's batch 256 and maxlen 256, ${cfg.maxExamples ?? 'all'} rows per CSV` : ''}; each row in a fresh process`);
       const rows = await runBench(cfg, (r) => { if (!o.json) console.error(`  ${r.backend} ${r.task}${r.variant ? `: ${r.variant}` : ''} seq ${r.seq}: ${r.status}${r.seconds !== undefined ? ` ${r.seconds} s` : r.ms_per_step !== null ? ` ${r.ms_per_step} ms/step` : ''}`); });
       console.log(o.json ? JSON.stringify(rows, null, 2) : formatBenchTable(rows));

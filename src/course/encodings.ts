@@ -97,15 +97,17 @@ export function serializeEncoding(e: RaggedEncoding): Buffer {
 export function deserializeEncoding(buf: Buffer, where = 'encoding'): RaggedEncoding {
   if (buf.length < 12 || !buf.subarray(0, 8).equals(MAGIC)) throw new Error(`${where}: not a hai encoding file`);
   const hl = buf.readUInt32LE(8);
-  const h = JSON.parse(buf.subarray(12, 12 + hl).toString('utf8'));
+  const corrupt = () => new Error(`${where}: truncated or corrupt (${buf.length} bytes)`);
+  let h: { format: string; rows: number; tokens: number; dtype: string; maxlen: number; pad_id: number; mask_nonzero: boolean };
+  try { h = JSON.parse(buf.subarray(12, 12 + hl).toString('utf8')); } catch { throw corrupt(); }
   if (h.format !== FORMAT) throw new Error(`${where}: format ${h.format}, expected ${FORMAT}`);
   let at = 12 + hl;
   // Copies, so every array is aligned and owns its memory (the file's buffer can go).
-  const take = (bytes: number) => { const b = new Uint8Array(bytes); b.set(buf.subarray(at, at + bytes)); at += bytes; return b.buffer; };
+  const take = (bytes: number) => { if (at + bytes > buf.length) throw corrupt(); const b = new Uint8Array(bytes); b.set(buf.subarray(at, at + bytes)); at += bytes; return b.buffer; };
   const labels = Array.from(new Int32Array(take(4 * h.rows)));
   const offsets = new Uint32Array(take(4 * (h.rows + 1)));
   const ids = h.dtype === 'uint16' ? new Uint16Array(take(2 * h.tokens)) : new Int32Array(take(4 * h.tokens));
-  if (at !== buf.length || offsets[h.rows] !== h.tokens) throw new Error(`${where}: truncated or corrupt (${buf.length} bytes, expected ${at})`);
+  if (at !== buf.length || offsets[h.rows] !== h.tokens) throw corrupt();
   return new RaggedEncoding(ids, offsets, labels, h.maxlen, h.pad_id, h.mask_nonzero);
 }
 
