@@ -10,3 +10,4 @@ export * from './corpus';
 export * from './inspect';
 export * from './rows';
 export * from './csvcolumns';
+export * from './convertstream';
