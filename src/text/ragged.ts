@@ -85,15 +85,16 @@ export class RaggedBuilder {
     this.ids = dtype === 'uint16' ? new Uint16Array(capacity) : new Int32Array(capacity);
   }
   get rows() { return this.n; }
-  push(row: ArrayLike<number>): void {
-    if (this.used + row.length > this.ids.length) {
-      const next = this.dtype === 'uint16' ? new Uint16Array(Math.max(this.ids.length * 2, this.used + row.length)) : new Int32Array(Math.max(this.ids.length * 2, this.used + row.length));
+  push(row: ArrayLike<number>, n = row.length): void {
+    if (this.used + n > this.ids.length) {
+      const size = Math.max(this.ids.length * 2, this.used + n);
+      const next = this.dtype === 'uint16' ? new Uint16Array(size) : new Int32Array(size);
       next.set(this.ids.subarray(0, this.used));
       this.ids = next;
     }
     if (this.n + 2 > this.offsets.length) { const o = new Uint32Array(this.offsets.length * 2); o.set(this.offsets); this.offsets = o; }
-    for (let j = 0; j < row.length; j++) this.ids[this.used + j] = row[j];
-    this.used += row.length;
+    for (let j = 0; j < n; j++) this.ids[this.used + j] = row[j];
+    this.used += n;
     this.offsets[++this.n] = this.used;
   }
   finish(labels: number[], maxlen: number, padId: number, maskNonzero: boolean): RaggedEncoding {
@@ -124,24 +125,25 @@ export function raggedEncoder(tok: PreTrainedTokenizer, cfg: RaggedEncoderConfig
   // can span the spaces around the text), then [SEP]: skipping the split of the two markers is ~1.7x faster.
   const direct = !tok.all_special_tokens.some((t) => /\s/.test(t));
   const clsId = tok.vocab.get(cls) ?? tok.unk_token_id, sepId = tok.vocab.get(sep) ?? tok.unk_token_id;
-  const encodeOne = (text: string): number[] => {
-    if (!course) return tok.encodePlus(text, { max_length: cfg.maxlen, truncation: true }).input_ids;
-    let ids: number[];
-    if (direct) {
-      const toks = tok.tokenize(` ${text} `), n = toks.length, unk = tok.unk_token_id;
-      ids = new Array<number>(n + 2);
-      ids[0] = clsId;
-      for (let j = 0; j < n; j++) ids[j + 1] = tok.vocab.get(toks[j]) ?? unk;
-      ids[n + 1] = sepId;
-    } else ids = tok.convert_tokens_to_ids(tok.tokenize(`${cls} ${text} ${sep}`));
-    let n = Math.min(ids.length, cfg.maxlen); // pad_sequences' 'post' truncation
-    while (n > 0 && ids[n - 1] === 0) n--; // trailing 0s are what padding holds: the mask (id > 0) hides them either way
-    ids.length = n;
-    return ids;
+  const unk = tok.unk_token_id;
+  let scratch = new Int32Array(Math.min(cfg.maxlen, 1024));
+  const push = (text: string): void => {
+    if (!course) { builder.push(tok.encodePlus(text, { max_length: cfg.maxlen, truncation: true }).input_ids); return; }
+    const toks = direct ? tok.tokenize(` ${text} `) : tok.tokenize(`${cls} ${text} ${sep}`);
+    const total = direct ? toks.length + 2 : toks.length;
+    let n = Math.min(total, cfg.maxlen); // pad_sequences' 'post' truncation
+    if (scratch.length < n) scratch = new Int32Array(n);
+    // Into one reused buffer: no array per row (2 M rows of garbage otherwise).
+    for (let j = 0; j < n; j++) {
+      const t = direct ? (j === 0 ? cls : j === total - 1 ? sep : toks[j - 1]) : toks[j];
+      scratch[j] = direct && j === 0 ? clsId : direct && j === total - 1 ? sepId : tok.vocab.get(t) ?? unk;
+    }
+    while (n > 0 && scratch[n - 1] === 0) n--; // trailing 0s are what padding holds: the mask (id > 0) hides them either way
+    builder.push(scratch, n);
   };
   return {
     builder,
-    push: (text: string) => builder.push(encodeOne(text)),
+    push,
     finish: (labels: number[]) => builder.finish(labels, cfg.maxlen, course ? 0 : tok.pad_token_id, course),
   };
 }

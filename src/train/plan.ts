@@ -20,7 +20,7 @@ export interface PlanConfig {
   eval_batches: number;
   write: (line: string) => void;
 }
-export const planDefaults = (o: Partial<PlanConfig> = {}): PlanConfig => ({ steps: 3, eval_batches: 3, write: (l) => console.log(l), ...o });
+export const planDefaults = (o: Partial<PlanConfig> = {}): PlanConfig => ({ steps: 2, eval_batches: 2, write: (l) => console.log(l), ...o });
 
 export interface RunPlan {
   backend: string;
