@@ -3,7 +3,7 @@
  * cost on this backend. The epoch's batches are formed exactly as the Trainer forms them (sampler order of epoch
  * 0, length grouping, dynamic padding, micro-batches cut to their own longest row), without building tensors, to
  * count steps, tokens fed and the share of them that is padding. A few real training steps on batches spread over
- * that epoch (after one warm-up step) and a few validation batches are timed; the estimate is their seconds per
+ * that epoch (after one warm-up micro-batch) and a few validation batches are timed; the estimate is their seconds per
  * token fed × the tokens of a whole epoch, so short and long batches are weighted as the run will meet them.
  *
  * Introduced in notebooks/04_tuned.ipynb.
@@ -14,7 +14,7 @@ import { EncodedLike, groupByLength, numBatches, rowLengths, sampleOrder } from 
 import { Classifier, Trainer, TrainerConfig, forEachPrediction, trainerDefaults } from './trainer';
 
 export interface PlanConfig {
-  /** Training steps timed after the warm-up step. */
+  /** Training steps timed (after a warm-up micro-batch). */
   steps: number;
   /** Validation batches timed after a warm-up batch. */
   eval_batches: number;
@@ -67,18 +67,23 @@ export async function planTraining(model: Classifier, train: EncodedLike, valid:
   const perBatch = batchTokens(order, len, maxlen, c.batch_size, c.micro_batch_size, c.dynamic_padding);
   const tokensFed = perBatch.reduce((a, b) => a + b, 0), tokensReal = order.reduce((a, i) => a + len[i], 0);
 
-  // Time real steps: the chosen (full) batches of this epoch, fed in order to a Trainer over just their rows.
+  // Time real steps: the chosen (full) batches of this epoch, fed in order to a Trainer over just their rows. The
+  // warm-up (first kernels, first allocations) is one micro-batch of the first pick, at its width: a whole step of
+  // the tuned preset costs a minute on a busy CPU, and only the timed steps enter the estimate.
   const full = Math.floor(order.length / c.batch_size);
-  const picks = full ? spread(full, p.steps + 1) : [0];
-  const rows = picks.flatMap((b) => order.slice(b * c.batch_size, (b + 1) * c.batch_size));
-  const sub = subsetOf(train, rows);
+  const picks = full ? spread(full, p.steps) : [0];
+  const fit = async (rows: number[], batch: number, stamps: number[]) => {
+    await new Trainer(model, subsetOf(train, rows), null, { ...c, batch_size: batch, epochs: 1, sampler: 'sequential', group_by_length: false }, {
+      onStepEnd: (s) => { s.loss(); stamps.push(performance.now()); }, // reading the loss waits for the step to finish
+    }).fit();
+  };
+  const m = Math.min(c.batch_size, c.micro_batch_size || 32), first = order.slice(picks[0] * c.batch_size, picks[0] * c.batch_size + c.batch_size);
+  const lens = first.map((i) => len[i]);
+  await fit(c.dynamic_padding ? [first[lens.indexOf(Math.max(...lens))], ...first].slice(0, m) : first.slice(0, m), m, []);
   const stamps: number[] = [];
   const t0 = performance.now();
-  await new Trainer(model, sub, null, { ...c, epochs: 1, sampler: 'sequential', group_by_length: false }, {
-    onStepEnd: (s) => { s.loss(); stamps.push(performance.now()); }, // reading the loss waits for the step to finish
-  }).fit();
-  const times = stamps.map((t, i) => (t - (i ? stamps[i - 1] : t0)) / 1000);
-  const timed = times.length > 1 ? times.slice(1) : times, timedTokens = (times.length > 1 ? picks.slice(1) : picks).map((b) => perBatch[b]);
+  await fit(picks.flatMap((b) => order.slice(b * c.batch_size, (b + 1) * c.batch_size)), c.batch_size, stamps);
+  const timed = stamps.map((t, i) => (t - (i ? stamps[i - 1] : t0)) / 1000), timedTokens = picks.map((b) => perBatch[b]);
   const secPerToken = timed.reduce((a, b) => a + b, 0) / Math.max(1, timedTokens.reduce((a, b) => a + b, 0));
 
   // Validation as the Trainer runs it: sorted by length, dynamic padding, eval batch size.
@@ -132,7 +137,7 @@ export function formatPlan(p: RunPlan): string[] {
     `plan: ${n(p.rows_train)} training rows, ${n(p.rows_valid)} validation rows; batch ${p.batch}${p.micro_batch ? ` (micro-batches of ${p.micro_batch})` : ''}, ${p.epochs} epoch${p.epochs === 1 ? '' : 's'}, backend ${p.backend}`,
     `steps per epoch: ${n(p.steps_per_epoch)} (${n(p.total_steps)} in all); ${p.dynamic_padding ? 'dynamic padding (each batch to its longest row)' : `static padding to maxlen ${p.maxlen}`}`,
     `padding: ${(100 * p.padding_share).toFixed(1)} % of the ${n(p.tokens_fed)} tokens fed per epoch (mean real length ${(p.tokens_real / Math.max(1, p.rows_train)).toFixed(1)}, fed ${(p.tokens_fed / Math.max(1, p.rows_train)).toFixed(1)})`,
-    `timed: ${p.timed_steps} training step${p.timed_steps === 1 ? '' : 's'} after a warm-up, ${p.seconds_per_step.toFixed(2)} s/step on average; validation ${(p.eval_seconds_per_token * 1e6).toFixed(2)} µs/token`,
+    `timed: ${p.timed_steps} training step${p.timed_steps === 1 ? '' : 's'} after a warm-up micro-batch, ${p.seconds_per_step.toFixed(2)} s/step on average; validation ${(p.eval_seconds_per_token * 1e6).toFixed(2)} µs/token`,
     `peak memory so far: RSS ${n(p.peak_rss_mb)} MiB, JS heap ${n(p.heap_mb)} MiB`,
     `estimated on ${p.backend}: ${formatDuration(p.est_epoch_s)} per epoch of training + ${formatDuration(p.est_eval_s)} of validation; ${formatDuration(p.est_total_s)} for the whole run (${p.epochs} epoch${p.epochs === 1 ? '' : 's'})`,
   ];
