@@ -94,13 +94,18 @@ export async function measure(task: BenchTask, batch: number, seq: number, layer
 }
 
 /** Entry point of a child process: `hai bench --worker '{"task":…}'`, with HAI_BACKEND set by the parent. */
-export async function benchWorker(spec: { task: BenchTask; batch: number; seq: number; layers: number; warmup: number; steps: number; checkpoint?: boolean } | PipelineSpec): Promise<void> {
+export async function benchWorker(spec: { task: BenchTask; batch: number; seq: number; layers: number; warmup: number; steps: number; checkpoint?: boolean } | PipelineSpec | import('./data').DataSpec): Promise<void> {
   let backend: BackendName;
   try {
     backend = (await initBackend()).name;
   } catch (e) {
     const why = (e as Error).message.replace(/^.*? backend is not available: /, '');
     process.stdout.write(JSON.stringify({ status: 'unavailable', note: why }) + '\n');
+    return;
+  }
+  if ('task' in spec && spec.task === 'data') {
+    const { dataMeasure } = await import('./data');
+    process.stdout.write(JSON.stringify({ status: 'ok', backend, result: await dataMeasure(spec as never) }) + '\n');
     return;
   }
   if ('variant' in spec) {
@@ -140,6 +145,7 @@ export async function runBench(cfg: BenchConfig, onRow: (r: BenchRow) => void = 
     }
     fs.rmSync(dir, { recursive: true, force: true });
   }
+  if (cfg.tasks.includes('data')) for (const r of await (await import('./data')).benchData(cfg.rows, cfg.timeoutS, (spec, t) => runChild('wasm', spec, t))) emit(r);
   const pipeline = cfg.tasks.some((t) => t === 'epoch' || t === 'predict') ? await preparePipelineData(cfg.maxExamples) : null;
   const explicit = cfg.backends !== null;
   const unavailable = new Set<BackendName>();

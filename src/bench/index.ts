@@ -7,3 +7,4 @@
 export * from './bench';
 export * from './pipeline';
 export * from './types';
+export * from './data';

@@ -7,8 +7,8 @@
 import type { BackendName } from '../engine/backend';
 
 /** `train`/`forward`: one step at fixed shapes; `epoch`/`predict`: end to end through the library (benchpipe.ts). */
-export type BenchTask = 'train' | 'forward' | 'tokenize' | 'epoch' | 'predict';
-export const BENCH_TASKS: BenchTask[] = ['train', 'forward', 'tokenize', 'epoch', 'predict'];
+export type BenchTask = 'train' | 'forward' | 'tokenize' | 'epoch' | 'predict' | 'data';
+export const BENCH_TASKS: BenchTask[] = ['train', 'forward', 'tokenize', 'epoch', 'predict', 'data'];
 export interface BenchConfig {
   /** Tokenizer folders to time (`name=dir`); a WordPiece vocab trained on the bundled corpus is always added. */
   tokenizers: { name: string; dir: string }[];
@@ -26,10 +26,12 @@ export interface BenchConfig {
   torch: boolean;
   /** `epoch`/`predict` rows: at most this many rows of course_train.csv / course_valid.csv (null: all). */
   maxExamples: number | null;
+  /** `data` rows (src/bench/data.ts): table sizes to read, tokenize, encode and batch. */
+  rows: number[];
 }
 
 export function benchDefaults(overrides: Partial<BenchConfig> = {}): BenchConfig {
-  return { tokenizers: [], backends: null, tasks: ['train', 'forward', 'tokenize'], batch: 32, seqs: [64, 128], layers: 12, warmup: 1, steps: 3, timeoutS: 900, checkpoint: false, torch: false, maxExamples: null, ...overrides };
+  return { tokenizers: [], backends: null, tasks: ['train', 'forward', 'tokenize'], batch: 32, seqs: [64, 128], layers: 12, warmup: 1, steps: 3, timeoutS: 900, checkpoint: false, torch: false, maxExamples: null, rows: [100_000, 1_000_000, 2_000_000], ...overrides };
 }
 
 export interface BenchRow {
@@ -56,4 +58,6 @@ export interface BenchRow {
   heap_mib?: number;
   /** `train`/`forward` rows: this row's ms/step over torch's on the same task and shape (lower is better). */
   vs_torch?: number;
+  /** `data` rows: the child process's peak RSS. */
+  rss_mib?: number;
 }

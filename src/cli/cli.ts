@@ -39,20 +39,21 @@ export function buildProgram(): Command {
     .option('--out <dir>', 'where epoch-N/, final/ and metrics.json go', 'runs/train')
     .option('--smoke', 'small subset and short run (also HAI_SMOKE=1)')
     .option('--standin', 'use an offline stand-in when the hub model is not cached (also HAI_STANDIN=1); it prints a banner')
+    .option('--dry-run', 'tokenize and batch everything, time a few steps, print the plan and the estimated time, and stop')
     .allowUnknownOption(true)
     .allowExcessArguments(true)
-    .action(async (o: { preset?: keyof typeof PRESETS; config?: string; out: string; smoke?: boolean; standin?: boolean }, cmd: Command) => {
+    .action(async (o: { preset?: keyof typeof PRESETS; config?: string; out: string; smoke?: boolean; standin?: boolean; dryRun?: boolean }, cmd: Command) => {
       const overrides = parseOverrides(cmd.args);
       let fileCfg: Partial<CourseConfig> = {};
       if (o.config) {
         try { fileCfg = JSON.parse(fs.readFileSync(o.config, 'utf8')); } catch (e) { throw new Error(`${o.config}: ${(e as Error).message}`); }
         checkCourseConfig(fileCfg, o.config);
       }
-      let cfg = courseDefaults({ ...(o.preset ? PRESETS[o.preset] : {}), ...fileCfg, ...overrides, out: o.out, ...(o.standin ? { standin: true } : {}) });
+      let cfg = courseDefaults({ ...(o.preset ? PRESETS[o.preset] : {}), ...fileCfg, ...overrides, out: o.out, ...(o.standin ? { standin: true } : {}), ...(o.dryRun ? { dry_run: true } : {}) });
       if (o.smoke || smokeRequested()) cfg = smokeConfig(cfg);
       console.error(describeBackend(await initBackend()));
       const run = await runCourse(cfg, { onStepEnd: progressCallback({ write: (t) => process.stderr.write(t) }), onEpochEnd: (e) => console.log(formatEpochLine(e)) });
-      console.log(`final checkpoint: ${run.finalDir}; metrics: ${path.join(o.out, 'metrics.json')}`);
+      if (!run.plan) console.log(`final checkpoint: ${run.finalDir}; metrics: ${path.join(o.out, 'metrics.json')}`);
     });
 
   program.command('eval')

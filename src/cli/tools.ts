@@ -13,9 +13,9 @@ import { doctor, formatDoctor } from './doctor';
 import { buildCorpus, prepareData, splitFiles } from '../data/corpus';
 import { AutoTokenizer } from '../models/autotokenizer';
 import { tokenizeJsonl } from '../text/encoding';
-import { LABELS, toCsv } from '../data/rows';
-import { Mode, convertDefaults, convertFiles } from '../data/aihub';
-import { writeFileAtomic } from '../util/files';
+import { LABELS } from '../data/rows';
+import { Mode, convertDefaults } from '../data/aihub';
+import { convertFilesToCsv } from '../data/convertstream';
 
 export const positiveInt = (what: string) => (v: string) => {
   const n = Number(v);
@@ -63,12 +63,13 @@ export function addToolCommands(program: Command): void {
     .option('--checkpoint', 'activation checkpointing in the training rows (less memory, one more forward per layer)')
     .option('--torch', 'also time PyTorch on the same shapes (bench/torch_step.py, torch_epoch.py; needs python3-torch)')
     .option('--max-examples <n>', 'epoch/predict rows: at most n rows of course_train.csv / course_valid.csv (default: all)', positiveInt('--max-examples'))
+    .option('--rows <list>', 'data rows: comma-separated table sizes to read, tokenize, encode and batch', intList('--rows'), d.rows)
     .option('--json', 'print a JSON array of measurements instead of the table')
     .addOption(new Option('--worker <spec>').hideHelp())
     .action(async (o) => {
       if (o.worker) return benchWorker(JSON.parse(o.worker));
       const tasks = typeof o.tasks === 'string' ? o.tasks.split(',') : o.tasks;
-      const cfg = benchDefaults({ tokenizers: o.tokenizer, backends: o.backends ?? null, tasks, batch: o.batch, seqs: o.seqs, layers: o.layers, warmup: o.warmup, steps: o.steps, timeoutS: o.timeout, checkpoint: Boolean(o.checkpoint), torch: Boolean(o.torch), maxExamples: o.maxExamples ?? null });
+      const cfg = benchDefaults({ tokenizers: o.tokenizer, backends: o.backends ?? null, tasks, batch: o.batch, seqs: o.seqs, layers: o.layers, warmup: o.warmup, steps: o.steps, timeoutS: o.timeout, checkpoint: Boolean(o.checkpoint), torch: Boolean(o.torch), maxExamples: o.maxExamples ?? null, rows: o.rows });
       if (!o.json) console.error(`hai bench: ${cfg.layers} layers, batch ${cfg.batch}, seq ${cfg.seqs.join('/')}, ${cfg.warmup} warm-up + ${cfg.steps} timed steps per row${cfg.tasks.some((t) => t === 'epoch' || t === 'predict') ? `; epoch/predict: the tuned preset's batch 256 and maxlen 256, ${cfg.maxExamples ?? 'all'} rows per CSV` : ''}; each row in a fresh process`);
       const rows = await runBench(cfg, (r) => { if (!o.json) console.error(`  ${r.backend} ${r.task}${r.variant ? `: ${r.variant}` : ''} seq ${r.seq}: ${r.status}${r.seconds !== undefined ? ` ${r.seconds} s` : r.ms_per_step !== null ? ` ${r.ms_per_step} ms/step` : ''}`); });
       console.log(o.json ? JSON.stringify(rows, null, 2) : formatBenchTable(rows));
@@ -87,20 +88,18 @@ export function addToolCommands(program: Command): void {
     })))
     .option('--skip-bad', 'write the rows of the good files even when some files are malformed (each is still reported)')
     .action((inputs: string[], o: { out: string; mode: Mode; labelMap?: Record<string, number>; skipBad?: boolean }) => {
-      const res = convertFiles(inputs, convertDefaults({ mode: o.mode, labelMap: o.labelMap ?? {} }));
+      // Streams file by file (src/data/convertstream.ts): bounded memory for AI Hub's ~26k files, a progress bar.
+      const res = convertFilesToCsv(inputs, o.out, convertDefaults({ mode: o.mode, labelMap: o.labelMap ?? {} }), { skipBad: o.skipBad });
       const bad = res.files.filter((f) => f.error);
       for (const f of res.files) {
         if (f.error) console.error(`error: ${f.error}`);
         else if (f.skipped) console.error(`warning: ${f.file}: skipped: ${f.skipped}`);
       }
-      if (bad.length && !o.skipBad) {
+      if (!res.written) {
         throw new Error(`${bad.length} of ${res.files.length} files could not be read; nothing was written (fix them, or pass --skip-bad to write the other files' rows)`);
       }
-      writeFileAtomic(o.out, toCsv(res.rows));
-      const counts = new Map<number, number>();
-      for (const r of res.rows) counts.set(r.label, (counts.get(r.label) ?? 0) + 1);
-      const byLabel = [...counts].sort((a, b) => a[0] - b[0]).map(([l, n]) => `${l} ${LABELS[l] ?? ''}: ${n}`.replace(' :', ':')).join(', ');
-      console.log(`${o.out}: ${res.rows.length} rows from ${res.files.length - bad.length} files (${byLabel || 'no rows'})`);
+      const byLabel = [...res.label_counts].sort((a, b) => a[0] - b[0]).map(([l, n]) => `${l} ${LABELS[l] ?? ''}: ${n}`.replace(' :', ':')).join(', ');
+      console.log(`${o.out}: ${res.rows} rows from ${res.files.length - bad.length} files (${byLabel || 'no rows'})`);
       if (res.stats) console.log(`clean rules: ${Object.entries(res.stats).map(([k, v]) => `${k} ${v}`).join(', ')}`);
       if (bad.length) process.exitCode = 1;
     });

@@ -11,7 +11,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { AutoModelForSequenceClassification, PreTrainedClassifier } from '../models/automodel';
-import { LABELS, Row, readRowsCsv } from '../data/rows';
+import { LABELS, Row } from '../data/rows';
 import { writeFileAtomic } from '../util/files';
 import { FreezeSpec, freeze } from '../models/freeze';
 import { envTrue } from '../util/env';
@@ -20,6 +20,9 @@ import { Encoded, SamplerKind } from '../train/pipeline';
 import { AutoTokenizer } from '../models/autotokenizer';
 import { PreTrainedTokenizer, courseEncode } from '../text/encoding';
 import { Callbacks, EpochInfo, PredictOptions, Trainer, TrainerConfig, currentSeed, evaluate, predict } from '../train/trainer';
+import { RunPlan, formatPlan, planTraining } from '../train/plan';
+import { encodeRagged } from '../text/ragged';
+import { encodeCourseData, encodeCsv, encodingCacheDir } from './encodings';
 import { fusesActivation } from '../engine/fusedlayer';
 import { repoPath } from '../util/paths';
 import { checkConfigTypes } from './configcheck';
@@ -81,6 +84,10 @@ export interface CourseConfig {
   /** Keep at most this many rows (evenly spaced, so a sorted table stays sorted); null keeps all. */
   max_train: number | null;
   max_valid: number | null;
+  /** Tokenize, batch and time a few steps, print the plan and its estimate, and stop (src/train/plan.ts). */
+  dry_run: boolean;
+  /** Cache encodings in $HAI_ENCODING_CACHE (default ~/.cache/hai/encodings), keyed by tokenizer, file and settings. */
+  encoding_cache: boolean;
 }
 
 export function courseDefaults(o: Partial<CourseConfig> = {}): CourseConfig {
@@ -88,7 +95,7 @@ export function courseDefaults(o: Partial<CourseConfig> = {}): CourseConfig {
     train_path: path.join(DATA, 'course_train.csv'), valid_path: path.join(DATA, 'course_valid.csv'),
     batch: 32, maxlen: 128, lr: 5e-5, eps: 1e-8, epochs: 1, model_ckpt: 'monologg/koelectra-small-v3-discriminator',
     sampler: 'random', loss: {}, freeze: null, seed: currentSeed(), out: null, encoding: 'course', adamw: 'hf', weight_decay: 0,
-    warmup_steps: 0, max_grad_norm: 1.0, dynamic_padding: true, group_by_length: true, micro_batch: null, activation_checkpointing: null, standin_lr_scale: 10, tokenizer_class: null, max_train: null, max_valid: null, ...o,
+    warmup_steps: 0, max_grad_norm: 1.0, dynamic_padding: true, group_by_length: true, micro_batch: null, activation_checkpointing: null, standin_lr_scale: 10, tokenizer_class: null, max_train: null, max_valid: null, dry_run: false, encoding_cache: true, ...o,
   };
 }
 
@@ -158,7 +165,7 @@ export function courseTrainerConfig(c: CourseConfig, modelConfig: Record<string,
     checkpoint_min_tokens: c.activation_checkpointing === null && small ? Math.floor(budget / (Math.max(1, layers) * hidden)) : 0 };
 }
 
-export interface CourseRun { model: PreTrainedClassifier; tokenizer: PreTrainedTokenizer; history: EpochInfo[]; config: CourseConfig; finalDir: string | null }
+export interface CourseRun { model: PreTrainedClassifier; tokenizer: PreTrainedTokenizer; history: EpochInfo[]; config: CourseConfig; finalDir: string | null; plan?: RunPlan }
 
 /** Loads a model and the tokenizer that came with it (same folder). */
 export async function loadModelAndTokenizer(ckpt: string, o: { standin?: boolean; seed?: number; tokenizer_class?: string | null } = {}) {
@@ -176,21 +183,24 @@ export function trainingArgs(dir: string): Partial<CourseConfig> {
 export async function runCourse(cfg: Partial<CourseConfig>, callbacks: Callbacks = {}): Promise<CourseRun> {
   const c = courseDefaults(cfg);
   checkCourseConfig(c, 'config');
-  // Every row of both files is checked (file and row named) before the subset is taken and the model loads.
-  const train = evenSubset(readRowsCsv(c.train_path, { numLabels: LABELS.length }), c.max_train);
-  const valid = evenSubset(readRowsCsv(c.valid_path, { numLabels: LABELS.length }), c.max_valid);
+  // Every row of both files is checked (file and row named) while it is read, before the model loads.
   const { model, tokenizer } = await loadModelAndTokenizer(c.model_ckpt, { standin: c.standin, seed: c.seed, tokenizer_class: c.tokenizer_class });
   if (c.freeze) freeze(model, c.freeze);
-  const trainEnc = encodeRows(tokenizer, train, c.maxlen, c.encoding);
-  const validEnc = encodeRows(tokenizer, valid, c.maxlen, c.encoding);
+  // Ragged typed-array encodings, tokenized once per (tokenizer, file, settings): src/course/encodings.ts.
+  const { train: trainEnc, valid: validEnc } = encodeCourseData(tokenizer, c, LABELS.length);
   const loss: LossConfig = lossDefaults({ ...c.loss, class_weights: c.loss.class_weights === 'balanced'
-    ? balancedClassWeights(train.map((r) => r.label), LABELS.length) : c.loss.class_weights ?? null });
+    ? balancedClassWeights(trainEnc.labels, LABELS.length) : c.loss.class_weights ?? null });
   let lr = c.lr;
   if (model.is_standin && c.standin_lr_scale !== 1) {
     lr = c.lr * c.standin_lr_scale;
     console.log(`stand-in model: randomly initialised, so lr ${c.lr} x ${c.standin_lr_scale} = ${lr} (standin_lr_scale: 1 keeps ${c.lr})`);
   }
   const tcfg = courseTrainerConfig(c, model.config, { lr, loss });
+  if (c.dry_run) {
+    const plan = await planTraining(model, trainEnc, validEnc, tcfg);
+    formatPlan(plan).forEach((l) => console.log(l));
+    return { model, tokenizer, history: [], config: c, finalDir: null, plan };
+  }
   const save = (dir: string) => {
     model.save_pretrained(dir, { tokenizer });
     writeFileAtomic(path.join(dir, 'training_args.json'), JSON.stringify(c, null, 1) + '\n');
@@ -213,10 +223,10 @@ export async function runCourse(cfg: Partial<CourseConfig>, callbacks: Callbacks
 
 /** `hai eval`: accuracy, macro-F1 and the confusion matrix of a saved model on a CSV (`o` as `predict`'s options: no result depends on them). */
 export async function evalCsv(modelDir: string, csv: string, o: { maxlen?: number; batch?: number } & Partial<PredictOptions> = {}) {
-  const rows = readRowsCsv(csv, { numLabels: LABELS.length });   // bad rows stop the run before the model loads
   const { model, tokenizer } = await loadModelAndTokenizer(modelDir);
   const args = trainingArgs(modelDir);
-  const r = evaluate(model, encodeRows(tokenizer, rows, o.maxlen ?? args.maxlen ?? 256, args.encoding ?? 'course'), LABELS.length, o.batch ?? 64, o);
+  const { enc } = encodeCsv(tokenizer, csv, { maxlen: o.maxlen ?? args.maxlen ?? 256, encoding: args.encoding ?? 'course', num_labels: LABELS.length, cache: encodingCacheDir() });
+  const r = evaluate(model, enc, LABELS.length, o.batch ?? 64, o);
   model.dispose();
   return r;
 }
@@ -225,7 +235,7 @@ export async function evalCsv(modelDir: string, csv: string, o: { maxlen?: numbe
 export async function predictTexts(modelDir: string, texts: string[], o: { maxlen?: number; batch?: number } & Partial<PredictOptions> = {}) {
   const { model, tokenizer } = await loadModelAndTokenizer(modelDir);
   const args = trainingArgs(modelDir);
-  const enc = encodeRows(tokenizer, texts.map((contents) => ({ contents, label: 0 })), o.maxlen ?? args.maxlen ?? 256, args.encoding ?? 'course');
+  const enc = encodeRagged(tokenizer, texts, texts.map(() => 0), { maxlen: o.maxlen ?? args.maxlen ?? 256, encoding: args.encoding ?? 'course' });
   const { preds, probs } = predict(model, enc, o.batch ?? 64, o);
   model.dispose();
   const names = (model.config.id2label ?? {}) as Record<string, string>;

@@ -8,3 +8,4 @@
 export * from './configcheck';
 export * from './course';
 export * from './report';
+export * from './encodings';

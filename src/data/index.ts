@@ -9,3 +9,5 @@ export * from './aihub';
 export * from './corpus';
 export * from './inspect';
 export * from './rows';
+export * from './csvcolumns';
+export * from './convertstream';

@@ -13,3 +13,4 @@ export * from './tokenizer';
 export * from './tokenizerclass';
 export * from './unkstats';
 export * from './wordpiece';
+export * from './ragged';

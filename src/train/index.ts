@@ -10,3 +10,4 @@ export * from './losses';
 export * from './optim';
 export * from './pipeline';
 export * from './trainer';
+export * from './plan';

@@ -46,7 +46,8 @@ export class AdamW {
     for (const [name, p] of params) {
       if (!p.trainable) continue;
       const decay = this.cfg.no_decay.some((s) => name.includes(s)) ? 0 : this.cfg.weight_decay;
-      this.state.set(name, { m: tf.variable(tf.zerosLike(p), false), v: tf.variable(tf.zerosLike(p), false), decay });
+      // In a tidy: tf.variable keeps its value, and the zerosLike tensors it was made from go (no leak per Trainer.fit).
+      this.state.set(name, { ...tf.tidy(() => ({ m: tf.variable(tf.zerosLike(p), false), v: tf.variable(tf.zerosLike(p), false) })), decay });
     }
   }
 

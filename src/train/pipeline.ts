@@ -10,9 +10,15 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { rng } from '../util/random';
+import { RaggedEncoding } from '../text/ragged';
 
 /** Token ids padded/truncated to one length, their attention masks, and labels. */
 export interface Encoded { input_ids: number[][]; attention_mask: number[][]; labels: number[] }
+/**
+ * What the trainer, `predict` and `batches` take: the padded form, or the ragged one (src/text/ragged.ts: typed
+ * arrays, padded per batch) that the course runs use; both give the same batches.
+ */
+export type EncodedLike = Encoded | RaggedEncoding;
 export interface Batch { input_ids: number[][]; attention_mask: number[][]; labels: number[] }
 export type SamplerKind = 'sequential' | 'random' | 'weighted';
 
@@ -46,7 +52,8 @@ export function sampleOrder(labels: number[], kind: SamplerKind, seed: number, e
 }
 
 /** Each row's attended length: the position after its last attended token (what dynamic padding cuts to). */
-export const rowLengths = (enc: Pick<Encoded, 'attention_mask'>): number[] => enc.attention_mask.map((m) => m.lastIndexOf(1) + 1);
+export const rowLengths = (enc: Pick<Encoded, 'attention_mask'> | RaggedEncoding): number[] =>
+  enc instanceof RaggedEncoding ? enc.lengths() : enc.attention_mask.map((m) => m.lastIndexOf(1) + 1);
 
 /**
  * Hugging Face Trainer's `group_by_length` (transformers' `get_length_grouped_indices`, behind its
@@ -80,10 +87,14 @@ export function trimBatch(b: Batch): Batch {
   return { input_ids: b.input_ids.map((r) => r.slice(0, len)), attention_mask: b.attention_mask.map((r) => r.slice(0, len)), labels: b.labels };
 }
 
-/** Batches in `order`; with `dynamicPadding`, each batch is cut to its longest attended row. */
-export function* batches(enc: Encoded, order: number[], batchSize: number, dynamicPadding = false): Generator<Batch> {
+/**
+ * Batches in `order`; with `dynamicPadding`, each batch is cut to its longest attended row. A ragged encoding is
+ * padded here, batch by batch, to its `maxlen` (static) or to the batch's longest row: the same batches.
+ */
+export function* batches(enc: EncodedLike, order: number[], batchSize: number, dynamicPadding = false): Generator<Batch> {
   for (let s = 0; s < order.length; s += batchSize) {
     const idx = order.slice(s, s + batchSize);
+    if (enc instanceof RaggedEncoding) { yield enc.batch(idx, dynamicPadding ? null : enc.maxlen); continue; }
     const b: Batch = { input_ids: idx.map((i) => enc.input_ids[i]), attention_mask: idx.map((i) => enc.attention_mask[i]), labels: idx.map((i) => enc.labels[i]) };
     yield dynamicPadding ? trimBatch(b) : b;
   }

@@ -13,7 +13,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { SequenceClassifier } from '../models/modeling';
 import { LossConfig, classificationLoss, lossDefaults } from './losses';
 import { AdamW, NO_DECAY_HF, clipGradNorm, linearSchedule } from './optim';
-import { Batch, Encoded, SamplerKind, batchTensors, batches, groupByLength, numBatches, rowLengths, sampleOrder, trimBatch } from './pipeline';
+import { Batch, EncodedLike, SamplerKind, batchTensors, batches, groupByLength, numBatches, rowLengths, sampleOrder, trimBatch } from './pipeline';
 
 /** What the trainer needs of a model: its parameters and a forward pass (every family in src/models/modeling.ts has it). */
 export type Classifier = Pick<SequenceClassifier, 'params' | 'forward'>;
@@ -140,13 +140,15 @@ export const formatEpochLine = (e: EpochInfo) =>
 export interface PredictOptions { dynamic_padding: boolean; sort_by_length: boolean }
 export const predictDefaults = (o: Partial<PredictOptions> = {}): PredictOptions => ({ dynamic_padding: true, sort_by_length: true, ...o });
 
-/** Predicted labels, probabilities and logits for every example, in the input order, in eval mode (no dropout). */
-export function predict(model: Classifier, enc: Encoded, batchSize = 64, opts: Partial<PredictOptions> = {}): { preds: number[]; probs: number[][]; logits: number[][] } {
+/**
+ * Streams eval-mode predictions: one batch on the device at a time (dynamic padding, length-sorted by default),
+ * `onBatch(rows, probs, logits)` with the rows' input indices and their `[rows × labels]` numbers on the host.
+ */
+export function forEachPrediction(model: Classifier, enc: EncodedLike, batchSize: number, opts: Partial<PredictOptions>,
+  onBatch: (rows: number[], probs: Float32Array, logits: Float32Array) => void): void {
   const o = predictDefaults(opts);
-  const n = enc.labels.length;
-  const order = Array.from({ length: n }, (_, i) => i);
+  const order = Array.from({ length: enc.labels.length }, (_, i) => i);
   if (o.sort_by_length) { const len = rowLengths(enc); order.sort((a, b) => len[b] - len[a]); }
-  const preds: number[] = new Array(n), probs: number[][] = new Array(n), logits: number[][] = new Array(n);
   let at = 0;
   for (const b of batches(enc, order, batchSize, o.dynamic_padding)) {
     const out = tf.tidy(() => {
@@ -154,22 +156,46 @@ export function predict(model: Classifier, enc: Encoded, batchSize = 64, opts: P
       const z = model.forward(t.ids, t.mask, { training: false });
       return [z, tf.softmax(z)];
     });
-    const [zs, ps] = out.map((x) => x.arraySync() as number[][]);
+    const [zs, ps] = out.map((x) => x.dataSync() as Float32Array);
     tf.dispose(out);
-    ps.forEach((r, j) => { const i = order[at + j]; probs[i] = r; logits[i] = zs[j]; preds[i] = r.indexOf(Math.max(...r)); });
-    at += ps.length;
+    onBatch(order.slice(at, at + b.labels.length), ps, zs);
+    at += b.labels.length;
   }
+}
+
+/** The highest probability's label in each row of a `[rows × k]` block (the first on ties, as `indexOf(max)`). */
+function argmaxRows(p: Float32Array, rows: number, out: (j: number, label: number) => void): void {
+  const k = p.length / rows;
+  for (let j = 0; j < rows; j++) {
+    let best = 0;
+    for (let c = 1; c < k; c++) if (p[j * k + c] > p[j * k + best]) best = c;
+    out(j, best);
+  }
+}
+
+/** Predicted labels, probabilities and logits for every example, in the input order, in eval mode (no dropout). */
+export function predict(model: Classifier, enc: EncodedLike, batchSize = 64, opts: Partial<PredictOptions> = {}): { preds: number[]; probs: number[][]; logits: number[][] } {
+  const n = enc.labels.length;
+  const preds: number[] = new Array(n), probs: number[][] = new Array(n), logits: number[][] = new Array(n);
+  forEachPrediction(model, enc, batchSize, opts, (rows, ps, zs) => {
+    const k = ps.length / rows.length;
+    rows.forEach((i, j) => { probs[i] = Array.from(ps.subarray(j * k, (j + 1) * k)); logits[i] = Array.from(zs.subarray(j * k, (j + 1) * k)); });
+    argmaxRows(ps, rows.length, (j, c) => { preds[rows[j]] = c; });
+  });
   return { preds, probs, logits };
 }
 
-export function evaluate(model: Classifier, enc: Encoded, numLabels: number, batchSize = 64, opts: Partial<PredictOptions> = {}): EvalResult {
-  return classificationMetrics(enc.labels, predict(model, enc, batchSize, opts).preds, numLabels, batchSize);
+/** Metrics on an encoding; keeps only the predicted labels (440k validation rows need no logits kept anywhere). */
+export function evaluate(model: Classifier, enc: EncodedLike, numLabels: number, batchSize = 64, opts: Partial<PredictOptions> = {}): EvalResult {
+  const preds: number[] = new Array(enc.labels.length);
+  forEachPrediction(model, enc, batchSize, opts, (rows, ps) => argmaxRows(ps, rows.length, (j, c) => { preds[rows[j]] = c; }));
+  return classificationMetrics(enc.labels, preds, numLabels, batchSize);
 }
 
 export class Trainer {
   readonly cfg: TrainerConfig;
   readonly history: EpochInfo[] = [];
-  constructor(private model: Classifier, private train: Encoded, private valid: Encoded | null, cfg: Partial<TrainerConfig> = {},
+  constructor(private model: Classifier, private train: EncodedLike, private valid: EncodedLike | null, cfg: Partial<TrainerConfig> = {},
     private callbacks: Callbacks = {}, private numLabels = 4) {
     this.cfg = trainerDefaults(cfg);
     if (!train.labels.length) throw new Error('no training examples');
@@ -183,13 +209,13 @@ export class Trainer {
     const opt = new AdamW(this.model.params, { lr: c.lr, eps: c.eps, weight_decay: c.weight_decay, variant: c.adamw, no_decay: c.no_decay });
     const trainable = [...this.model.params.values()].filter((v) => v.trainable);
     const names = new Map(trainable.map((v) => [v.name, [...this.model.params].find(([, p]) => p === v)![0]]));
-    const lossSum = tf.variable(tf.scalar(0), false);
+    const lossSum = tf.tidy(() => tf.variable(tf.scalar(0), false));
     const lengths = c.group_by_length ? rowLengths(this.train) : [];
     let globalStep = 0;
     try {
       for (let epoch = 0; epoch < c.epochs; epoch++) {
         const t0 = performance.now();
-        lossSum.assign(tf.scalar(0));
+        tf.tidy(() => lossSum.assign(tf.scalar(0)));
         let order = sampleOrder(this.train.labels, c.sampler, c.seed, epoch);
         if (c.group_by_length) order = groupByLength(order, lengths, c.batch_size);
         let step = 0, padded = 0;
