@@ -67,7 +67,8 @@ export const defaultChecks = (): ChecksFile => ({ file: null, limits: {}, files:
   checks: [{ name: 'runs top to bottom', points: 1, builtin: 'ran_to_end' }] });
 
 const CHECK_KEYS = new Set(['name', 'points', 'description', 'code', 'builtin', 'metric', 'min', 'max', 'tiers', 'claim', 'tolerance', 'timeout_s']);
-const FILE_KEYS = new Set(['title', 'limits', 'files', 'vars', 'checks', '$schema', 'description']);
+// notebook, hai_grading, exercises: a grading file of `hai assign` is a checks file too (src/grade/byexercise.ts).
+const FILE_KEYS = new Set(['title', 'limits', 'files', 'vars', 'checks', '$schema', 'description', 'notebook', 'hai_grading', 'exercises']);
 
 /** Reads and validates a checks file; every mistake names the file and the check, since a typo would grade silently wrong. */
 export function readChecksFile(file: string): ChecksFile {

@@ -26,6 +26,7 @@ export function summaryRows(report: GradeReport): Record<string, string | number
     cells: `${s.cells.filter((c) => c.status === 'ok').length}/${s.cells.length} ok`,
     ...Object.fromEntries(claimed.map((k) => [`reported ${k}`, fmt(s.metrics[k])])),
     ...Object.fromEntries(measured.map((k) => [`measured ${k}`, fmt(s.remeasured[k])])),
+    ...(s.exercises ? { exercises: `${s.exercises.filter((e) => e.status === 'passed').length}/${s.exercises.length} passed` } : {}),
     points: `${s.points}/${s.max_points}`,
     notes: short([s.error, ...s.notes, s.unchanged ? '' : 'SUBMISSION FILE CHANGED'].filter(Boolean).join('; ')),
   }));
@@ -36,6 +37,10 @@ function submissionHtml(s: SubmissionReport, i: number): string {
     `<p class="${s.status}"><b>${s.status}</b>, ${s.points}/${s.max_points} points, ${s.seconds.toFixed(1)} s${s.error ? ` — ${esc(s.error)}` : ''}</p>`];
   if (s.checks.length) {
     parts.push(htmlTable(s.checks.map((c) => ({ check: c.name, status: c.status, points: `${c.points}/${c.max_points}`, value: c.value ?? '', message: c.message ?? '' })), 'checks'));
+  }
+  if (s.exercises?.length) {
+    parts.push(htmlTable(s.exercises.map((e) => ({ exercise: e.id, status: e.status, points: `${e.points}/${e.max_points}`, tests: `${e.tests.passed}/${e.tests.total}`,
+      cell: e.cell ?? '', 'found by': e.found_by ?? '', error: e.error ?? '' })), 'exercises'));
   }
   const bad = s.cells.filter((c) => c.status !== 'ok' || c.dropped_chars || c.lost_output);
   parts.push(bad.length
@@ -59,7 +64,7 @@ export function gradeReportHtml(report: GradeReport): string {
 body { font-family: 'Noto Sans CJK KR','Noto Sans KR',sans-serif; margin: 2em; }
 table { border-collapse: collapse; margin: 0.5em 0 1.5em; } caption { text-align: left; font-weight: bold; }
 th, td { border: 1px solid #ccc; padding: 0.2em 0.5em; vertical-align: top; } th { background: #f4f4f4; }
-.ok { color: #186a3b; } .error, .timeout, .crashed { color: #a93226; }
+.ok, .passed { color: #186a3b; } .error, .timeout, .crashed { color: #a93226; }
 </style></head><body>
 <h1>${esc(title)}</h1>
 <p>${esc(report.generated)}; checks: ${esc(report.checks_file ?? '(none: one point for running top to bottom)')}; limits: ${l.cell_s} s per cell, ${l.total_s} s per notebook,
