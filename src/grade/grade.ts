@@ -243,9 +243,10 @@ export async function gradeSubmissions(inputs: string[], cfg: Partial<GradeConfi
     ...c.watch.filter((d) => fs.existsSync(d)).map((d) => ({ dir: path.resolve(d), recursive: true })),
   ];
   const watched = (runDir: string) => {
-    // With --jobs > 1 the other runs' folders change too: every run's work/ and tmp/ are left out.
-    const own = (first: string) => (c.jobs > 1 ? /^\d{3,}-/.test(first) : first === path.basename(runDir));
-    const s = snapshot(root, { skip: (rel) => own(rel.split(path.sep)[0]) && /^(work|tmp)$/.test(rel.split(path.sep)[1] ?? '') });
+    // With --jobs > 1 the other runs come and go beside this one: their folders are left out (what a submission writes
+    // into another's folder is not seen), this run's own work/ and tmp/ as with one job.
+    const mine = path.basename(runDir), other = (top: string) => c.jobs > 1 && top !== mine && /^\d{3,}-/.test(top);
+    const s = snapshot(root, { skip: (rel) => { const [top, sub] = rel.split(path.sep); return other(top) || (top === mine && /^(work|tmp)$/.test(sub ?? '')); } });
     for (const w of watchRoots) snapshot(w.dir, { recursive: w.recursive, skip: (rel) => path.resolve(w.dir, rel) === root }, s);
     return s;
   };
