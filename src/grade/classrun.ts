@@ -7,6 +7,7 @@
  * Introduced in notebooks/06_inference.ipynb.
  */
 import * as fs from 'node:fs';
+import { leaderboard } from './leaderboard';
 import type { GradeReport, SubmissionReport, SubmissionStatus } from './types';
 
 export interface Shard { k: number; n: number }
@@ -71,6 +72,7 @@ export function mergeReports(files: string[]): GradeReport {
   const idx = subs.map((s) => s.index);
   if (subs.length !== total || idx.some((v, i) => v !== i + 1)) throw new Error(`the shards hold ${subs.length} submissions at positions ${idx.join(',')}; expected 1..${total} once each`);
   const { shard: _shard, ...rest } = first;
-  return { ...rest, generated: reports.map((x) => x.r.generated).sort().pop()!, submissions: subs,
+  const board = first.leaderboard ? { leaderboard: { ...first.leaderboard, rows: leaderboard(subs, first.leaderboard) } } : {};
+  return { ...rest, generated: reports.map((x) => x.r.generated).sort().pop()!, submissions: subs, ...board,
     summary: summarize(subs, Math.max(...reports.map((x) => x.r.summary.max_points))) };
 }

@@ -22,6 +22,7 @@ import { CellReport, readNotebook, runNotebook, writeNotebook } from '../noteboo
 import type { GradeReport, OutsideWrite, SubmissionReport } from './types';
 import { CourseGrading, ExercisePlan, loadGrading, planExercises } from './byexercise';
 import { maxPointsOf, runPool, Shard, shardPositions, summarize } from './classrun';
+import { leaderboard } from './leaderboard';
 import { REPO_ROOT } from '../util/paths';
 
 export interface GradeConfig {
@@ -261,6 +262,7 @@ export async function gradeSubmissions(inputs: string[], cfg: Partial<GradeConfi
     generated: new Date().toISOString(), checks_file: spec.file, ...(spec.title ? { title: spec.title } : {}),
     limits: { cell_s: c.cellTimeoutS, total_s: c.totalTimeoutS, max_output_chars: c.maxOutputChars, max_old_space_mb: c.maxOldSpaceMb }, smoke: c.smoke,
     ...(c.shard ? { shard: { ...c.shard, total: all.length } } : {}), submissions,
+    ...(spec.leaderboard ? { leaderboard: { ...spec.leaderboard, rows: leaderboard(submissions, spec.leaderboard) } } : {}),
     summary: summarize(submissions, maxPointsOf(spec.checks.reduce((a, x) => a + x.points, 0), submissions)),
   };
 }

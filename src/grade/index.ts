@@ -12,3 +12,4 @@ export * from './exercises';
 export * from './assign';
 export * from './byexercise';
 export * from './classrun';
+export * from './leaderboard';

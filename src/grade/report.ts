@@ -54,6 +54,15 @@ function submissionHtml(s: SubmissionReport, i: number): string {
   return parts.join('\n');
 }
 
+/** The leaderboard table: rank, file, the re-measured metrics ranked by, the claims beside them. */
+function leaderboardHtml(report: GradeReport): string {
+  const b = report.leaderboard;
+  if (!b) return '';
+  const rows = b.rows.map((r) => ({ rank: r.rank, file: r.file, ...Object.fromEntries([b.metric, ...b.then].map((k) => [`measured ${k}`, fmt(r.values[k])])),
+    ...Object.fromEntries(b.show.map((k) => [`reported ${k}`, fmt(r.claimed[k])])) }));
+  return htmlTable(rows, b.title ?? `leaderboard: by re-measured ${[b.metric, ...b.then].join(', then ')}`) + '\n';
+}
+
 /** The report as one HTML page. */
 export function gradeReportHtml(report: GradeReport): string {
   const title = report.title ? `Grades: ${report.title}` : 'Grades';
@@ -70,7 +79,7 @@ th, td { border: 1px solid #ccc; padding: 0.2em 0.5em; vertical-align: top; } th
 <p>${esc(report.generated)}; checks: ${esc(report.checks_file ?? '(none: one point for running top to bottom)')}; limits: ${l.cell_s} s per cell, ${l.total_s} s per notebook,
 ${l.max_output_chars} characters of output per cell, ${l.max_old_space_mb || 'default'} MB heap${report.smoke ? '; smoke mode' : ''}.</p>
 <p>${sm.submissions} submissions: ${sm.ok} ok, ${sm.error} with errors, ${sm.timeout} timed out, ${sm.crashed} crashed; mean ${fmt(sm.mean_points)} of ${sm.max_points} points.</p>
-${htmlTable(summaryRows(report), 'class summary')}
+${leaderboardHtml(report)}${htmlTable(summaryRows(report), 'class summary')}
 ${report.submissions.map(submissionHtml).join('\n')}
 </body></html>
 `;

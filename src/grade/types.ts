@@ -5,6 +5,7 @@
  * Introduced in notebooks/06_inference.ipynb.
  */
 import type { CheckResult, Metrics } from './gradecheck';
+import type { LeaderboardRow, LeaderboardSpec } from './leaderboard';
 
 export type SubmissionStatus = 'ok' | 'error' | 'timeout' | 'crashed';
 export interface GradeCell { index: number; status: 'ok' | 'error' | 'timeout' | 'crashed' | 'skipped'; seconds: number; error?: string; dropped_chars?: number; lost_output?: boolean }
@@ -54,5 +55,7 @@ export interface GradeReport {
   /** `--shard k/n`: this report holds every n-th of `total` submissions (src/grade/classrun.ts). */
   shard?: { k: number; n: number; total: number };
   submissions: SubmissionReport[];
+  /** With the checks file's `leaderboard`: the ranking by re-measured metrics. */
+  leaderboard?: LeaderboardSpec & { rows: LeaderboardRow[] };
   summary: { submissions: number; ok: number; error: number; timeout: number; crashed: number; mean_points: number; max_points: number };
 }
