@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import { lintCourse, parseExerciseMarker, parseNotebookExercises, parseTestMarker, solutionRegions, sourceHash, studentSource } from '../../src/grade/exercises';
 import { assignCourse, leakScan, readCourse, studentNotebook } from '../../src/grade/assign';
 import { mergeReports, parseShard, shardPositions } from '../../src/grade/classrun';
+import { loadGrading } from '../../src/grade/byexercise';
 import { gradeSubmissions } from '../../src/grade/grade';
 import type { GradeReport } from '../../src/grade/types';
 import { hai, ROOT } from '../helpers';
@@ -91,6 +92,11 @@ test('hai assign writes student notebooks that leak nothing, and grading files a
   assert.ok(fs.readdirSync(grading).every((f) => f.endsWith('.grading.json')));
   const g = JSON.parse(fs.readFileSync(path.join(grading, '04_tuned.grading.json'), 'utf8'));
   assert.deepEqual(g.exercises.map((e: any) => [e.id, e.points, e.tests.map((t: any) => t.hidden)]), [['04.maxlen', 2, [false, true]], ['04.sampler', 2, [false, true]]]);
+  // One grading file is a checks file too; a plain checks file is not a grading file.
+  const one = loadGrading(path.join(grading, '04_tuned.grading.json'))!;
+  assert.deepEqual([one.spec.checks, one.notebooks.map((n) => [n.notebook, n.exercises.length])], [[], [['04_tuned.ipynb', 2]]]);
+  assert.equal(loadGrading(path.join(ROOT, 'test', 'fixtures', 'grade', 'checks.json')), null);
+  assert.throws(() => loadGrading(out), /no \*\.grading\.json files/);
   // The leak scan is not vacuous: a student copy with a solution line, a marker or a hidden test is caught.
   const c = course.find((x) => x.file.endsWith('04_tuned.ipynb'))!;
   const leaky = studentNotebook('04_tuned.ipynb', c.nb, c.parsed).student;
