@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { addToolCommands, positiveInt } from './tools';
+import { addAssignCommand, gradeClassOptions } from './assign';
 import { BACKENDS, describeBackend, initBackend } from '../engine/backend';
 import { installKernelSpec } from '../notebook/kernelspec';
 import { CourseConfig, PRESETS, checkCourseConfig, courseDefaults, evalCsv, predictTexts, runCourse, smokeConfig, smokeRequested, stepOnce } from '../course/course';
@@ -135,13 +136,16 @@ export function buildProgram(): Command {
     .option('--timeout-total <s>', 'seconds per notebook (default: the checks file\'s limit, else 3600)', positiveInt('--timeout-total'))
     .option('--smoke', 'run submissions in smoke mode (HAI_SMOKE=1)')
     .option('--out <dir>', 'keep the executed notebooks (with the check cells) here')
-    .action(async (inputs: string[], o: { report?: string; html?: string; checks?: string; timeoutCell?: number; timeoutTotal?: number; smoke?: boolean; out?: string }) => {
+    .action(async (inputs: string[], o: { report?: string; html?: string; checks?: string; timeoutCell?: number; timeoutTotal?: number; smoke?: boolean; out?: string; jobs?: number; shard?: string; merge?: boolean }) => {
       // Exit 0 whenever grading ran, even if submissions failed; only a grader failure throws.
-      const report = await gradeSubmissions(inputs, { checks: o.checks, cellTimeoutS: o.timeoutCell, totalTimeoutS: o.timeoutTotal,
-        smoke: Boolean(o.smoke), outDir: o.out, log: (l: string) => console.error(l) });
+      const report = o.merge ? gradeClassOptions.merge(inputs) : await gradeSubmissions(inputs, { checks: o.checks, cellTimeoutS: o.timeoutCell, totalTimeoutS: o.timeoutTotal,
+        smoke: Boolean(o.smoke), outDir: o.out, log: (l: string) => console.error(l), ...gradeClassOptions.config(o) });
       writeGradeReport(report, { json: o.report, html: o.html });
       console.log(formatGradeSummary(report));
     });
+
+  gradeClassOptions.add(program.commands.find((x) => x.name() === 'grade')!);
+  addAssignCommand(program);
 
   const kernel = program.command('kernel').description('the tslab kernel for Jupyter and VS Code');
   kernel.command('install')

@@ -19,7 +19,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { ChecksFile, CheckRun, defaultChecks, extractMetrics, readChecksFile, runCheckCode, scoreChecks, streamText } from './gradecheck';
 import { CellReport, readNotebook, runNotebook, writeNotebook } from '../notebook/nbrun';
-import type { GradeReport, OutsideWrite, SubmissionReport, SubmissionStatus } from './types';
+import type { GradeReport, OutsideWrite, SubmissionReport } from './types';
+import { CourseGrading, ExercisePlan, loadGrading, planExercises } from './byexercise';
+import { maxPointsOf, runPool, Shard, shardPositions, summarize } from './classrun';
+import { leaderboard } from './leaderboard';
 import { REPO_ROOT } from '../util/paths';
 
 export interface GradeConfig {
@@ -50,13 +53,17 @@ export interface GradeConfig {
   /** More folders compared before and after each run (recursively); default: this checkout's `data/`. */
   watch: string[];
   env: NodeJS.ProcessEnv;
+  /** Submissions graded at once, each in its own kernel and folder (src/grade/classrun.ts). */
+  jobs: number;
+  /** Grade only shard k of n (every n-th submission); null = all. */
+  shard: Shard | null;
   /** One line per submission as it finishes. */
   log: (line: string) => void;
 }
 const LIB = REPO_ROOT;
 export const gradeDefaults = (o: Partial<GradeConfig> = {}): GradeConfig => ({
   cellTimeoutS: 600, totalTimeoutS: 3600, smoke: false, checks: null, maxOutputChars: 200_000, maxOldSpaceMb: 4096, allowErrors: true,
-  tmpDir: null, keep: false, outDir: null, libDir: LIB, dataDir: path.join(o.libDir ?? LIB, 'data'), watch: [path.join(o.libDir ?? LIB, 'data')],
+  tmpDir: null, keep: false, jobs: 1, shard: null, outDir: null, libDir: LIB, dataDir: path.join(o.libDir ?? LIB, 'data'), watch: [path.join(o.libDir ?? LIB, 'data')],
   env: process.env, log: () => {}, ...Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)),
 });
 
@@ -134,16 +141,20 @@ function prepare(runDir: string, file: string, bytes: Buffer, c: GradeConfig): s
 }
 
 /** Grades one submission; never throws for the submission's faults. */
-async function gradeOne(file: string, n: number, root: string, spec: ChecksFile, c: GradeConfig, watched: (runDir: string) => Snapshot): Promise<SubmissionReport> {
+async function gradeOne(file: string, n: number, root: string, spec: ChecksFile, c: GradeConfig, watched: (runDir: string) => Snapshot, grading: CourseGrading | null): Promise<SubmissionReport> {
   const t0 = performance.now();
   const bytes = fs.readFileSync(file);
-  const r: SubmissionReport = { file, status: 'ok', cells: [], metrics: {}, history: [], remeasured: {}, checks: [], points: 0,
+  const r: SubmissionReport = { file, index: n, status: 'ok', cells: [], metrics: {}, history: [], remeasured: {}, checks: [], points: 0,
     max_points: spec.checks.reduce((a, x) => a + x.points, 0), seconds: 0, sha256: sha256(bytes), unchanged: true, outside_writes: [], notes: [] };
   const runDir = path.join(root, `${String(n).padStart(3, '0')}-${path.basename(file, '.ipynb').replace(/[^\w.-]+/g, '_').slice(0, 60)}`);
   let run: CheckRun = { outcomes: new Map(), cells: [] };
   let executed: any = null, why = 'the kernel was not running';
+  let plan: ExercisePlan | null = null; // grading by exercise: what runs is the submission with the official tests
   try {
-    readNotebook(file);
+    const nb = readNotebook(file);
+    plan = grading ? planExercises(file, nb, grading) : null;
+    if (grading && !plan) r.notes.push('no grading file matches this notebook (by metadata, file name or exercise markers)');
+    if (plan) { r.max_points += plan.maxPoints; r.notes.push(...plan.notes); }
   } catch (e) {
     r.status = 'error';
     r.error = (e as Error).message;
@@ -151,7 +162,7 @@ async function gradeOne(file: string, n: number, root: string, spec: ChecksFile,
   if (!r.error) {
     let before: Snapshot | null = null;
     try {
-      const copy = prepare(runDir, file, bytes, c);
+      const copy = prepare(runDir, file, plan ? plan.bytes : bytes, c);
       before = watched(runDir);
       const res = await runNotebook(copy, {
         timeoutS: c.cellTimeoutS, totalTimeoutS: c.totalTimeoutS, smoke: c.smoke, allowErrors: c.allowErrors, maxOutputChars: c.maxOutputChars,
@@ -181,6 +192,7 @@ async function gradeOne(file: string, n: number, root: string, spec: ChecksFile,
     r.metrics = got.metrics;
     r.history = got.history;
   }
+  if (plan) { const f = plan.finish(r.cells, Boolean(executed)); r.cells = f.cells; r.exercises = f.exercises; }
   const bad = r.cells.find((x) => x.status !== 'ok' && x.status !== 'skipped');
   if (!r.error) {
     r.status = r.cells.some((x) => x.status === 'crashed') ? 'crashed' : r.cells.some((x) => x.status === 'timeout') ? 'timeout' : bad ? 'error' : 'ok';
@@ -190,7 +202,7 @@ async function gradeOne(file: string, n: number, root: string, spec: ChecksFile,
   const scored = scoreChecks(spec, run.outcomes, { ranToEnd, outsideWrites: r.outside_writes.length, claimed: r.metrics }, why);
   r.checks = scored.results;
   r.remeasured = scored.remeasured;
-  r.points = r.checks.reduce((a, x) => a + x.points, 0);
+  r.points = r.checks.reduce((a, x) => a + x.points, 0) + (r.exercises ?? []).reduce((a, x) => a + x.points, 0);
   for (const x of r.cells) {
     if (x.dropped_chars) r.notes.push(`cell ${x.index}: output truncated (${x.dropped_chars} characters left out)`);
     if (x.lost_output) r.notes.push(`cell ${x.index}: the kernel dropped output messages (a burst of output); some lines are missing`);
@@ -217,12 +229,13 @@ const reportedMetrics = (nb: any) => extractMetrics(nb.cells.filter((x: any) => 
  * recorded in its report and the batch goes on.
  */
 export async function gradeSubmissions(inputs: string[], cfg: Partial<GradeConfig> = {}): Promise<GradeReport> {
-  const spec = cfg.checks ? readChecksFile(cfg.checks) : defaultChecks();
+  const grading = cfg.checks ? loadGrading(cfg.checks) : null;
+  const spec = grading ? grading.spec : cfg.checks ? readChecksFile(cfg.checks) : defaultChecks();
   const c = gradeDefaults({ cellTimeoutS: spec.limits.cell_s, totalTimeoutS: spec.limits.total_s, ...Object.fromEntries(Object.entries(cfg).filter(([, v]) => v !== undefined)) });
   for (const need of ['dist/index.js', 'node_modules/tslab', 'package.json']) {
     if (!fs.existsSync(path.join(c.libDir, need))) throw new Error(`${path.join(c.libDir, need)} is missing: run \`npm ci\` (or \`npm run build\`) first`);
   }
-  const files = listSubmissions(inputs);
+  const all = listSubmissions(inputs), picked = shardPositions(all.length, c.shard);
   const root = fs.mkdtempSync(path.join(c.tmpDir ?? os.tmpdir(), 'hai-grade-'));
   // Watched: the grading folder outside each working folder (a relative path escaping it lands here), the folders the
   // submissions came from (a file's own folder, a given folder recursively), and `watch`.
@@ -231,27 +244,26 @@ export async function gradeSubmissions(inputs: string[], cfg: Partial<GradeConfi
     ...c.watch.filter((d) => fs.existsSync(d)).map((d) => ({ dir: path.resolve(d), recursive: true })),
   ];
   const watched = (runDir: string) => {
-    const s = snapshot(root, { skip: (rel) => rel.split(path.sep)[0] === path.basename(runDir) && /^(work|tmp)$/.test(rel.split(path.sep)[1] ?? '') });
+    // With --jobs > 1 the other runs come and go beside this one: their folders are left out (what a submission writes
+    // into another's folder is not seen), this run's own work/ and tmp/ as with one job.
+    const mine = path.basename(runDir), other = (top: string) => c.jobs > 1 && top !== mine && /^\d{3,}-/.test(top);
+    const s = snapshot(root, { skip: (rel) => { const [top, sub] = rel.split(path.sep); return other(top) || (top === mine && /^(work|tmp)$/.test(sub ?? '')); } });
     for (const w of watchRoots) snapshot(w.dir, { recursive: w.recursive, skip: (rel) => path.resolve(w.dir, rel) === root }, s);
     return s;
   };
-  const submissions: SubmissionReport[] = [];
+  let submissions: SubmissionReport[] = [];
   try {
-    for (const [i, file] of files.entries()) {
-      const r = await gradeOne(file, i + 1, root, spec, c, watched);
-      submissions.push(r);
-      c.log(`[${i + 1}/${files.length}] ${file}: ${r.status}, ${r.points}/${r.max_points} points (${r.seconds.toFixed(1)} s)${r.error ? ` - ${r.error}` : ''}`);
-    }
+    submissions = await runPool(picked, c.jobs, (i) => gradeOne(all[i], i + 1, root, spec, c, watched, grading), (r, _i, done) =>
+      c.log(`[${done}/${picked.length}] ${r.file}: ${r.status}, ${r.points}/${r.max_points} points (${r.seconds.toFixed(1)} s)${r.error ? ` - ${r.error}` : ''}`));
   } finally {
     if (!c.keep) fs.rmSync(root, { recursive: true, force: true });
   }
-  const count = (s: SubmissionStatus) => submissions.filter((x) => x.status === s).length;
   return {
     generated: new Date().toISOString(), checks_file: spec.file, ...(spec.title ? { title: spec.title } : {}),
     limits: { cell_s: c.cellTimeoutS, total_s: c.totalTimeoutS, max_output_chars: c.maxOutputChars, max_old_space_mb: c.maxOldSpaceMb }, smoke: c.smoke,
-    submissions,
-    summary: { submissions: submissions.length, ok: count('ok'), error: count('error'), timeout: count('timeout'), crashed: count('crashed'),
-      mean_points: submissions.length ? submissions.reduce((a, x) => a + x.points, 0) / submissions.length : 0, max_points: spec.checks.reduce((a, x) => a + x.points, 0) },
+    ...(c.shard ? { shard: { ...c.shard, total: all.length } } : {}), submissions,
+    ...(spec.leaderboard ? { leaderboard: { ...spec.leaderboard, rows: leaderboard(submissions, spec.leaderboard) } } : {}),
+    summary: summarize(submissions, maxPointsOf(spec.checks.reduce((a, x) => a + x.points, 0), submissions)),
   };
 }
 

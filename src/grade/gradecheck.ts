@@ -20,6 +20,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { KernelClient } from '../notebook/jupyter';
 import { errorOutput } from '../notebook/nbrun';
+import { LeaderboardSpec, readLeaderboardSpec } from './leaderboard';
 
 export type Metrics = Record<string, number>;
 export interface Tier { min: number; points: number }
@@ -44,6 +45,8 @@ export interface CheckSpec {
 export interface ChecksFile {
   file: string | null;
   title?: string;
+  /** Rank the submissions by a re-measured metric (src/grade/leaderboard.ts). */
+  leaderboard?: LeaderboardSpec;
   /** Default limits (the command line's options win). */
   limits: { cell_s?: number; total_s?: number };
   /** Paths relative to the checks file, made absolute: `$grade.files.<name>`. */
@@ -68,7 +71,8 @@ export const defaultChecks = (): ChecksFile => ({ file: null, limits: {}, files:
   checks: [{ name: 'runs top to bottom', points: 1, builtin: 'ran_to_end' }] });
 
 const CHECK_KEYS = new Set(['name', 'points', 'description', 'code', 'builtin', 'metric', 'min', 'max', 'tiers', 'claim', 'tolerance', 'timeout_s']);
-const FILE_KEYS = new Set(['title', 'limits', 'files', 'vars', 'checks', '$schema', 'description']);
+// notebook, hai_grading, exercises: a grading file of `hai assign` is a checks file too (src/grade/byexercise.ts).
+const FILE_KEYS = new Set(['title', 'limits', 'files', 'vars', 'checks', '$schema', 'description', 'notebook', 'hai_grading', 'exercises', 'leaderboard']);
 
 /** Reads and validates a checks file; every mistake names the file and the check, since a typo would grade silently wrong. */
 export function readChecksFile(file: string): ChecksFile {
@@ -103,7 +107,8 @@ export function readChecksFile(file: string): ChecksFile {
   });
   const limits = j.limits ?? {};
   for (const k of Object.keys(limits)) if (k !== 'cell_s' && k !== 'total_s') fail(`limits: unknown key "${k}" (known: cell_s, total_s)`);
-  return { file: path.resolve(file), title: j.title, limits, files, vars: j.vars ?? {}, checks };
+  const leaderboard = j.leaderboard === undefined ? undefined : readLeaderboardSpec(j.leaderboard, fail);
+  return { file: path.resolve(file), title: j.title, ...(leaderboard ? { leaderboard } : {}), limits, files, vars: j.vars ?? {}, checks };
 }
 
 const num = (s: string) => { const x = Number(s); return Number.isFinite(x) ? x : null; };

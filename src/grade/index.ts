@@ -8,3 +8,8 @@ export * from './grade';
 export * from './gradecheck';
 export * from './report';
 export * from './types';
+export * from './exercises';
+export * from './assign';
+export * from './byexercise';
+export * from './classrun';
+export * from './leaderboard';

@@ -26,6 +26,7 @@ export function summaryRows(report: GradeReport): Record<string, string | number
     cells: `${s.cells.filter((c) => c.status === 'ok').length}/${s.cells.length} ok`,
     ...Object.fromEntries(claimed.map((k) => [`reported ${k}`, fmt(s.metrics[k])])),
     ...Object.fromEntries(measured.map((k) => [`measured ${k}`, fmt(s.remeasured[k])])),
+    ...(s.exercises ? { exercises: `${s.exercises.filter((e) => e.status === 'passed').length}/${s.exercises.length} passed` } : {}),
     points: `${s.points}/${s.max_points}`,
     notes: short([s.error, ...s.notes, s.unchanged ? '' : 'SUBMISSION FILE CHANGED'].filter(Boolean).join('; ')),
   }));
@@ -36,6 +37,10 @@ function submissionHtml(s: SubmissionReport, i: number): string {
     `<p class="${s.status}"><b>${s.status}</b>, ${s.points}/${s.max_points} points, ${s.seconds.toFixed(1)} s${s.error ? ` — ${esc(s.error)}` : ''}</p>`];
   if (s.checks.length) {
     parts.push(htmlTable(s.checks.map((c) => ({ check: c.name, status: c.status, points: `${c.points}/${c.max_points}`, value: c.value ?? '', message: c.message ?? '' })), 'checks'));
+  }
+  if (s.exercises?.length) {
+    parts.push(htmlTable(s.exercises.map((e) => ({ exercise: e.id, status: e.status, points: `${e.points}/${e.max_points}`, tests: `${e.tests.passed}/${e.tests.total}`,
+      cell: e.cell ?? '', 'found by': e.found_by ?? '', error: e.error ?? '' })), 'exercises'));
   }
   const bad = s.cells.filter((c) => c.status !== 'ok' || c.dropped_chars || c.lost_output);
   parts.push(bad.length
@@ -49,6 +54,15 @@ function submissionHtml(s: SubmissionReport, i: number): string {
   return parts.join('\n');
 }
 
+/** The leaderboard table: rank, file, the re-measured metrics ranked by, the claims beside them. */
+function leaderboardHtml(report: GradeReport): string {
+  const b = report.leaderboard;
+  if (!b) return '';
+  const rows = b.rows.map((r) => ({ rank: r.rank, file: r.file, ...Object.fromEntries([b.metric, ...b.then].map((k) => [`measured ${k}`, fmt(r.values[k])])),
+    ...Object.fromEntries(b.show.map((k) => [`reported ${k}`, fmt(r.claimed[k])])) }));
+  return htmlTable(rows, b.title ?? `leaderboard: by re-measured ${[b.metric, ...b.then].join(', then ')}`) + '\n';
+}
+
 /** The report as one HTML page. */
 export function gradeReportHtml(report: GradeReport): string {
   const title = report.title ? `Grades: ${report.title}` : 'Grades';
@@ -59,13 +73,13 @@ export function gradeReportHtml(report: GradeReport): string {
 body { font-family: 'Noto Sans CJK KR','Noto Sans KR',sans-serif; margin: 2em; }
 table { border-collapse: collapse; margin: 0.5em 0 1.5em; } caption { text-align: left; font-weight: bold; }
 th, td { border: 1px solid #ccc; padding: 0.2em 0.5em; vertical-align: top; } th { background: #f4f4f4; }
-.ok { color: #186a3b; } .error, .timeout, .crashed { color: #a93226; }
+.ok, .passed { color: #186a3b; } .error, .timeout, .crashed { color: #a93226; }
 </style></head><body>
 <h1>${esc(title)}</h1>
 <p>${esc(report.generated)}; checks: ${esc(report.checks_file ?? '(none: one point for running top to bottom)')}; limits: ${l.cell_s} s per cell, ${l.total_s} s per notebook,
 ${l.max_output_chars} characters of output per cell, ${l.max_old_space_mb || 'default'} MB heap${report.smoke ? '; smoke mode' : ''}.</p>
 <p>${sm.submissions} submissions: ${sm.ok} ok, ${sm.error} with errors, ${sm.timeout} timed out, ${sm.crashed} crashed; mean ${fmt(sm.mean_points)} of ${sm.max_points} points.</p>
-${htmlTable(summaryRows(report), 'class summary')}
+${leaderboardHtml(report)}${htmlTable(summaryRows(report), 'class summary')}
 ${report.submissions.map(submissionHtml).join('\n')}
 </body></html>
 `;

@@ -5,12 +5,23 @@
  * Introduced in notebooks/06_inference.ipynb.
  */
 import type { CheckResult, Metrics } from './gradecheck';
+import type { LeaderboardRow, LeaderboardSpec } from './leaderboard';
 
 export type SubmissionStatus = 'ok' | 'error' | 'timeout' | 'crashed';
 export interface GradeCell { index: number; status: 'ok' | 'error' | 'timeout' | 'crashed' | 'skipped'; seconds: number; error?: string; dropped_chars?: number; lost_output?: boolean }
+/** One exercise's grade (src/grade/byexercise.ts). */
+export type ExerciseStatus = 'passed' | 'failed' | 'not_attempted' | 'not_implemented' | 'missing';
+export interface ExerciseResult {
+  id: string; status: ExerciseStatus; points: number; max_points: number; error?: string;
+  /** The submission's cell the exercise was found in, and how. */
+  cell?: number; found_by?: 'marker' | 'metadata' | 'cell_id';
+  tests: { passed: number; total: number };
+}
 export interface OutsideWrite { path: string; change: 'created' | 'modified' | 'deleted' }
 export interface SubmissionReport {
   file: string;
+  /** Its position (1-based) among all the run's submissions, shards included: what `--merge` orders by. */
+  index?: number;
   status: SubmissionStatus;
   /** Why it is not ok, in one line: the first failing cell, or why it could not run. */
   error?: string;
@@ -21,6 +32,8 @@ export interface SubmissionReport {
   /** What the hidden checks measured. */
   remeasured: Metrics;
   checks: CheckResult[];
+  /** Per exercise, when the checks are grading files (`hai assign`). */
+  exercises?: ExerciseResult[];
   points: number;
   max_points: number;
   seconds: number;
@@ -39,6 +52,10 @@ export interface GradeReport {
   title?: string;
   limits: { cell_s: number; total_s: number; max_output_chars: number; max_old_space_mb: number };
   smoke: boolean;
+  /** `--shard k/n`: this report holds every n-th of `total` submissions (src/grade/classrun.ts). */
+  shard?: { k: number; n: number; total: number };
   submissions: SubmissionReport[];
+  /** With the checks file's `leaderboard`: the ranking by re-measured metrics. */
+  leaderboard?: LeaderboardSpec & { rows: LeaderboardRow[] };
   summary: { submissions: number; ok: number; error: number; timeout: number; crashed: number; mean_points: number; max_points: number };
 }

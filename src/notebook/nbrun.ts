@@ -65,7 +65,7 @@ const lines = (s: string) => s.split(/(?<=\n)/);
 export function errorOutput(stderrText: string): CellOutput {
   const text = stderrText.trim();
   // Node's "Error: message" line, or tslab's "1:7 - message" compile diagnostics.
-  const m = /^(\w*Error|\w+Exception): (.*)$/m.exec(text);
+  const m = /^(\w*Error|\w+Exception)(?: \[\w+\])?: (.*)$/m.exec(text); // Node's `AssertionError [ERR_ASSERTION]: …` too
   return { output_type: 'error', ename: m ? m[1] : 'CompileError', evalue: m ? m[2] : text.split('\n')[0], traceback: text.split('\n') };
 }
 
