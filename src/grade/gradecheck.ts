@@ -39,6 +39,8 @@ export interface CheckSpec {
   claim?: string;
   tolerance?: number;
   timeout_s?: number;
+  /** Run after the submission's kernel is gone, in a fresh (sandboxed) kernel that sees its folder read-only (src/grade/gradebox.ts). */
+  fresh?: boolean;
 }
 export interface ChecksFile {
   file: string | null;
@@ -66,7 +68,7 @@ export interface RunFacts { ranToEnd: boolean; outsideWrites: number; claimed: M
 export const defaultChecks = (): ChecksFile => ({ file: null, limits: {}, files: {}, vars: {},
   checks: [{ name: 'runs top to bottom', points: 1, builtin: 'ran_to_end' }] });
 
-const CHECK_KEYS = new Set(['name', 'points', 'description', 'code', 'builtin', 'metric', 'min', 'max', 'tiers', 'claim', 'tolerance', 'timeout_s']);
+const CHECK_KEYS = new Set(['name', 'points', 'description', 'code', 'builtin', 'metric', 'min', 'max', 'tiers', 'claim', 'tolerance', 'timeout_s', 'fresh']);
 const FILE_KEYS = new Set(['title', 'limits', 'files', 'vars', 'checks', '$schema', 'description']);
 
 /** Reads and validates a checks file; every mistake names the file and the check, since a typo would grade silently wrong. */
@@ -93,6 +95,7 @@ export function readChecksFile(file: string): ChecksFile {
     ['points', 'min', 'max', 'tolerance', 'timeout_s'].forEach((k) => num(c, k));
     if (c.tiers === undefined && !(c.points >= 0)) fail(`check "${c.name}": needs "points" >= 0`);
     if (c.code !== undefined && typeof c.code !== 'string' && !(Array.isArray(c.code) && c.code.every((l: unknown) => typeof l === 'string'))) fail(`check "${c.name}": code must be a string or an array of lines`);
+    if (c.fresh !== undefined && (typeof c.fresh !== 'boolean' || (c.fresh && !c.code))) fail(`check "${c.name}": fresh must be true or false, and needs "code"`);
     if (c.builtin !== undefined && c.builtin !== 'ran_to_end' && c.builtin !== 'no_outside_writes') fail(`check "${c.name}": builtin must be ran_to_end or no_outside_writes`);
     if (c.tiers !== undefined && !(Array.isArray(c.tiers) && c.tiers.length && c.tiers.every((t: any) => Number.isFinite(t?.min) && t?.points >= 0))) fail(`check "${c.name}": tiers must be [{"min": number, "points": number}, ...]`);
     if ((c.min !== undefined || c.max !== undefined || c.tiers || c.claim) && !c.metric) fail(`check "${c.name}": a threshold needs "metric"`);

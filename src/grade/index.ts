@@ -8,3 +8,6 @@ export * from './grade';
 export * from './gradecheck';
 export * from './report';
 export * from './types';
+export * from './gradebox';
+export * from './sandbox';
+export * from './sandboxinfo';

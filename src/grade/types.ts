@@ -33,12 +33,21 @@ export interface SubmissionReport {
   executed?: string;
   workdir?: string;
 }
+/** What the report says about the sandbox (src/grade/gradebox.ts). */
+export interface SandboxReport {
+  enabled: boolean;
+  /** Why it is on or off, in one line (off: how to get it). */
+  reason: string;
+  limits?: { cpu_s: number; memory_mb: number; address_space_mb: number; max_procs: number; file_mb: number; tmp_mb: number };
+}
 export interface GradeReport {
   generated: string;
   checks_file: string | null;
   title?: string;
   limits: { cell_s: number; total_s: number; max_output_chars: number; max_old_space_mb: number };
   smoke: boolean;
+  /** Whether the kernels ran in the sandbox (src/grade/sandbox.ts), why (not), and its limits. */
+  sandbox: SandboxReport;
   submissions: SubmissionReport[];
   summary: { submissions: number; ok: number; error: number; timeout: number; crashed: number; mean_points: number; max_points: number };
 }
