@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { fastPathStatus } from '../engine/wasmfast';
 import { BackendInfo, initBackend } from '../engine/backend';
+import { SandboxStatus, sandboxStatus } from '../grade/sandbox';
 
 /** The packages whose versions matter when a notebook behaves differently on two machines. */
 export const KEY_PACKAGES = [
@@ -51,6 +52,8 @@ export interface DoctorReport {
   gpu_requirements: string;
   /** wasm only: whether batched products take the sliced XNNPACK path (src/engine/wasmfast.ts), and why not. */
   fast_matmul: { active: boolean; reason: string } | null;
+  /** Whether `hai grade` can sandbox kernels with bubblewrap here ($HAI_BWRAP names another binary), and if not why and how. */
+  grade_sandbox: SandboxStatus;
 }
 
 /** Runs a tiny forward/backward through the ops every model uses; returns what went wrong, if anything. */
@@ -86,6 +89,7 @@ export async function doctor(): Promise<DoctorReport> {
     self_test: selfTest(),
     packages,
     fast_matmul: backend.name === 'wasm' ? fastPathStatus() : null,
+    grade_sandbox: sandboxStatus(),
     gpu_requirements: '@tensorflow/tfjs-node-gpu 4.22 bundles libtensorflow 2.9.1: Linux x64, NVIDIA driver, CUDA 11.2 and cuDNN 8.1 libraries on the library path',
   };
 }
@@ -106,6 +110,7 @@ export function formatDoctor(r: DoctorReport): string {
     'packages',
     ...Object.entries(r.packages).map(([k, v]) => `  ${k.padEnd(32)} ${v ?? 'not installed'}`),
     `gpu needs  ${r.gpu_requirements}`,
+    `sandbox    hai grade ${r.grade_sandbox.available ? `runs kernels sandboxed: ${r.grade_sandbox.reason}` : `CANNOT sandbox kernels: ${r.grade_sandbox.reason}; to get it: ${r.grade_sandbox.how}`}`,
   ];
   return lines.filter((l): l is string => l !== null).join('\n');
 }

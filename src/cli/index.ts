@@ -8,3 +8,4 @@ export * from './cli';
 export * from './doctor';
 export * from './tools';
 export * from './assign';
+export * from './sandboxopts';

@@ -9,7 +9,8 @@
  * Limits: time per cell and in total, output per cell, the kernel's V8 heap. Cells keep running after an error
  * (partial credit); a timeout, a crash or `process.exit` ends that notebook, never the batch. Then the hidden
  * checks (src/grade/gradecheck.ts) run in the same kernel, and folders outside the working folder are compared with a
- * snapshot taken before the run. This is not a security sandbox: see the README's "Grading" section.
+ * snapshot taken before the run. Where bubblewrap works, each kernel runs in a sandbox (src/grade/sandbox.ts,
+ * src/grade/gradebox.ts): no network, only its own folder writable, limits on CPU, memory and processes.
  *
  * Introduced in notebooks/06_inference.ipynb.
  */
@@ -24,6 +25,8 @@ import { CourseGrading, ExercisePlan, loadGrading, planExercises } from './byexe
 import { maxPointsOf, runPool, Shard, shardPositions, summarize } from './classrun';
 import { leaderboard } from './leaderboard';
 import { REPO_ROOT } from '../util/paths';
+import { GradingSandbox, gradingSandbox, kernelChecks, runFreshChecks, sandboxNotes, submissionBox } from './gradebox';
+import type { SandboxConfig } from './sandbox';
 
 export interface GradeConfig {
   /** Seconds per cell (0 = none); default: the checks file's `limits.cell_s`, else 600. */
@@ -59,12 +62,14 @@ export interface GradeConfig {
   shard: Shard | null;
   /** One line per submission as it finishes. */
   log: (line: string) => void;
+  /** The sandbox (src/grade/sandbox.ts): `mode` 'auto' (default), 'on' or 'off', and its limits. */
+  sandbox: Partial<SandboxConfig>;
 }
 const LIB = REPO_ROOT;
 export const gradeDefaults = (o: Partial<GradeConfig> = {}): GradeConfig => ({
   cellTimeoutS: 600, totalTimeoutS: 3600, smoke: false, checks: null, maxOutputChars: 200_000, maxOldSpaceMb: 4096, allowErrors: true,
   tmpDir: null, keep: false, jobs: 1, shard: null, outDir: null, libDir: LIB, dataDir: path.join(o.libDir ?? LIB, 'data'), watch: [path.join(o.libDir ?? LIB, 'data')],
-  env: process.env, log: () => {}, ...Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)),
+  env: process.env, log: () => {}, sandbox: {}, ...Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)),
 });
 
 const SKIP_DIRS = new Set(['node_modules', '.git', '.ipynb_checkpoints']);
@@ -128,6 +133,7 @@ function kernelEnv(env: NodeJS.ProcessEnv, cwd: string, tmp: string): NodeJS.Pro
 
 /** A submission's working folder: `<run>/work/notebooks/<file>` beside copies of dist/ and data/, a link to node_modules. */
 function prepare(runDir: string, file: string, bytes: Buffer, c: GradeConfig): string {
+  // (Sandboxed, the kit's dist, data, package.json and node_modules are laid read-only over these copies.)
   const work = path.join(runDir, 'work');
   fs.mkdirSync(path.join(work, 'notebooks'), { recursive: true });
   fs.mkdirSync(path.join(runDir, 'tmp'));
@@ -141,7 +147,7 @@ function prepare(runDir: string, file: string, bytes: Buffer, c: GradeConfig): s
 }
 
 /** Grades one submission; never throws for the submission's faults. */
-async function gradeOne(file: string, n: number, root: string, spec: ChecksFile, c: GradeConfig, watched: (runDir: string) => Snapshot, grading: CourseGrading | null): Promise<SubmissionReport> {
+async function gradeOne(file: string, n: number, root: string, spec: ChecksFile, c: GradeConfig, watched: (runDir: string) => Snapshot, grading: CourseGrading | null, gs: GradingSandbox): Promise<SubmissionReport> {
   const t0 = performance.now();
   const bytes = fs.readFileSync(file);
   const r: SubmissionReport = { file, index: n, status: 'ok', cells: [], metrics: {}, history: [], remeasured: {}, checks: [], points: 0,
@@ -161,13 +167,17 @@ async function gradeOne(file: string, n: number, root: string, spec: ChecksFile,
   }
   if (!r.error) {
     let before: Snapshot | null = null;
+    const copy = path.join(runDir, 'work', 'notebooks', path.basename(file)), kit = { libDir: c.libDir, dataDir: c.dataDir };
+    const env = kernelEnv(c.env, path.dirname(copy), path.join(runDir, 'tmp'));
+    let box: ReturnType<typeof submissionBox> = null;
     try {
-      const copy = prepare(runDir, file, plan ? plan.bytes : bytes, c);
+      prepare(runDir, file, plan ? plan.bytes : bytes, c);
       before = watched(runDir);
+      box = submissionBox(gs, runDir, copy, kit, spec, c.env);
       const res = await runNotebook(copy, {
         timeoutS: c.cellTimeoutS, totalTimeoutS: c.totalTimeoutS, smoke: c.smoke, allowErrors: c.allowErrors, maxOutputChars: c.maxOutputChars,
-        maxOldSpaceMb: c.maxOldSpaceMb, env: kernelEnv(c.env, path.dirname(copy), path.join(runDir, 'tmp')),
-        after: async (kernel, _cells, nb) => { run = await runCheckCode(kernel, spec, reportedMetrics(nb).metrics, c.maxOutputChars); },
+        maxOldSpaceMb: c.maxOldSpaceMb, env: box?.env ?? env, launcher: box?.launcher, connDir: box?.connDir,
+        after: async (kernel, _cells, nb) => { run = await runCheckCode(kernel, kernelChecks(spec), reportedMetrics(nb).metrics, c.maxOutputChars); },
       });
       executed = res.executed;
       r.cells = res.cells.map((x: CellReport) => ({ ...x, status: CELL_STATUS[x.status] }));
@@ -175,7 +185,11 @@ async function gradeOne(file: string, n: number, root: string, spec: ChecksFile,
     } catch (e) {
       r.status = 'crashed';
       r.error = `could not run: ${(e as Error).message}`;
+    } finally {
+      box?.dispose();
     }
+    if (executed) run = await runFreshChecks(run, gs, { runDir, notebook: copy, kit, spec, claimed: reportedMetrics(executed).metrics, env: c.env, maxOutputChars: c.maxOutputChars, plainEnv: env });
+    r.notes.push(...sandboxNotes(gs, r.cells, runDir, copy, kit));
     if (before) r.outside_writes = diffSnapshots(before, watched(runDir));
   }
   let after: Buffer | null = null;
@@ -235,6 +249,8 @@ export async function gradeSubmissions(inputs: string[], cfg: Partial<GradeConfi
   for (const need of ['dist/index.js', 'node_modules/tslab', 'package.json']) {
     if (!fs.existsSync(path.join(c.libDir, need))) throw new Error(`${path.join(c.libDir, need)} is missing: run \`npm ci\` (or \`npm run build\`) first`);
   }
+  const gs = gradingSandbox(c.sandbox, c.env, c.totalTimeoutS); // throws for --sandbox without a working bubblewrap
+  if (gs.warning) c.log(gs.warning);
   const all = listSubmissions(inputs), picked = shardPositions(all.length, c.shard);
   const root = fs.mkdtempSync(path.join(c.tmpDir ?? os.tmpdir(), 'hai-grade-'));
   // Watched: the grading folder outside each working folder (a relative path escaping it lands here), the folders the
@@ -253,14 +269,14 @@ export async function gradeSubmissions(inputs: string[], cfg: Partial<GradeConfi
   };
   let submissions: SubmissionReport[] = [];
   try {
-    submissions = await runPool(picked, c.jobs, (i) => gradeOne(all[i], i + 1, root, spec, c, watched, grading), (r, _i, done) =>
+    submissions = await runPool(picked, c.jobs, (i) => gradeOne(all[i], i + 1, root, spec, c, watched, grading, gs), (r, _i, done) =>
       c.log(`[${done}/${picked.length}] ${r.file}: ${r.status}, ${r.points}/${r.max_points} points (${r.seconds.toFixed(1)} s)${r.error ? ` - ${r.error}` : ''}`));
   } finally {
     if (!c.keep) fs.rmSync(root, { recursive: true, force: true });
   }
   return {
     generated: new Date().toISOString(), checks_file: spec.file, ...(spec.title ? { title: spec.title } : {}),
-    limits: { cell_s: c.cellTimeoutS, total_s: c.totalTimeoutS, max_output_chars: c.maxOutputChars, max_old_space_mb: c.maxOldSpaceMb }, smoke: c.smoke,
+    limits: { cell_s: c.cellTimeoutS, total_s: c.totalTimeoutS, max_output_chars: c.maxOutputChars, max_old_space_mb: c.maxOldSpaceMb }, smoke: c.smoke, sandbox: gs.report,
     ...(c.shard ? { shard: { ...c.shard, total: all.length } } : {}), submissions,
     ...(spec.leaderboard ? { leaderboard: { ...spec.leaderboard, rows: leaderboard(submissions, spec.leaderboard) } } : {}),
     summary: summarize(submissions, maxPointsOf(spec.checks.reduce((a, x) => a + x.points, 0), submissions)),

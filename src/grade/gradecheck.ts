@@ -41,6 +41,8 @@ export interface CheckSpec {
   claim?: string;
   tolerance?: number;
   timeout_s?: number;
+  /** Run after the submission's kernel is gone, in a fresh (sandboxed) kernel that sees its folder read-only (src/grade/gradebox.ts). */
+  fresh?: boolean;
 }
 export interface ChecksFile {
   file: string | null;
@@ -70,7 +72,7 @@ export interface RunFacts { ranToEnd: boolean; outsideWrites: number; claimed: M
 export const defaultChecks = (): ChecksFile => ({ file: null, limits: {}, files: {}, vars: {},
   checks: [{ name: 'runs top to bottom', points: 1, builtin: 'ran_to_end' }] });
 
-const CHECK_KEYS = new Set(['name', 'points', 'description', 'code', 'builtin', 'metric', 'min', 'max', 'tiers', 'claim', 'tolerance', 'timeout_s']);
+const CHECK_KEYS = new Set(['name', 'points', 'description', 'code', 'builtin', 'metric', 'min', 'max', 'tiers', 'claim', 'tolerance', 'timeout_s', 'fresh']);
 // notebook, hai_grading, exercises: a grading file of `hai assign` is a checks file too (src/grade/byexercise.ts).
 const FILE_KEYS = new Set(['title', 'limits', 'files', 'vars', 'checks', '$schema', 'description', 'notebook', 'hai_grading', 'exercises', 'leaderboard']);
 
@@ -98,6 +100,7 @@ export function readChecksFile(file: string): ChecksFile {
     ['points', 'min', 'max', 'tolerance', 'timeout_s'].forEach((k) => num(c, k));
     if (c.tiers === undefined && !(c.points >= 0)) fail(`check "${c.name}": needs "points" >= 0`);
     if (c.code !== undefined && typeof c.code !== 'string' && !(Array.isArray(c.code) && c.code.every((l: unknown) => typeof l === 'string'))) fail(`check "${c.name}": code must be a string or an array of lines`);
+    if (c.fresh !== undefined && (typeof c.fresh !== 'boolean' || (c.fresh && !c.code))) fail(`check "${c.name}": fresh must be true or false, and needs "code"`);
     if (c.builtin !== undefined && c.builtin !== 'ran_to_end' && c.builtin !== 'no_outside_writes') fail(`check "${c.name}": builtin must be ran_to_end or no_outside_writes`);
     if (c.tiers !== undefined && !(Array.isArray(c.tiers) && c.tiers.length && c.tiers.every((t: any) => Number.isFinite(t?.min) && t?.points >= 0))) fail(`check "${c.name}": tiers must be [{"min": number, "points": number}, ...]`);
     if ((c.min !== undefined || c.max !== undefined || c.tiers || c.claim) && !c.metric) fail(`check "${c.name}": a threshold needs "metric"`);

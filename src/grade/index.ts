@@ -13,3 +13,6 @@ export * from './assign';
 export * from './byexercise';
 export * from './classrun';
 export * from './leaderboard';
+export * from './gradebox';
+export * from './sandbox';
+export * from './sandboxinfo';

@@ -62,6 +62,10 @@ function leaderboardHtml(report: GradeReport): string {
     ...Object.fromEntries(b.show.map((k) => [`reported ${k}`, fmt(r.claimed[k])])) }));
   return htmlTable(rows, b.title ?? `leaderboard: by re-measured ${[b.metric, ...b.then].join(', then ')}`) + '\n';
 }
+/** The sandbox in one paragraph; loud when grading ran without it. */
+const sandboxLine = (r: GradeReport) => (!r.sandbox ? '' : r.sandbox.enabled
+  ? `<p>Sandboxed (${esc(r.sandbox.reason)}); per process: ${r.sandbox.limits?.cpu_s} CPU s, ${r.sandbox.limits?.memory_mb} MB memory, ${r.sandbox.limits?.max_procs} processes.</p>`
+  : `<p class="error"><b>NOT SANDBOXED</b>: ${esc(r.sandbox.reason)}</p>`);
 
 /** The report as one HTML page. */
 export function gradeReportHtml(report: GradeReport): string {
@@ -78,6 +82,7 @@ th, td { border: 1px solid #ccc; padding: 0.2em 0.5em; vertical-align: top; } th
 <h1>${esc(title)}</h1>
 <p>${esc(report.generated)}; checks: ${esc(report.checks_file ?? '(none: one point for running top to bottom)')}; limits: ${l.cell_s} s per cell, ${l.total_s} s per notebook,
 ${l.max_output_chars} characters of output per cell, ${l.max_old_space_mb || 'default'} MB heap${report.smoke ? '; smoke mode' : ''}.</p>
+${sandboxLine(report)}
 <p>${sm.submissions} submissions: ${sm.ok} ok, ${sm.error} with errors, ${sm.timeout} timed out, ${sm.crashed} crashed; mean ${fmt(sm.mean_points)} of ${sm.max_points} points.</p>
 ${leaderboardHtml(report)}${htmlTable(summaryRows(report), 'class summary')}
 ${report.submissions.map(submissionHtml).join('\n')}
@@ -101,5 +106,6 @@ export function writeGradeReport(report: GradeReport, to: { json?: string | null
 export function formatGradeSummary(report: GradeReport): string {
   const rows = report.submissions.map((s) => `${s.status.padEnd(8)} ${String(s.points).padStart(4)}/${s.max_points}  ${s.file}${s.error ? `\n         ${short(s.error, 200)}` : ''}`);
   const sm = report.summary;
-  return [...rows, `${sm.submissions} graded: ${sm.ok} ok, ${sm.error} error, ${sm.timeout} timeout, ${sm.crashed} crashed; mean ${fmt(sm.mean_points)}/${sm.max_points} points`].join('\n');
+  const warn = report.sandbox && !report.sandbox.enabled ? [`NOT SANDBOXED: ${report.sandbox.reason}`] : [];
+  return [...warn, ...rows, `${sm.submissions} graded: ${sm.ok} ok, ${sm.error} error, ${sm.timeout} timeout, ${sm.crashed} crashed; mean ${fmt(sm.mean_points)}/${sm.max_points} points`].join('\n');
 }

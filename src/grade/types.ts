@@ -46,6 +46,13 @@ export interface SubmissionReport {
   executed?: string;
   workdir?: string;
 }
+/** What the report says about the sandbox (src/grade/gradebox.ts). */
+export interface SandboxReport {
+  enabled: boolean;
+  /** Why it is on or off, in one line (off: how to get it). */
+  reason: string;
+  limits?: { cpu_s: number; memory_mb: number; address_space_mb: number; max_procs: number; file_mb: number; tmp_mb: number };
+}
 export interface GradeReport {
   generated: string;
   checks_file: string | null;
@@ -54,6 +61,8 @@ export interface GradeReport {
   smoke: boolean;
   /** `--shard k/n`: this report holds every n-th of `total` submissions (src/grade/classrun.ts). */
   shard?: { k: number; n: number; total: number };
+  /** Whether the kernels ran in the sandbox (src/grade/sandbox.ts), why (not), and its limits. */
+  sandbox: SandboxReport;
   submissions: SubmissionReport[];
   /** With the checks file's `leaderboard`: the ranking by re-measured metrics. */
   leaderboard?: LeaderboardSpec & { rows: LeaderboardRow[] };

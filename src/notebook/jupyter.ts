@@ -40,6 +40,24 @@ export interface ExecuteOptions {
   idleGraceMs?: number;
 }
 
+/**
+ * How the kernel process is started: directly (the default), or wrapped by a launcher (the grader's sandbox,
+ * src/grade/sandbox.ts, runs it inside bubblewrap). A wrapped kernel has no network, so it talks over Jupyter's
+ * `ipc` transport: unix sockets `<ipcBase>:1` … `<ipcBase>:5` (tslab binds `transport://ip:port`).
+ */
+export interface KernelLauncher {
+  /** The command that runs `argv` (node, tslab, `kernel`, …) and the environment it gets. */
+  command(argv: string[], env: NodeJS.ProcessEnv): { file: string; args: string[]; env: NodeJS.ProcessEnv };
+  /** Use the `ipc` transport with sockets at this path prefix (the same path on both sides). */
+  ipcBase?: string;
+  /** The kernel's own pid, for an interrupt (SIGINT): a wrapper does not pass signals on. */
+  kernelPid?(wrapperPid: number): number | null;
+  /** Words for the wrapper's exit (a wrapper reports a signal as exit code 128 + n). */
+  describeExit?(code: number | null, signal: string | null): string;
+  /** Called after the wrapper has exited, e.g. to wait until nothing it started is left. */
+  closed?(): Promise<void>;
+}
+
 interface Msg { header: { msg_id: string; msg_type: string }; parent_header: { msg_id?: string }; content: Record<string, any> }
 
 const DELIM = '<IDS|MSG>';
@@ -66,32 +84,41 @@ export class KernelClient {
   /** Everything the kernel wrote to stderr: tslab reports compile errors only there. */
   stderr = '';
 
-  private constructor(private key: string, private proc: ChildProcess, private connFile: string) {}
+  private constructor(private key: string, private proc: ChildProcess, private connFile: string, private launcher?: KernelLauncher) {}
 
   /** Whether the kernel process is still running. */
   get alive(): boolean { return this.proc.exitCode === null && this.proc.signalCode === null; }
 
   /** Starts `tslab kernel` (TypeScript) in `cwd` and waits until it answers `kernel_info_request`. */
-  static async start(opts: { cwd?: string; js?: boolean; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<KernelClient> {
+  static async start(opts: { cwd?: string; js?: boolean; env?: NodeJS.ProcessEnv; timeoutMs?: number; launcher?: KernelLauncher; connDir?: string } = {}): Promise<KernelClient> {
     const key = crypto.randomBytes(16).toString('hex');
-    const ports = await Promise.all([0, 1, 2, 3, 4].map(freePort));
-    const conn = { transport: 'tcp', ip: '127.0.0.1', shell_port: ports[0], iopub_port: ports[1], stdin_port: ports[2],
+    const ipc = opts.launcher?.ipcBase;
+    // A unix socket's path is limited to 107 bytes; tslab appends ":N".
+    if (ipc && Buffer.byteLength(ipc) > 100) throw new Error(`${ipc}: too long for a unix socket path (at most 100 bytes here)`);
+    const ports = ipc ? [1, 2, 3, 4, 5] : await Promise.all([0, 1, 2, 3, 4].map(freePort));
+    const conn = { transport: ipc ? 'ipc' : 'tcp', ip: ipc ?? '127.0.0.1', shell_port: ports[0], iopub_port: ports[1], stdin_port: ports[2],
       control_port: ports[3], hb_port: ports[4], key, signature_scheme: 'hmac-sha256', kernel_name: 'tslab' };
-    const connFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'hai-kernel-')), 'connection.json');
+    // A wrapped kernel must be able to read the connection file: the launcher names a folder it can see.
+    const connFile = path.join(fs.mkdtempSync(path.join(opts.connDir ?? os.tmpdir(), 'hai-kernel-')), 'connection.json');
     fs.writeFileSync(connFile, JSON.stringify(conn));
+    if (opts.connDir) fs.chmodSync(path.dirname(connFile), 0o755); // mkdtemp's 0700 would lock out a sandbox running as another uid
     const tslab = require.resolve('tslab/bin/tslab');
-    const proc = spawn(process.execPath, [tslab, 'kernel', '--config-path', connFile, ...(opts.js ? ['--js'] : [])],
-      { cwd: opts.cwd ?? process.cwd(), env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
-    const client = new KernelClient(key, proc, connFile);
+    const argv = [process.execPath, tslab, 'kernel', '--config-path', connFile, ...(opts.js ? ['--js'] : [])];
+    const cmd = opts.launcher ? opts.launcher.command(argv, opts.env ?? process.env) : { file: argv[0], args: argv.slice(1), env: opts.env ?? process.env };
+    const proc = spawn(cmd.file, cmd.args, { cwd: opts.cwd ?? process.cwd(), env: cmd.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const client = new KernelClient(key, proc, connFile, opts.launcher);
     // Only the tail is kept: a notebook that floods stderr must not fill this process's memory.
     proc.stderr!.on('data', (d) => { client.stderr += d; if (client.stderr.length > 1 << 20) client.stderr = client.stderr.slice(-(1 << 19)); });
     // A kernel that dies (crash, process.exit in a cell) must fail the cell, not leave it waiting forever.
     proc.on('exit', (code, signal) => {
-      for (const fail of [...client.failures.values()]) fail(new Error(`kernel exited (${signal ?? `code ${code}`}) while a request was running`));
+      const how = opts.launcher?.describeExit?.(code, signal) ?? signal ?? `code ${code}`;
+      for (const fail of [...client.failures.values()]) fail(new Error(`kernel exited (${how}) while a request was running`));
     });
     proc.stdout!.on('data', () => {});
-    client.shell.connect(`tcp://127.0.0.1:${conn.shell_port}`);
-    client.iopub.connect(`tcp://127.0.0.1:${conn.iopub_port}`);
+    // zeromq retries a connection until the kernel has bound its socket, for ipc as for tcp.
+    const addr = (port: number) => (ipc ? `ipc://${ipc}:${port}` : `tcp://127.0.0.1:${port}`);
+    client.shell.connect(addr(conn.shell_port));
+    client.iopub.connect(addr(conn.iopub_port));
     client.iopub.subscribe();
     void client.readLoop(client.shell, (m) => client.pending.get(m.parent_header.msg_id ?? '')?.(m));
     void client.readLoop(client.iopub, (m) => client.iopubHandlers.get(m.parent_header.msg_id ?? '')?.(m));
@@ -218,20 +245,24 @@ export class KernelClient {
 
   /** Interrupts the running cell, as Jupyter's interrupt button does for tslab (SIGINT). */
   interrupt(): void {
-    if (this.proc.exitCode === null) this.proc.kill('SIGINT');
+    if (!this.alive) return;
+    if (!this.launcher?.kernelPid) { this.proc.kill('SIGINT'); return; }
+    const pid = this.launcher.kernelPid(this.proc.pid!);
+    if (pid) try { process.kill(pid, 'SIGINT'); } catch { /* it has just exited */ }
   }
 
   /** Stops the kernel process and closes the sockets. */
   async close(): Promise<void> {
     this.closed = true;
-    if (this.proc.exitCode === null) {
+    if (this.alive) {
       const exited = new Promise((r) => this.proc.once('exit', r));
       this.proc.kill('SIGTERM');
       await Promise.race([exited, new Promise((r) => setTimeout(r, 3000))]);
-      if (this.proc.exitCode === null) this.proc.kill('SIGKILL');
+      if (this.alive) this.proc.kill('SIGKILL');
     }
     this.shell.close();
     this.iopub.close();
+    await this.launcher?.closed?.();
     fs.rmSync(path.dirname(this.connFile), { recursive: true, force: true });
   }
 }

@@ -14,7 +14,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { writeFileAtomic } from '../util/files';
-import { CellOutput, KernelClient } from './jupyter';
+import { CellOutput, KernelClient, KernelLauncher } from './jupyter';
 
 export interface RunConfig {
   /** Seconds per cell; 0 = no limit. */
@@ -32,6 +32,9 @@ export interface RunConfig {
   maxOldSpaceMb: number;
   /** Runs in the same kernel after the last cell, before shutdown, when the kernel is still alive; `executed` is the notebook with outputs. */
   after?: (kernel: KernelClient, cells: CellReport[], executed: any) => Promise<void>;
+  /** Starts the kernel wrapped (the grader's sandbox), with its connection file in `connDir`. */
+  launcher?: KernelLauncher;
+  connDir?: string;
 }
 export const runDefaults = (o: Partial<RunConfig> = {}): RunConfig => ({ timeoutS: 600, smoke: false, allowErrors: false, env: process.env,
   totalTimeoutS: 0, maxOutputChars: 0, maxOldSpaceMb: 0, ...o });
@@ -86,7 +89,7 @@ export async function runNotebook(file: string, cfg: Partial<RunConfig> = {}): P
   const cells: CellReport[] = [];
   const env: NodeJS.ProcessEnv = { ...c.env, ...(c.smoke ? { HAI_SMOKE: '1' } : {}) };
   if (c.maxOldSpaceMb > 0) env.NODE_OPTIONS = `${env.NODE_OPTIONS ?? ''} --max-old-space-size=${Math.round(c.maxOldSpaceMb)}`.trim();
-  const kernel = await KernelClient.start({ cwd: path.dirname(path.resolve(file)), env, timeoutMs: 60000 });
+  const kernel = await KernelClient.start({ cwd: path.dirname(path.resolve(file)), env, timeoutMs: 60000, launcher: c.launcher, connDir: c.connDir });
   const tCells = performance.now(); // the total limit counts the cells, not the kernel's start
   let stop = false;
   try {
