@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { addToolCommands, positiveInt } from './tools';
+import { addTranslateCommands } from './translate';
 import { BACKENDS, describeBackend, initBackend } from '../engine/backend';
 import { installKernelSpec } from '../notebook/kernelspec';
 import { CourseConfig, PRESETS, courseDefaults, evalCsv, predictTexts, runCourse, smokeConfig, smokeRequested, stepOnce } from '../course/course';
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
       + '\n  HAI_SMOKE=1   small subsets and short runs (notebooks, train)\n  HAI_STANDIN=1 offline stand-in models for hub ids that are not cached (always bannered)');
 
   addToolCommands(program);
+  addTranslateCommands(program);
 
   program.command('train')
     .description('fine-tune a classifier as the course did: hai train --preset baseline|tuned, or --config file.json; --key value overrides')

@@ -1,0 +1,178 @@
+/**
+ * The corpus translator: rewrites learned from aligned AI Hub units, for one region and one direction
+ * (dialect → standard or standard → dialect), applied only where the evidence says so.
+ *
+ * Three levels, tried in order for each word of the input:
+ * 1. phrases (2–3 source words that the corpus rewrote as one unit, e.g. Jeju 이레 왕 → 이리 와서);
+ * 2. whole words (eojeol): how often this exact word was rewritten to its most frequent target, over every
+ *    time it occurred in training (unchanged occurrences count against the change);
+ * 3. endings: a suffix rewrite (`당께 → 다니까`) learned from at least `minSuffixTypes` different words,
+ *    for words never seen in training. A word seen in training and left alone there is never rewritten by
+ *    an ending rule: the corpus already said "keep it".
+ * A rewrite is made only when its confidence (rewrites / occurrences) reaches the threshold and it was seen
+ * `minCount` times; `tuneThreshold` (evaluate.ts) picks the thresholds on held-out conversations, and
+ * a threshold above 1 (never change) is always a candidate, so the translator can do no worse than copying there.
+ *
+ * Introduced in notebooks/07_translator.ipynb.
+ */
+import type { ParallelUtterance, Unit } from './pairs';
+
+export type Direction = 'to_standard' | 'from_standard';
+
+export interface TableConfig {
+  /** Confidence needed for a phrase or word rewrite (rewrites / occurrences of the source). */
+  wordThreshold: number;
+  /** Confidence needed for an ending rewrite (rewrites / words ending that way). */
+  suffixThreshold: number;
+  /** Times a rewrite must have been seen. */
+  minCount: number;
+  /** Distinct words an ending rewrite must have been seen in. */
+  minSuffixTypes: number;
+  /** Longest ending (syllables) considered. */
+  maxSuffix: number;
+  /** Pseudo-occurrences added to every count's denominator, so rare evidence is trusted less (1/1 → 0.5). */
+  smoothing: number;
+}
+export const tableDefaults = (o: Partial<TableConfig> = {}): TableConfig => ({ wordThreshold: 0.5, suffixThreshold: 0.6, minCount: 1, minSuffixTypes: 3, maxSuffix: 4, smoothing: 1, ...o });
+
+/** A learned table, plain JSON (saved as `table-<label>-<direction>.json` by `saveTranslator`). */
+export interface TableModel {
+  label: number; direction: Direction; config: TableConfig;
+  /** source word → [target, count][] (identity included), and total occurrences */
+  words: Record<string, { n: number; to: [string, number][] }>;
+  /** source phrase (space-joined words) → targets, and how often the phrase occurred at all */
+  phrases: Record<string, { n: number; to: [string, number][] }>;
+  /** source ending → targets (with how many distinct words showed each), and words ending so */
+  suffixes: Record<string, { n: number; to: [string, number, number][] }>;
+}
+
+const PUNCT = /^(.*?)([.,?!~…]*)$/u;
+/** A word without its trailing punctuation, and the punctuation (re-attached after rewriting). */
+export const splitPunct = (w: string): [string, string] => { const m = PUNCT.exec(w)!; return m[1] ? [m[1], m[2]] : [w, '']; };
+const sides = (d: Direction) => (d === 'to_standard' ? (['dialect', 'standard'] as const) : (['standard', 'dialect'] as const));
+
+/** The longest common prefix, in code points. */
+const lcp = (a: string[], b: string[]) => { let i = 0; while (i < a.length && i < b.length && a[i] === b[i]) i++; return i; };
+
+/** Learns a table from one region's utterances for one direction. */
+export function trainTable(utts: ParallelUtterance[], label: number, direction: Direction, cfg: Partial<TableConfig> = {}): TableModel {
+  const [from, to] = sides(direction);
+  const c = tableDefaults(cfg);
+  const words = new Map<string, Map<string, number>>(), wordN = new Map<string, number>();
+  const phrases = new Map<string, Map<string, number>>();
+  const suffixTo = new Map<string, Map<string, Set<string>>>(), suffixN = new Map<string, number>(), suffixCount = new Map<string, Map<string, number>>();
+  const bump = <K>(m: Map<K, number>, k: K, by = 1) => m.set(k, (m.get(k) ?? 0) + by);
+  const sourceSeqs: string[][] = [];
+  for (const u of utts) {
+    if (u.label !== label) continue;
+    const seq: string[] = [];
+    for (const unit of u.units as Unit[]) {
+      const s = unit[from], t = unit[to];
+      const sw = s.split(' ').filter(Boolean);
+      seq.push(...sw.map((w) => splitPunct(w)[0]));
+      if (sw.length !== 1) {
+        if (sw.length > 1) { const k = sw.map((w) => splitPunct(w)[0]).join(' '); const m = phrases.get(k) ?? new Map(); bump(m, splitPunct(t)[0]); phrases.set(k, m); }
+        continue;
+      }
+      const [sBare] = splitPunct(s), [tBare] = splitPunct(t);
+      const m = words.get(sBare) ?? new Map(); bump(m, tBare); words.set(sBare, m); bump(wordN, sBare);
+      const a = [...sBare], b = [...tBare];
+      const p = tBare === sBare ? a.length : Math.min(lcp(a, b), a.length - 1);
+      for (let k = 1; k <= Math.min(c.maxSuffix, a.length - 1); k++) {
+        const suf = a.slice(a.length - k).join('');
+        bump(suffixN, suf);
+        // the rewrite is attributed to every ending long enough to contain the changed syllables
+        if (tBare !== sBare && a.length - k <= p) {
+          const rep = b.slice(a.length - k).join('');
+          if (b.slice(0, a.length - k).join('') !== a.slice(0, a.length - k).join('')) continue;
+          const tm = suffixTo.get(suf) ?? new Map<string, Set<string>>(); const ws = tm.get(rep) ?? new Set<string>(); ws.add(sBare); tm.set(rep, ws); suffixTo.set(suf, tm);
+          const cm = suffixCount.get(suf) ?? new Map<string, number>(); bump(cm, rep); suffixCount.set(suf, cm);
+        }
+      }
+    }
+    sourceSeqs.push(seq);
+  }
+  // How often each learned phrase occurs in the source side at all (rewritten or not).
+  const phraseN = new Map<string, number>();
+  for (const seq of sourceSeqs) for (const k of phrases.keys()) {
+    const pw = k.split(' ');
+    for (let i = 0; i + pw.length <= seq.length; i++) if (pw.every((w, j) => seq[i + j] === w)) bump(phraseN, k);
+  }
+  const sorted = (m: Map<string, number>): [string, number][] => [...m].sort((x, y) => y[1] - x[1] || (x[0] < y[0] ? -1 : 1));
+  const model: TableModel = { label, direction, config: c, words: {}, phrases: {}, suffixes: {} };
+  for (const [w, m] of words) model.words[w] = { n: wordN.get(w)!, to: sorted(m) };
+  for (const [k, m] of phrases) model.phrases[k] = { n: Math.max(phraseN.get(k) ?? 0, [...m.values()].reduce((x, y) => x + y, 0)), to: sorted(m) };
+  for (const [s, tm] of suffixTo) {
+    const cm = suffixCount.get(s)!;
+    model.suffixes[s] = { n: suffixN.get(s)!, to: [...tm].map(([rep, ws]) => [rep, cm.get(rep)!, ws.size] as [string, number, number]).sort((x, y) => y[1] - x[1]) };
+  }
+  return model;
+}
+
+/** What happened to one input word, for explanations in the app and the notebook. */
+export interface Step { from: string; to: string; level: 'phrase' | 'word' | 'ending' | 'kept'; confidence: number }
+
+/** The best non-identity target of an entry and its confidence, or null. */
+function best(e: { n: number; to: [string, number, ...number[]][] } | undefined, source: string, minCount: number, smoothing: number): { to: string; conf: number; count: number } | null {
+  if (!e) return null;
+  const top = e.to.find(([t]) => t !== source);
+  return top && top[1] >= minCount ? { to: top[0], conf: top[1] / (e.n + smoothing), count: top[1] } : null;
+}
+
+/** Applies a table to a text; returns the output and, per input word, what was done. */
+export function applyTable(model: TableModel, text: string, cfg: Partial<TableConfig> = {}): { output: string; steps: Step[] } {
+  const c = { ...model.config, ...cfg };
+  const words = text.split(/\s+/).filter(Boolean);
+  const out: string[] = [], steps: Step[] = [];
+  for (let i = 0; i < words.length;) {
+    let done = false;
+    for (let n = Math.min(3, words.length - i); n >= 2 && !done; n--) {
+      const src = words.slice(i, i + n).map((w) => splitPunct(w)[0]).join(' ');
+      const b = best(model.phrases[src], src, c.minCount, c.smoothing);
+      if (b && b.conf >= c.wordThreshold) {
+        const punct = splitPunct(words[i + n - 1])[1];
+        out.push(b.to + punct); steps.push({ from: words.slice(i, i + n).join(' '), to: b.to + punct, level: 'phrase', confidence: b.conf });
+        i += n; done = true;
+      }
+    }
+    if (done) continue;
+    const [bare, punct] = splitPunct(words[i]);
+    const seen = model.words[bare];
+    let step: Step = { from: words[i], to: words[i], level: 'kept', confidence: 1 };
+    if (seen) {
+      const b = best(seen, bare, c.minCount, c.smoothing);
+      if (b && b.conf >= c.wordThreshold) step = { from: words[i], to: b.to + punct, level: 'word', confidence: b.conf };
+    } else {
+      const a = [...bare];
+      for (let k = Math.min(c.maxSuffix, a.length - 1); k >= 1; k--) {
+        const suf = a.slice(a.length - k).join('');
+        const e = model.suffixes[suf];
+        if (!e) continue;
+        const top = e.to[0];
+        const conf = top[1] / (e.n + c.smoothing);
+        if (top[2] >= c.minSuffixTypes && conf >= c.suffixThreshold) {
+          step = { from: words[i], to: a.slice(0, a.length - k).join('') + top[0] + punct, level: 'ending', confidence: conf };
+          break;
+        }
+      }
+    }
+    out.push(step.to); steps.push(step); i++;
+  }
+  return { output: out.join(' '), steps };
+}
+
+/**
+ * The plain baseline the issue measures against: the most frequent target of every word the corpus ever
+ * rewrote, applied to every occurrence (no threshold, no unchanged counts, no endings).
+ */
+export function mostFrequentTable(utts: ParallelUtterance[], label: number, direction: Direction): (text: string) => string {
+  const [from, to] = sides(direction);
+  const m = new Map<string, Map<string, number>>();
+  for (const u of utts) if (u.label === label) for (const unit of u.units) {
+    const [s] = splitPunct(unit[from]), [t] = splitPunct(unit[to]);
+    if (s === t || s.includes(' ')) continue;
+    const e = m.get(s) ?? new Map<string, number>(); e.set(t, (e.get(t) ?? 0) + 1); m.set(s, e);
+  }
+  const top = new Map([...m].map(([s, e]) => [s, [...e].sort((x, y) => y[1] - x[1])[0][0]]));
+  return (text) => text.split(/\s+/).filter(Boolean).map((w) => { const [b, p] = splitPunct(w); return top.has(b) ? top.get(b)! + p : w; }).join(' ');
+}
