@@ -15,7 +15,7 @@ import { predict } from '../train/trainer';
 import { VARIETIES, Variety } from '../translate/corpus';
 
 export interface Detection { label: number; name: string; variety: Variety; probs: number[] }
-export interface Detector { readonly kind: string; readonly description: string; classify(texts: string[]): Promise<Detection[]> }
+export interface Detector { readonly kind: string; readonly description: string; /** For the Korean page. */ readonly descriptionKo: string; classify(texts: string[]): Promise<Detection[]> }
 
 const detection = (label: number, probs: number[]): Detection => ({ label, name: LABELS[label] ?? String(label), variety: VARIETIES[label] ?? 'standard', probs });
 
@@ -26,6 +26,7 @@ export function naiveBayesDetector(o: { rows?: string; model?: NaiveBayesModel }
   return {
     kind: 'naive-bayes',
     description: `character 1–3-gram Naive Bayes baseline (offline, trained on ${o.model ? 'a given model' : file.replace(repoPath(), '.')}); not a transformer`,
+    descriptionKo: '문자 1–3-gram 나이브 베이즈 기준 모델 (Naive Bayes, 오프라인, 번들 말뭉치로 학습; 트랜스포머가 아님)',
     async classify(texts) { return texts.map((t) => { const p = naiveBayesPredict(model, t); return detection(p.label, p.probs); }); },
   };
 }
@@ -38,6 +39,7 @@ export function checkpointDetector(dir: string): Detector {
   return {
     kind: 'checkpoint',
     description: `fine-tuned checkpoint ${dir}`,
+    descriptionKo: `미세조정한 체크포인트 ${dir}`,
     async classify(texts) {
       loaded ??= loadModelAndTokenizer(dir);
       const { model, tokenizer } = await loaded;

@@ -98,7 +98,7 @@ function send(res: http.ServerResponse, status: number, body: string, type: stri
 
 /** The http server (not yet listening). */
 export function createAppServer(cfg: AppConfig): http.Server {
-  const page = renderPage({ detector: cfg.detector?.description ?? null, maxChars: cfg.maxChars, hub: Boolean(cfg.hub) });
+  const page = renderPage({ detector: cfg.detector?.descriptionKo ?? null, maxChars: cfg.maxChars, hub: Boolean(cfg.hub) });
   return http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
     if (req.method === 'GET' && (url.pathname === '/' || url.pathname === '/index.html')) return send(res, 200, page, 'text/html; charset=utf-8');
