@@ -5,7 +5,7 @@
  * Introduced in notebooks/07_translator.ipynb.
  */
 import { ParallelUtterance, splitParallel } from './pairs';
-import { TableConfig, Direction, TableModel, applyTable, mostFrequentTable, trainTable } from './table';
+import { TableConfig, Direction, TableModel, analyseText, applyTable, mostFrequentTable, renderAnalysis, trainTable } from './table';
 import { TranslationScores, changeF1, corpusChrf, scoreTranslations } from './metrics';
 
 /** Inputs and references of one region and direction (to_standard: dialect in, standard out). */
@@ -51,13 +51,16 @@ export function tuneTable(train: ParallelUtterance[], dev: ParallelUtterance[], 
   const extra = Array.from({ length: nPlain }, (_, i) => plain[i % plain.length]);
   const srcs = [...pairs.srcs, ...extra], refs = [...pairs.refs, ...extra];
   const copyChrf = corpusChrf(srcs, refs);
+  const analyses = srcs.map((x) => analyseText(model, x));
   let bestScore = -1, bestCfg: Partial<TableConfig> = {};
   for (const w of WORD_GRID) for (const s of SUFFIX_GRID) {
-    const hyps = srcs.map((x) => applyTable(model, x, { wordThreshold: w, suffixThreshold: s }).output);
+    const hyps = analyses.map((a) => renderAnalysis(a, { ...model.config, wordThreshold: w, suffixThreshold: s }).output);
     // precision-first: a setting whose rewrites are wrong too often on dev is not a candidate, however
     // much chrF it gains there (never changing has no rewrites and is always a candidate)
-    const ch = changeF1(pairs.srcs, hyps.slice(0, pairs.srcs.length), pairs.refs);
-    if (ch.predicted > 0 && ch.precision < minPrecision) continue;
+    if (minPrecision > 0) {
+      const ch = changeF1(pairs.srcs, hyps.slice(0, pairs.srcs.length), pairs.refs);
+      if (ch.predicted > 0 && ch.precision < minPrecision) continue;
+    }
     const score = corpusChrf(hyps, refs);
     if (score >= bestScore - 1e-9) { bestScore = score; bestCfg = { wordThreshold: w, suffixThreshold: s }; }
   }

@@ -64,7 +64,18 @@ export function corpusBleu(hyps: string[], refs: References): number {
   return bp * Math.exp(logSum / 4);
 }
 
+const statsCache = new Map<string, number[]>();
+/** Per-order [hyp, ref, match] counts; memoised (threshold tuning scores the same pairs many times). */
 function charStats(h: string, r: string, order: number): number[] {
+  const key = `${order}\u0000${h}\u0000${r}`;
+  const hit = statsCache.get(key);
+  if (hit) return hit;
+  const st = computeCharStats(h, r, order);
+  if (statsCache.size > 200_000) statsCache.clear();
+  statsCache.set(key, st);
+  return st;
+}
+function computeCharStats(h: string, r: string, order: number): number[] {
   const hc = [...h.replace(/\s+/g, '')], rc = [...r.replace(/\s+/g, '')];
   const out: number[] = [];
   for (let n = 1; n <= order; n++) { const hn = ngrams(hc, n), rn = ngrams(rc, n); out.push(total(hn), total(rn), clipped(hn, rn)); }

@@ -93,11 +93,11 @@ export function trainTable(utts: ParallelUtterance[], label: number, direction: 
     sourceSeqs.push(seq);
   }
   // How often each learned phrase occurs in the source side at all (rewritten or not).
-  const phraseN = new Map<string, number>();
-  for (const seq of sourceSeqs) for (const k of phrases.keys()) {
-    const pw = k.split(' ');
-    for (let i = 0; i + pw.length <= seq.length; i++) if (pw.every((w, j) => seq[i + j] === w)) bump(phraseN, k);
-  }
+  const phraseN = new Map<string, number>(), byFirst = new Map<string, string[][]>();
+  for (const k of phrases.keys()) { const pw = k.split(' '); byFirst.set(pw[0], [...(byFirst.get(pw[0]) ?? []), pw]); }
+  for (const seq of sourceSeqs) seq.forEach((w, i) => {
+    for (const pw of byFirst.get(w) ?? []) if (i + pw.length <= seq.length && pw.every((x, j) => seq[i + j] === x)) bump(phraseN, pw.join(' '));
+  });
   const sorted = (m: Map<string, number>): [string, number][] => [...m].sort((x, y) => y[1] - x[1] || (x[0] < y[0] ? -1 : 1));
   const model: TableModel = { label, direction, config: c, words: {}, phrases: {}, suffixes: {} };
   for (const [w, m] of words) model.words[w] = { n: wordN.get(w)!, to: sorted(m) };
@@ -119,46 +119,61 @@ function best(e: { n: number; to: [string, number, ...number[]][] } | undefined,
   return top && top[1] >= minCount ? { to: top[0], conf: top[1] / (e.n + smoothing), count: top[1] } : null;
 }
 
-/** Applies a table to a text; returns the output and, per input word, what was done. */
-export function applyTable(model: TableModel, text: string, cfg: Partial<TableConfig> = {}): { output: string; steps: Step[] } {
+/** The candidate rewrites at one word position, found once and then thresholded (tuning tries many thresholds). */
+interface Position { word: string; phrases: { n: number; to: string; conf: number }[]; seen: boolean; word_to: { to: string; conf: number } | null; endings: { to: string; conf: number; types: number }[] }
+
+/** Every candidate rewrite of a text under a table, before any threshold. */
+export function analyseText(model: TableModel, text: string, cfg: Partial<TableConfig> = {}): Position[] {
   const c = { ...model.config, ...cfg };
-  const words = text.split(/\s+/).filter(Boolean);
-  const out: string[] = [], steps: Step[] = [];
-  for (let i = 0; i < words.length;) {
-    let done = false;
-    for (let n = Math.min(3, words.length - i); n >= 2 && !done; n--) {
-      const src = words.slice(i, i + n).map((w) => splitPunct(w)[0]).join(' ');
+  const words = text.split(/\s+/).filter(Boolean), bares = words.map((w) => splitPunct(w));
+  return words.map((word, i) => {
+    const phrases: Position['phrases'] = [];
+    for (let n = Math.min(3, words.length - i); n >= 2; n--) {
+      const src = bares.slice(i, i + n).map((b) => b[0]).join(' ');
       const b = best(model.phrases[src], src, c.minCount, c.smoothing);
-      if (b && b.conf >= c.wordThreshold) {
-        const punct = splitPunct(words[i + n - 1])[1];
-        out.push(b.to + punct); steps.push({ from: words.slice(i, i + n).join(' '), to: b.to + punct, level: 'phrase', confidence: b.conf });
-        i += n; done = true;
-      }
+      if (b) phrases.push({ n, to: b.to + bares[i + n - 1][1], conf: b.conf });
     }
-    if (done) continue;
-    const [bare, punct] = splitPunct(words[i]);
+    const [bare, punct] = bares[i];
     const seen = model.words[bare];
-    let step: Step = { from: words[i], to: words[i], level: 'kept', confidence: 1 };
-    if (seen) {
-      const b = best(seen, bare, c.minCount, c.smoothing);
-      if (b && b.conf >= c.wordThreshold) step = { from: words[i], to: b.to + punct, level: 'word', confidence: b.conf };
-    } else {
+    const wb = seen ? best(seen, bare, c.minCount, c.smoothing) : null;
+    const endings: Position['endings'] = [];
+    if (!seen) {
       const a = [...bare];
       for (let k = Math.min(c.maxSuffix, a.length - 1); k >= 1; k--) {
-        const suf = a.slice(a.length - k).join('');
-        const e = model.suffixes[suf];
+        const e = model.suffixes[a.slice(a.length - k).join('')];
         if (!e) continue;
         const top = e.to[0];
-        const conf = top[1] / (e.n + c.smoothing);
-        if (top[2] >= c.minSuffixTypes && conf >= c.suffixThreshold) {
-          step = { from: words[i], to: a.slice(0, a.length - k).join('') + top[0] + punct, level: 'ending', confidence: conf };
-          break;
-        }
+        endings.push({ to: a.slice(0, a.length - k).join('') + top[0] + punct, conf: top[1] / (e.n + c.smoothing), types: top[2] });
       }
+    }
+    return { word, phrases, seen: Boolean(seen), word_to: wb ? { to: wb.to + punct, conf: wb.conf } : null, endings };
+  });
+}
+
+/** Applies thresholds to an analysis: phrases, then words, then (for unseen words) the longest qualifying ending. */
+export function renderAnalysis(pos: Position[], c: Pick<TableConfig, 'wordThreshold' | 'suffixThreshold' | 'minSuffixTypes'>): { output: string; steps: Step[] } {
+  const out: string[] = [], steps: Step[] = [];
+  for (let i = 0; i < pos.length;) {
+    const p = pos[i];
+    const ph = p.phrases.find((x) => x.conf >= c.wordThreshold);
+    if (ph) {
+      out.push(ph.to); steps.push({ from: pos.slice(i, i + ph.n).map((x) => x.word).join(' '), to: ph.to, level: 'phrase', confidence: ph.conf });
+      i += ph.n; continue;
+    }
+    let step: Step = { from: p.word, to: p.word, level: 'kept', confidence: 1 };
+    if (p.word_to && p.word_to.conf >= c.wordThreshold) step = { from: p.word, to: p.word_to.to, level: 'word', confidence: p.word_to.conf };
+    else if (!p.seen) {
+      const e = p.endings.find((x) => x.types >= c.minSuffixTypes && x.conf >= c.suffixThreshold);
+      if (e) step = { from: p.word, to: e.to, level: 'ending', confidence: e.conf };
     }
     out.push(step.to); steps.push(step); i++;
   }
   return { output: out.join(' '), steps };
+}
+
+/** Applies a table to a text; returns the output and, per input word, what was done. */
+export function applyTable(model: TableModel, text: string, cfg: Partial<TableConfig> = {}): { output: string; steps: Step[] } {
+  return renderAnalysis(analyseText(model, text, cfg), { ...model.config, ...cfg });
 }
 
 /**
