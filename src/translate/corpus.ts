@@ -118,12 +118,13 @@ export function loadTranslator(dir: string): CorpusTranslator {
     for (const k of ['wordThreshold', 'suffixThreshold', 'minCount', 'minSuffixTypes', 'maxSuffix', 'smoothing']) {
       if (typeof t?.config?.[k] !== 'number') throw new Error(`${file}: tables[${i}].config.${k} must be a number, got ${JSON.stringify(t?.config?.[k])}`);
     }
+    if (!Array.isArray(t.targets)) throw new Error(`${file}: tables[${i}].targets must be an array (rebuild with hai translate --build)`);
   });
   return new CorpusTranslator(j.tables, j.info ?? {});
 }
 
 /** Bumped when tables or tuning change, so a cached translator from older code is rebuilt. */
-export const TRANSLATOR_VERSION = 2;
+export const TRANSLATOR_VERSION = 3;
 
 /**
  * The default translator: learned from the bundled data/aihub (or `inputs`), cached in
