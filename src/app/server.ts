@@ -14,6 +14,7 @@
  */
 import * as http from 'node:http';
 import { Translator, Variety, parseVariety } from '../translate/corpus';
+import { TranslatorUnavailableError } from '../translate/hub';
 import { Detector } from './detect';
 import { renderPage } from './page';
 
@@ -87,6 +88,7 @@ export async function handleApi(cfg: AppConfig, route: string, body: unknown): P
     throw new HttpError(404, `no such API: ${route}`);
   } catch (e) {
     if (e instanceof HttpError) return { status: e.status, json: { error: e.message } };
+    if (e instanceof TranslatorUnavailableError) return { status: 503, json: { error: e.message } };
     return { status: 500, json: { error: (e as Error).message } };
   }
 }

@@ -53,6 +53,9 @@ async function xenovaFactory(cfg: HubConfig): Promise<PipelineFactory> {
 
 export const hopName = (h: Hop) => `${h.from}→${h.to}`;
 
+/** A hub model that cannot be used here (not converted, not downloadable, or failing to load): HTTP 503. */
+export class TranslatorUnavailableError extends Error {}
+
 export class HubTranslator implements Translator {
   readonly kind = 'hub';
   readonly config: HubConfig;
@@ -77,7 +80,11 @@ export class HubTranslator implements Translator {
   private pipe(id: string): Promise<Text2Text> {
     // Each model loads once; later calls share the same promise (the original app's st.cache).
     if (!this.pipes.has(id)) {
-      const p = (async () => (this.config.factory ?? (await xenovaFactory(this.config)))('text2text-generation', id))();
+      const p = (async () => {
+        try { return await (this.config.factory ?? (await xenovaFactory(this.config)))('text2text-generation', id); } catch (e) {
+          throw new TranslatorUnavailableError(`hub model ${id} could not be loaded: ${(e as Error).message}`);
+        }
+      })();
       p.catch(() => this.pipes.delete(id));
       this.pipes.set(id, p);
     }
@@ -86,7 +93,7 @@ export class HubTranslator implements Translator {
 
   async translate(text: string, from: Variety, to: Variety): Promise<TranslationResult> {
     const why = this.unavailable(from, to);
-    if (why) throw new Error(why);
+    if (why) throw new TranslatorUnavailableError(why);
     const hops = route(from, to);
     let cur = text;
     const done: TranslationResult['hops'] = [];

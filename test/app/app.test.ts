@@ -99,6 +99,13 @@ test('the hub translator: the original four models and routing, beam 4 and no_re
   assert.match(hub.unavailable('standard', 'jeolla') ?? '', /no hub model translates standard→jeolla/);
   await assert.rejects(hub.translate('밥', 'jeolla', 'standard'), /no hub model translates jeolla→standard/);
   assert.match(new HubTranslator({ localDir: '/nonexistent', allowRemote: false }).unavailable('jeju', 'standard') ?? '', /kobart_jeju_to_standard_translator.*onnx.*remote loading is off/);
+  // a model that fails to load is a 503 naming it, and is retried on the next call (not cached as failed)
+  let fail = true;
+  const flaky = new HubTranslator({ factory: async (t, m) => { if (fail) throw new Error('tokenizer.json not found'); return factory(t, m); } });
+  const f1 = await handleApi(appDefaults({ translator, hub: flaky }), '/api/translate', { text: '밥', source: 'standard', target: 'jeju', translator: 'hub' });
+  assert.equal(f1.status, 503); assert.match((f1.json as any).error, /eunjin\/kobart_jeju_translator could not be loaded: tokenizer.json not found/);
+  fail = false;
+  assert.equal((await flaky.translate('밥', 'standard', 'jeju')).output, 'kobart_jeju_translator(밥)');
   // served: the hub's answer is returned as the hub gave it
   const s = await handleApi(appDefaults({ translator, hub, detector }), '/api/translate', { text: '밥', source: 'standard', target: 'jeju', translator: 'hub' });
   assert.equal(s.status, 200); assert.equal((s.json as any).output, 'kobart_jeju_translator(밥)'); assert.equal((s.json as any).translator, 'hub');
