@@ -31,7 +31,6 @@ export function buildProgram(): Command {
       + '\n  HAI_SMOKE=1   small subsets and short runs (notebooks, train)\n  HAI_STANDIN=1 offline stand-in models for hub ids that are not cached (always bannered)');
 
   addToolCommands(program);
-  addTranslateCommands(program);
 
   program.command('train')
     .description('fine-tune a classifier as the course did: hai train --preset baseline|tuned, or --config file.json; --key value overrides')
@@ -181,6 +180,7 @@ export function buildProgram(): Command {
       if (failures.length) throw new Error(`${failures.length} of ${list.length} notebooks failed:\n${failures.join('\n')}`);
     });
 
+  addTranslateCommands(program);
   return program;
 }
 
