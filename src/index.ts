@@ -15,6 +15,8 @@ export * from './models';
 export * from './train';
 export * from './notebook';
 export * from './course';
+export * from './translate';
 export * from './grade';
 export * from './bench';
+export * from './app';
 export * from './cli';

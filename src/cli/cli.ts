@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { addToolCommands, positiveInt } from './tools';
 import { addAssignCommand, gradeClassOptions } from './assign';
+import { addTranslateCommands } from './translate';
 import { BACKENDS, describeBackend, initBackend } from '../engine/backend';
 import { installKernelSpec } from '../notebook/kernelspec';
 import { CourseConfig, PRESETS, checkCourseConfig, courseDefaults, evalCsv, predictTexts, runCourse, smokeConfig, smokeRequested, stepOnce } from '../course/course';
@@ -186,6 +187,7 @@ export function buildProgram(): Command {
       if (failures.length) throw new Error(`${failures.length} of ${list.length} notebooks failed:\n${failures.join('\n')}`);
     });
 
+  addTranslateCommands(program);
   return program;
 }
 

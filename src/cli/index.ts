@@ -9,3 +9,4 @@ export * from './doctor';
 export * from './tools';
 export * from './assign';
 export * from './sandboxopts';
+export * from './translate';

@@ -17,3 +17,4 @@ export * from './modeling';
 export * from './numerics';
 export * from './safetensors';
 export * from './standin';
+export * from './naivebayes';

@@ -13,7 +13,7 @@ import { ROOT } from '../helpers';
 
 const SRC = path.join(ROOT, 'src');
 const CONFIG = path.join(ROOT, '.dependency-cruiser.js');
-const LAYERS = ['util', 'engine', 'data', 'text', 'models', 'train', 'notebook', 'course', 'grade', 'bench', 'cli'];
+const LAYERS = ['util', 'engine', 'data', 'text', 'models', 'train', 'notebook', 'course', 'translate', 'grade', 'bench', 'app', 'cli'];
 
 test('src/ holds only index.ts and layer folders, each with an index.ts', () => {
   for (const e of fs.readdirSync(SRC, { withFileTypes: true })) {

@@ -1,0 +1,51 @@
+/**
+ * Classifiers for the app's "자동" (auto) source: a fine-tuned checkpoint (loaded once, kept), or the
+ * offline character n-gram Naive Bayes baseline trained on the bundled rows, each named in every answer.
+ * Both take the argmax over all four labels; the original app looked only at the first three logits, so
+ * it could never answer 전라도.
+ *
+ * Introduced in notebooks/07_translator.ipynb.
+ */
+import * as fs from 'node:fs';
+import { LABELS, readRowsCsv } from '../data/rows';
+import { repoPath } from '../util/paths';
+import { NaiveBayesModel, naiveBayesPredict, trainNaiveBayes } from '../models/naivebayes';
+import { encodeRows, loadModelAndTokenizer, trainingArgs } from '../course/course';
+import { predict } from '../train/trainer';
+import { VARIETIES, Variety } from '../translate/corpus';
+
+export interface Detection { label: number; name: string; variety: Variety; probs: number[] }
+export interface Detector { readonly kind: string; readonly description: string; /** For the Korean page. */ readonly descriptionKo: string; classify(texts: string[]): Promise<Detection[]> }
+
+const detection = (label: number, probs: number[]): Detection => ({ label, name: LABELS[label] ?? String(label), variety: VARIETIES[label] ?? 'standard', probs });
+
+/** The Naive Bayes baseline (trained here from `rows`, default data/rows/clean_train.csv). */
+export function naiveBayesDetector(o: { rows?: string; model?: NaiveBayesModel } = {}): Detector {
+  const file = o.rows ?? repoPath('data', 'rows', 'clean_train.csv');
+  const model = o.model ?? trainNaiveBayes(readRowsCsv(file));
+  return {
+    kind: 'naive-bayes',
+    description: `character 1–3-gram Naive Bayes baseline (offline, trained on ${o.model ? 'a given model' : file.replace(repoPath(), '.')}); not a transformer`,
+    descriptionKo: '문자 1–3-gram 나이브 베이즈 기준 모델 (Naive Bayes, 오프라인, 번들 말뭉치로 학습; 트랜스포머가 아님)',
+    async classify(texts) { return texts.map((t) => { const p = naiveBayesPredict(model, t); return detection(p.label, p.probs); }); },
+  };
+}
+
+/** A fine-tuned checkpoint folder (`hai train`'s final/), loaded on first use and then kept. */
+export function checkpointDetector(dir: string): Detector {
+  if (!fs.existsSync(dir)) throw new Error(`${dir}: no such checkpoint folder (train one with: hai train --preset fast --standin)`);
+  let loaded: Promise<Awaited<ReturnType<typeof loadModelAndTokenizer>>> | null = null;
+  const args = trainingArgs(dir);
+  return {
+    kind: 'checkpoint',
+    description: `fine-tuned checkpoint ${dir}`,
+    descriptionKo: `미세조정한 체크포인트 ${dir}`,
+    async classify(texts) {
+      loaded ??= loadModelAndTokenizer(dir);
+      const { model, tokenizer } = await loaded;
+      const enc = encodeRows(tokenizer, texts.map((contents) => ({ contents, label: 0 })), args.maxlen ?? 256, args.encoding ?? 'course');
+      const { preds, probs } = predict(model, enc, 64);
+      return texts.map((_, i) => detection(preds[i], probs[i]));
+    },
+  };
+}

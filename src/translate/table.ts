@@ -1,0 +1,207 @@
+/**
+ * The corpus translator: rewrites learned from aligned AI Hub units, for one region and one direction
+ * (dialect → standard or standard → dialect), applied only where the evidence says so.
+ *
+ * Three levels, tried in order for each word of the input:
+ * 1. phrases (2–3 source words that the corpus rewrote as one unit, e.g. Jeju 이레 왕 → 이리 와서);
+ * 2. whole words (eojeol): how often this exact word was rewritten to its most frequent target, over every
+ *    time it occurred in training (unchanged occurrences count against the change);
+ * 3. endings: a suffix rewrite (`당께 → 다니까`) learned from at least `minSuffixTypes` different words,
+ *    for words never seen in training. A word seen in training and left alone there is never rewritten by
+ *    an ending rule: the corpus already said "keep it".
+ * A rewrite is made only when its confidence (rewrites / occurrences) reaches the threshold and it was seen
+ * `minCount` times; `tuneThreshold` (evaluate.ts) picks the thresholds on held-out conversations, and
+ * a threshold above 1 (never change) is always a candidate, so the translator can do no worse than copying there.
+ *
+ * Introduced in notebooks/07_translator.ipynb.
+ */
+import type { ParallelUtterance, Unit } from './pairs';
+
+export type Direction = 'to_standard' | 'from_standard';
+
+export interface TableConfig {
+  /** Confidence needed for a phrase or word rewrite (rewrites / occurrences of the source). */
+  wordThreshold: number;
+  /** Confidence needed for an ending rewrite (rewrites / words ending that way). */
+  suffixThreshold: number;
+  /** Times a rewrite must have been seen. */
+  minCount: number;
+  /** Distinct words an ending rewrite must have been seen in. */
+  minSuffixTypes: number;
+  /** Longest ending (syllables) considered. */
+  maxSuffix: number;
+  /** Pseudo-occurrences added to every count's denominator, so rare evidence is trusted less (1/1 → 0.5). */
+  smoothing: number;
+  /**
+   * An ending rewrite must produce a word seen on the target side in training (no invented forms like
+   * 싶았어). Off by default: measured on held-out bundled conversations it cost 2–7 chrF to standard, and
+   * on the real Jeolla sample it still did not reach copying.
+   */
+  attestedEndings: boolean;
+}
+export const tableDefaults = (o: Partial<TableConfig> = {}): TableConfig => ({ wordThreshold: 0.5, suffixThreshold: 0.6, minCount: 1, minSuffixTypes: 3, maxSuffix: 4, smoothing: 1, attestedEndings: false, ...o });
+
+/** A learned table, plain JSON (saved as `table-<label>-<direction>.json` by `saveTranslator`). */
+export interface TableModel {
+  label: number; direction: Direction; config: TableConfig;
+  /** source word → [target, count][] (identity included), and total occurrences */
+  words: Record<string, { n: number; to: [string, number][] }>;
+  /** source phrase (space-joined words) → targets, and how often the phrase occurred at all */
+  phrases: Record<string, { n: number; to: [string, number][] }>;
+  /** source ending → targets (with how many distinct words showed each), and words ending so */
+  suffixes: Record<string, { n: number; to: [string, number, number][] }>;
+  /** Every word of the target side in training (what `attestedEndings` checks). */
+  targets: string[];
+}
+
+const PUNCT = /^(.*?)([.,?!~…]*)$/u;
+/** A word without its trailing punctuation, and the punctuation (re-attached after rewriting). */
+export const splitPunct = (w: string): [string, string] => { const m = PUNCT.exec(w)!; return m[1] ? [m[1], m[2]] : [w, '']; };
+const sides = (d: Direction) => (d === 'to_standard' ? (['dialect', 'standard'] as const) : (['standard', 'dialect'] as const));
+
+/** The longest common prefix, in code points. */
+const lcp = (a: string[], b: string[]) => { let i = 0; while (i < a.length && i < b.length && a[i] === b[i]) i++; return i; };
+
+/** Learns a table from one region's utterances for one direction. */
+export function trainTable(utts: ParallelUtterance[], label: number, direction: Direction, cfg: Partial<TableConfig> = {}): TableModel {
+  const [from, to] = sides(direction);
+  const c = tableDefaults(cfg);
+  const words = new Map<string, Map<string, number>>(), wordN = new Map<string, number>();
+  const phrases = new Map<string, Map<string, number>>();
+  const suffixTo = new Map<string, Map<string, Set<string>>>(), suffixN = new Map<string, number>(), suffixCount = new Map<string, Map<string, number>>();
+  const bump = <K>(m: Map<K, number>, k: K, by = 1) => m.set(k, (m.get(k) ?? 0) + by);
+  const sourceSeqs: string[][] = [];
+  const targets = new Set<string>();
+  for (const u of utts) {
+    if (u.label !== label) continue;
+    const seq: string[] = [];
+    for (const unit of u.units as Unit[]) {
+      const s = unit[from], t = unit[to];
+      for (const w of t.split(' ')) if (w) targets.add(splitPunct(w)[0]);
+      const sw = s.split(' ').filter(Boolean);
+      seq.push(...sw.map((w) => splitPunct(w)[0]));
+      if (sw.length !== 1) {
+        if (sw.length > 1) { const k = sw.map((w) => splitPunct(w)[0]).join(' '); const m = phrases.get(k) ?? new Map(); bump(m, splitPunct(t)[0]); phrases.set(k, m); }
+        continue;
+      }
+      const [sBare] = splitPunct(s), [tBare] = splitPunct(t);
+      const m = words.get(sBare) ?? new Map(); bump(m, tBare); words.set(sBare, m); bump(wordN, sBare);
+      const a = [...sBare], b = [...tBare];
+      const p = tBare === sBare ? a.length : Math.min(lcp(a, b), a.length - 1);
+      for (let k = 1; k <= Math.min(c.maxSuffix, a.length - 1); k++) {
+        const suf = a.slice(a.length - k).join('');
+        bump(suffixN, suf);
+        // the rewrite is attributed to every ending long enough to contain the changed syllables
+        if (tBare !== sBare && a.length - k <= p) {
+          const rep = b.slice(a.length - k).join('');
+          if (b.slice(0, a.length - k).join('') !== a.slice(0, a.length - k).join('')) continue;
+          const tm = suffixTo.get(suf) ?? new Map<string, Set<string>>(); const ws = tm.get(rep) ?? new Set<string>(); ws.add(sBare); tm.set(rep, ws); suffixTo.set(suf, tm);
+          const cm = suffixCount.get(suf) ?? new Map<string, number>(); bump(cm, rep); suffixCount.set(suf, cm);
+        }
+      }
+    }
+    sourceSeqs.push(seq);
+  }
+  // How often each learned phrase occurs in the source side at all (rewritten or not).
+  const phraseN = new Map<string, number>(), byFirst = new Map<string, string[][]>();
+  for (const k of phrases.keys()) { const pw = k.split(' '); byFirst.set(pw[0], [...(byFirst.get(pw[0]) ?? []), pw]); }
+  for (const seq of sourceSeqs) seq.forEach((w, i) => {
+    for (const pw of byFirst.get(w) ?? []) if (i + pw.length <= seq.length && pw.every((x, j) => seq[i + j] === x)) bump(phraseN, pw.join(' '));
+  });
+  const sorted = (m: Map<string, number>): [string, number][] => [...m].sort((x, y) => y[1] - x[1] || (x[0] < y[0] ? -1 : 1));
+  const model: TableModel = { label, direction, config: c, words: {}, phrases: {}, suffixes: {}, targets: [...targets].sort() };
+  for (const [w, m] of words) model.words[w] = { n: wordN.get(w)!, to: sorted(m) };
+  for (const [k, m] of phrases) model.phrases[k] = { n: Math.max(phraseN.get(k) ?? 0, [...m.values()].reduce((x, y) => x + y, 0)), to: sorted(m) };
+  for (const [s, tm] of suffixTo) {
+    const cm = suffixCount.get(s)!;
+    model.suffixes[s] = { n: suffixN.get(s)!, to: [...tm].map(([rep, ws]) => [rep, cm.get(rep)!, ws.size] as [string, number, number]).sort((x, y) => y[1] - x[1]) };
+  }
+  return model;
+}
+
+/** What happened to one input word, for explanations in the app and the notebook. */
+export interface Step { from: string; to: string; level: 'phrase' | 'word' | 'ending' | 'kept'; confidence: number }
+
+/** The best non-identity target of an entry and its confidence, or null. */
+function best(e: { n: number; to: [string, number, ...number[]][] } | undefined, source: string, minCount: number, smoothing: number): { to: string; conf: number; count: number } | null {
+  if (!e) return null;
+  const top = e.to.find(([t]) => t !== source);
+  return top && top[1] >= minCount ? { to: top[0], conf: top[1] / (e.n + smoothing), count: top[1] } : null;
+}
+
+/** The candidate rewrites at one word position, found once and then thresholded (tuning tries many thresholds). */
+interface Position { word: string; phrases: { n: number; to: string; conf: number }[]; seen: boolean; word_to: { to: string; conf: number } | null; endings: { to: string; conf: number; types: number }[] }
+
+const targetSets = new WeakMap<TableModel, Set<string>>();
+const targetSet = (m: TableModel) => { let t = targetSets.get(m); if (!t) { t = new Set(m.targets ?? []); targetSets.set(m, t); } return t; };
+
+/** Every candidate rewrite of a text under a table, before any threshold. */
+export function analyseText(model: TableModel, text: string, cfg: Partial<TableConfig> = {}): Position[] {
+  const c = { ...model.config, ...cfg };
+  const words = text.split(/\s+/).filter(Boolean), bares = words.map((w) => splitPunct(w));
+  return words.map((word, i) => {
+    const phrases: Position['phrases'] = [];
+    for (let n = Math.min(3, words.length - i); n >= 2; n--) {
+      const src = bares.slice(i, i + n).map((b) => b[0]).join(' ');
+      const b = best(model.phrases[src], src, c.minCount, c.smoothing);
+      if (b) phrases.push({ n, to: b.to + bares[i + n - 1][1], conf: b.conf });
+    }
+    const [bare, punct] = bares[i];
+    const seen = model.words[bare];
+    const wb = seen ? best(seen, bare, c.minCount, c.smoothing) : null;
+    const endings: Position['endings'] = [];
+    if (!seen) {
+      const a = [...bare];
+      for (let k = Math.min(c.maxSuffix, a.length - 1); k >= 1; k--) {
+        const e = model.suffixes[a.slice(a.length - k).join('')];
+        if (!e) continue;
+        const top = e.to[0];
+        if (c.attestedEndings && !targetSet(model).has(a.slice(0, a.length - k).join('') + top[0])) continue;
+        endings.push({ to: a.slice(0, a.length - k).join('') + top[0] + punct, conf: top[1] / (e.n + c.smoothing), types: top[2] });
+      }
+    }
+    return { word, phrases, seen: Boolean(seen), word_to: wb ? { to: wb.to + punct, conf: wb.conf } : null, endings };
+  });
+}
+
+/** Applies thresholds to an analysis: phrases, then words, then (for unseen words) the longest qualifying ending. */
+export function renderAnalysis(pos: Position[], c: Pick<TableConfig, 'wordThreshold' | 'suffixThreshold' | 'minSuffixTypes'>): { output: string; steps: Step[] } {
+  const out: string[] = [], steps: Step[] = [];
+  for (let i = 0; i < pos.length;) {
+    const p = pos[i];
+    const ph = p.phrases.find((x) => x.conf >= c.wordThreshold);
+    if (ph) {
+      out.push(ph.to); steps.push({ from: pos.slice(i, i + ph.n).map((x) => x.word).join(' '), to: ph.to, level: 'phrase', confidence: ph.conf });
+      i += ph.n; continue;
+    }
+    let step: Step = { from: p.word, to: p.word, level: 'kept', confidence: 1 };
+    if (p.word_to && p.word_to.conf >= c.wordThreshold) step = { from: p.word, to: p.word_to.to, level: 'word', confidence: p.word_to.conf };
+    else if (!p.seen) {
+      const e = p.endings.find((x) => x.types >= c.minSuffixTypes && x.conf >= c.suffixThreshold);
+      if (e) step = { from: p.word, to: e.to, level: 'ending', confidence: e.conf };
+    }
+    out.push(step.to); steps.push(step); i++;
+  }
+  return { output: out.join(' '), steps };
+}
+
+/** Applies a table to a text; returns the output and, per input word, what was done. */
+export function applyTable(model: TableModel, text: string, cfg: Partial<TableConfig> = {}): { output: string; steps: Step[] } {
+  return renderAnalysis(analyseText(model, text, cfg), { ...model.config, ...cfg });
+}
+
+/**
+ * The plain baseline the issue measures against: the most frequent target of every word the corpus ever
+ * rewrote, applied to every occurrence (no threshold, no unchanged counts, no endings).
+ */
+export function mostFrequentTable(utts: ParallelUtterance[], label: number, direction: Direction): (text: string) => string {
+  const [from, to] = sides(direction);
+  const m = new Map<string, Map<string, number>>();
+  for (const u of utts) if (u.label === label) for (const unit of u.units) {
+    const [s] = splitPunct(unit[from]), [t] = splitPunct(unit[to]);
+    if (s === t || s.includes(' ')) continue;
+    const e = m.get(s) ?? new Map<string, number>(); e.set(t, (e.get(t) ?? 0) + 1); m.set(s, e);
+  }
+  const top = new Map([...m].map(([s, e]) => [s, [...e].sort((x, y) => y[1] - x[1])[0][0]]));
+  return (text) => text.split(/\s+/).filter(Boolean).map((w) => { const [b, p] = splitPunct(w); return top.has(b) ? top.get(b)! + p : w; }).join(' ');
+}
