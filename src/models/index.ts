@@ -17,3 +17,7 @@ export * from './modeling';
 export * from './numerics';
 export * from './safetensors';
 export * from './standin';
+export * from './onnxexport';
+export * from './onnxgraph';
+export * from './onnxproto';
+export * from './onnxruntime';

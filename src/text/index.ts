@@ -9,3 +9,4 @@ export * from './encoding';
 export * from './sentencepiece';
 export * from './tokenizer';
 export * from './wordpiece';
+export * from './tokenizerjson';
