@@ -7,3 +7,4 @@
 export * from './cli';
 export * from './doctor';
 export * from './tools';
+export * from './export';

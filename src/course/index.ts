@@ -7,3 +7,4 @@
  */
 export * from './course';
 export * from './report';
+export * from './onnxeval';
