@@ -14,7 +14,7 @@ import { BackendInfo, initBackend } from '../engine/backend';
 /** The packages whose versions matter when a notebook behaves differently on two machines. */
 export const KEY_PACKAGES = [
   '@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-backend-cpu',
-  'tfjs-node', 'tfjs-node-gpu', '@xenova/transformers', 'danfojs-node', 'plotly.js-dist', 'tslab', 'zeromq',
+  'tfjs-node', 'tfjs-node-gpu', '@xenova/transformers', 'onnxruntime-node', 'danfojs-node', 'plotly.js-dist', 'tslab', 'zeromq',
 ];
 
 /** Version of an installed package, or null. Walks up from the resolved entry, since some packages' `exports` hide package.json. */

@@ -8,7 +8,7 @@
  * `--runtime auto` takes ONNX when the folder has a current export and onnxruntime-node loads, else tfjs, and
  * says which and why on stderr; `--runtime onnx` fails with the reason instead of falling back.
  *
- * Introduced in notebooks/06_inference.ipynb.
+ * Introduced with notebooks/06_inference.ipynb (serving the trained model; the notebook does not show it yet: README "Exporting to ONNX").
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -35,7 +35,10 @@ export interface RuntimeOptions extends Partial<PredictOptions> {
 /** Which runtime runs `modelDir`, and why; throws when `onnx` was asked for and cannot run. */
 export function chooseRuntime(modelDir: string, requested: Runtime = 'tfjs'): { runtime: 'tfjs' | 'onnx'; reason: string } {
   if (!(RUNTIMES as readonly string[]).includes(requested)) throw new Error(`runtime '${requested}' is not one of ${RUNTIMES.join(', ')}`);
-  if (requested === 'tfjs') return { runtime: 'tfjs', reason: 'asked for (--runtime tfjs)' };
+  if (requested === 'tfjs') {
+    const has = fs.existsSync(path.join(modelDir, 'onnx', 'model.onnx'));
+    return { runtime: 'tfjs', reason: has ? 'the default (this folder also has onnx/model.onnx: --runtime onnx runs it)' : 'the default (--runtime onnx runs an ONNX export: hai export --onnx)' };
+  }
   const problem = fs.existsSync(modelDir) ? onnxRuntimeProblem(modelDir) : `${modelDir} is not a local folder (ONNX exports are read from checkpoint folders)`;
   if (!problem) return { runtime: 'onnx', reason: `${path.join(modelDir, 'onnx', 'model.onnx')} on onnxruntime-node ${onnxRuntimeVersion()}` };
   if (requested === 'onnx') throw new Error(`--runtime onnx: ${problem}`);

@@ -9,7 +9,7 @@
  * absent: this is the eval-mode forward pass. Weights keep their state-dict names; Linear weights are stored
  * `[in, out]`, the layout the kit already holds and ONNX's MatMul wants.
  *
- * Introduced in notebooks/06_inference.ipynb.
+ * Introduced with notebooks/06_inference.ipynb (serving the trained model; the notebook does not show it yet: README "Exporting to ONNX").
  */
 import { ONNX_DTYPE, OnnxGraph } from './onnxproto';
 import { MASK_MIN } from './numerics';
@@ -97,6 +97,9 @@ function bertLike(b: Builder, c: ModelConfig, base: string, ids: string, mask: s
   const { g } = b;
   const H = int(c, 'hidden_size'), nH = int(c, 'num_attention_heads'), dH = H / nH, eps = Number(c.layer_norm_eps);
   if (!Number.isInteger(dH)) throw new Error(`config: hidden_size ${H} is not a multiple of num_attention_heads ${nH}`);
+  if (c.position_embedding_type !== undefined && c.position_embedding_type !== 'absolute') {
+    throw new Error(`config: position_embedding_type '${String(c.position_embedding_type)}' has no ONNX export (only 'absolute', as the kit runs)`);
+  }
   const e = `${base}.embeddings`;
   // HF's order: (inputs_embeds + token_type_embeddings) + position_embeddings.
   let h = b.add(b.add(b.gather(`${e}.word_embeddings.weight`, ids), b.gather(`${e}.token_type_embeddings.weight`, types)),

@@ -38,7 +38,7 @@ before(async () => {
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 test('without an export: auto says why it uses tfjs, onnx fails with the reason', async () => {
-  assert.deepEqual(chooseRuntime(ckpt('trained'), 'tfjs'), { runtime: 'tfjs', reason: 'asked for (--runtime tfjs)' });
+  assert.deepEqual(chooseRuntime(ckpt('trained'), 'tfjs'), { runtime: 'tfjs', reason: 'the default (--runtime onnx runs an ONNX export: hai export --onnx)' });
   const auto = chooseRuntime(ckpt('trained'), 'auto');
   assert.equal(auto.runtime, 'tfjs');
   assert.match(auto.reason, /^ONNX not used: .* has no onnx[/\\]model\.onnx \(make one with: hai export --onnx/);

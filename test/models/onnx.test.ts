@@ -141,6 +141,19 @@ test('a stale export is refused with the reason; KoBERT gets model.onnx without 
   model.dispose();
 });
 
+test('other activations of HF\'s ACT2FN export with the same logits (onnxruntime-node, 1e-5)', async () => {
+  const ids = [[2, 7, 9, 3, 0], [2, 11, 29, 5, 3]], mask = [[1, 1, 1, 1, 0], [1, 1, 1, 1, 1]];
+  const cases: [string, string, string][] = [['bert', 'hidden_act', 'gelu_new'], ['bert', 'hidden_act', 'silu'], ['distilbert', 'activation', 'relu'], ['electra', 'hidden_act', 'quick_gelu']];
+  for (const [family, key, act] of cases) {
+    const model = AutoModelForSequenceClassification.from_config({ model_type: family, ...SHAPES[family], vocab_size: 30, initializer_range: 0.2, [key]: act }, 5);
+    const dir = path.join(tmp, `act-${family}-${act}`);
+    exportOnnx(model, dir, quiet);
+    const got = await (await OnnxClassifier.load(dir)).logits({ input_ids: ids, attention_mask: mask });
+    assertClose(got.flat(), ours(model, { input_ids: ids, attention_mask: mask }).flat(), 1e-5, 0, `${family} ${act}`);
+    model.dispose();
+  }
+});
+
 test('activations without an ONNX form are refused, naming the config key', () => {
   const model = AutoModelForSequenceClassification.from_config({ model_type: 'bert', ...SHAPES.bert, vocab_size: 30, hidden_act: 'gelu' }, 1);
   (model.config as Record<string, unknown>).hidden_act = 'mish';
