@@ -19,5 +19,4 @@ export * from './safetensors';
 export * from './standin';
 export * from './onnxexport';
 export * from './onnxgraph';
-export * from './onnxproto';
 export * from './onnxruntime';

@@ -11,7 +11,7 @@
  *
  * Introduced with notebooks/06_inference.ipynb (serving the trained model; the notebook does not show it yet: README "Exporting to ONNX").
  */
-import { ONNX_DTYPE, OnnxGraph } from './onnxproto';
+import { ONNX_DTYPE, OnnxGraph } from '../util/onnxproto';
 import { MASK_MIN } from './numerics';
 import type { ModelConfig } from './config';
 
