@@ -13,6 +13,8 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { createHash } from 'node:crypto';
+import { writeFileAtomic } from '../util/files';
 import { buildOnnxClassifier } from './onnxgraph';
 import { writeBytesAtomic } from './safetensors';
 import type { ModelConfig, Params } from './config';
@@ -41,7 +43,9 @@ export function exportOnnx(model: { config: ModelConfig; params: Params }, dir: 
   const file = path.join(dir, ONNX_MODEL_FILE);
   fs.mkdirSync(path.dirname(file), { recursive: true });
   writeBytesAtomic(file, chunks);
-  const written = [file];
+  const rec = path.join(dir, EXPORT_RECORD);
+  writeFileAtomic(rec, JSON.stringify({ producer: `hai-dialect-lab ${version}`, weights: weightsFingerprint(dir) }, null, 1) + '\n');
+  const written = [file, rec];
   if (o.tokenizer) {
     try { written.push(saveTokenizerJson(dir, o.tokenizer)); } catch (e) { log(`hai export: ${(e as Error).message}; onnx/model.onnx still runs with onnxruntime-node (hai eval --runtime onnx)`); }
   } else if (!fs.existsSync(path.join(dir, 'tokenizer.json'))) {
@@ -50,17 +54,28 @@ export function exportOnnx(model: { config: ModelConfig; params: Params }, dir: 
   return written;
 }
 
+/** Which weights an export was made from: sha256 over the folder's weight files (names and bytes). */
+export const EXPORT_RECORD = path.join('onnx', 'hai_export.json');
+function weightsFingerprint(dir: string): { files: string[]; sha256: string } {
+  const files = fs.readdirSync(dir).filter((f) => /^(model.*\.safetensors|pytorch_model.*\.bin)$/.test(f)).sort();
+  const h = createHash('sha256');
+  for (const f of files) { h.update(f + '\0'); h.update(fs.readFileSync(path.join(dir, f))); }
+  return { files, sha256: h.digest('hex') };
+}
+
 /**
- * Whether `dir` holds an ONNX export that is current: `null` if so, else the reason (none, or older than the
- * weights beside it — a later save_pretrained without `onnx: true` left it behind).
+ * Whether `dir` holds an ONNX export that is current: `null` if so, else the reason (none, or made from other
+ * weights than those beside it now — a later save_pretrained without `onnx: true` left it behind). An export
+ * without our record (made elsewhere, e.g. a transformers.js model folder) cannot be checked and counts as current.
  */
 export function onnxExportProblem(dir: string): string | null {
   const file = path.join(dir, ONNX_MODEL_FILE);
   if (!fs.existsSync(file)) return `${dir} has no ${ONNX_MODEL_FILE} (make one with: hai export --onnx ${dir})`;
-  const onnxTime = fs.statSync(file).mtimeMs;
-  for (const w of ['model.safetensors', 'pytorch_model.bin']) {
-    const f = path.join(dir, w);
-    if (fs.existsSync(f) && fs.statSync(f).mtimeMs > onnxTime + 1) return `${file} is older than ${f}: export again with hai export --onnx ${dir}`;
-  }
+  const rec = path.join(dir, EXPORT_RECORD);
+  if (!fs.existsSync(rec)) return null;
+  let made: { weights?: { sha256?: string } };
+  try { made = JSON.parse(fs.readFileSync(rec, 'utf8')); } catch (e) { return `${rec}: not valid JSON (${(e as Error).message}): export again with hai export --onnx ${dir}`; }
+  const now = weightsFingerprint(dir);
+  if (made.weights?.sha256 !== now.sha256) return `${file} was exported from other weights than the ${now.files.join(', ') || 'weights'} now in ${dir}: export again with hai export --onnx ${dir}`;
   return null;
 }

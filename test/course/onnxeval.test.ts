@@ -48,7 +48,7 @@ test('without an export: auto says why it uses tfjs, onnx fails with the reason'
 
 test('hai export --onnx adds onnx/model.onnx and tokenizer.json; eval and predict on onnx give the tfjs numbers', async () => {
   const files = await exportCheckpoint(ckpt('trained'), { onnx: true, ...quiet });
-  assert.deepEqual(files.map((f) => path.relative(ckpt('trained'), f)).sort(), [path.join('onnx', 'model.onnx'), 'tokenizer.json']);
+  assert.deepEqual(files.map((f) => path.relative(ckpt('trained'), f)).sort(), [path.join('onnx', 'hai_export.json'), path.join('onnx', 'model.onnx'), 'tokenizer.json']);
   const logs: string[] = [];
   const onnx = await evalCsvWith(ckpt('trained'), VALID, { runtime: 'onnx', log: (s) => logs.push(s) });
   assert.match(logs[0], /^runtime onnx: .*model\.onnx on onnxruntime-node 1\.14\.0$/);

@@ -128,15 +128,21 @@ test('a stale export is refused with the reason; KoBERT gets model.onnx without 
   exportOnnx(model, dir, { log: (s) => logs.push(s) });
   assert.match(logs.join('\n'), /no tokenizer given and .* has no tokenizer\.json/);
   assert.equal(onnxRuntimeProblem(dir), null);
-  const later = new Date(Date.now() + 5000);
-  fs.utimesSync(path.join(dir, 'model.safetensors'), later, later);
-  assert.match(onnxRuntimeProblem(dir)!, /model\.onnx is older than .*model\.safetensors: export again/);
-  await assert.rejects(OnnxClassifier.load(dir), /is older than/);
+  const copy = path.join(tmp, 'ref-bert-copy');
+  fs.cpSync(dir, copy, { recursive: true }); // a copied folder (new mtimes) is still current
+  assert.equal(onnxRuntimeProblem(copy), null);
+  model.save_pretrained(dir); // new weights (the same values here, but rewritten), no new export
+  assert.equal(onnxRuntimeProblem(dir), null, 'same bytes, same fingerprint');
+  const w = model.params.get('classifier.bias')!;
+  w.assign(tf.add(w, 1) as tf.Variable);
+  model.save_pretrained(dir);
+  assert.match(onnxRuntimeProblem(dir)!, /model\.onnx was exported from other weights than the model\.safetensors now in .*: export again/);
+  await assert.rejects(OnnxClassifier.load(dir), /exported from other weights/);
   const kobert = await tokenizerFromFolder(path.join(ROOT, 'test', 'fixtures', 'tokenizers', 'kobert-tiny'));
   const kdir = path.join(tmp, 'kobert-export');
   logs.length = 0;
   const files = exportOnnx(model, kdir, { tokenizer: kobert, log: (s) => logs.push(s) });
-  assert.deepEqual(files, [path.join(kdir, 'onnx', 'model.onnx')]);
+  assert.deepEqual(files, [path.join(kdir, 'onnx', 'model.onnx'), path.join(kdir, 'onnx', 'hai_export.json')]);
   assert.match(logs.join('\n'), /tokenizer\.json is written for WordPiece tokenizers only; KoBertTokenizer/);
   model.dispose();
 });
