@@ -59,7 +59,7 @@ function loadBinding(): string | null {
 
 /** Why products do not run on onnxruntime-node now (null: they do). `version` is injectable for tests. */
 export function nativeMatMulProblem(version = installedVersion()): string | null {
-  if (!requested()) return 'off (opt-in: HAI_NATIVE=1)';
+  if (!requested()) return 'not requested (opt-in: HAI_NATIVE=1)';
   if (tf.getBackend() !== 'wasm') return `the active backend is ${tf.getBackend()}; the native matmul serves the wasm backend only`;
   if (version !== NATIVE_ORT_VERSION) return `onnxruntime-node ${version} is installed; the native matmul was written for ${NATIVE_ORT_VERSION}`;
   return loadBinding();

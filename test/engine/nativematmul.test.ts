@@ -36,7 +36,7 @@ const rnd = (shape: number[], seed: number) => tf.randomNormal(shape, 0, 1, 'flo
 
 test('off unless HAI_NATIVE=1; on, it names onnxruntime-node; other versions are refused with the reason', () => {
   setNativeMatMul(null);
-  if (process.env.HAI_NATIVE !== '1') assert.equal(nativeMatMulProblem(), 'off (opt-in: HAI_NATIVE=1)');
+  if (process.env.HAI_NATIVE !== '1') assert.equal(nativeMatMulProblem(), 'not requested (opt-in: HAI_NATIVE=1)');
   setNativeMatMul(true);
   assert.deepEqual(nativeMatMulStatus(), { active: true, reason: 'HAI_NATIVE=1: products on onnxruntime-node 1.14.0, 1 intra-op thread(s)' });
   assert.equal(nativeMatMulProblem('1.30.0'), 'onnxruntime-node 1.30.0 is installed; the native matmul was written for 1.14.0');
