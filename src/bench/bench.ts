@@ -12,6 +12,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
+import { nativeMatMulStatus } from '../engine/nativematmul';
 import * as tf from '@tensorflow/tfjs';
 import { BACKENDS, BackendName, initBackend } from '../engine/backend';
 import { crossEntropy } from '../train/losses';
@@ -113,7 +114,7 @@ export async function benchWorker(spec: { task: BenchTask; batch: number; seq: n
     return;
   }
   const { times, heap_mib } = await measure(spec.task, spec.batch, spec.seq, spec.layers, spec.warmup, spec.steps, Boolean(spec.checkpoint));
-  process.stdout.write(JSON.stringify({ status: 'ok', backend, times, heap_mib }) + '\n');
+  process.stdout.write(JSON.stringify({ status: 'ok', backend, times, heap_mib, native: backend === 'wasm' && nativeMatMulStatus().active }) + '\n');
 }
 
 function runChild(backend: BackendName, spec: object, timeoutS: number): Promise<{ code: number | null; stdout: string; stderr: string; timedOut: boolean }> {
@@ -160,7 +161,8 @@ export async function runBench(cfg: BenchConfig, onRow: (r: BenchRow) => void = 
       const spec = { task, batch: cfg.batch, seq, layers: cfg.layers, warmup: cfg.warmup, steps: cfg.steps, checkpoint: cfg.checkpoint };
       const row = childRow(base, await runChild(backend, spec, cfg.timeoutS), cfg.timeoutS, (p) => {
         const ms = median(p.times as number[]);
-        return { ms_per_step: Math.round(ms * 10) / 10, examples_per_s: Math.round((cfg.batch / ms) * 1000 * 100) / 100, heap_mib: (p.heap_mib as number | null) ?? undefined };
+        return { ms_per_step: Math.round(ms * 10) / 10, examples_per_s: Math.round((cfg.batch / ms) * 1000 * 100) / 100, heap_mib: (p.heap_mib as number | null) ?? undefined,
+          ...(p.native ? { note: 'native products: onnxruntime-node (HAI_NATIVE=1)' } : {}) };
       });
       if (row.status === 'unavailable') unavailable.add(backend);
       emit(row);

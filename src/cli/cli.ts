@@ -10,6 +10,8 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { addToolCommands, positiveInt } from './tools';
 import { addAssignCommand, gradeClassOptions } from './assign';
 import { addTranslateCommands } from './translate';
+import { addExportCommand } from './export';
+import { RUNTIMES, Runtime, evalCsvWith, predictTextsWith } from '../course/onnxeval';
 import { BACKENDS, describeBackend, initBackend } from '../engine/backend';
 import { installKernelSpec } from '../notebook/kernelspec';
 import { CourseConfig, PRESETS, checkCourseConfig, courseDefaults, evalCsv, predictTexts, runCourse, smokeConfig, smokeRequested, stepOnce } from '../course/course';
@@ -34,6 +36,7 @@ export function buildProgram(): Command {
       + '\n  HAI_SMOKE=1   small subsets and short runs (notebooks, train)\n  HAI_STANDIN=1 offline stand-in models for hub ids that are not cached (always bannered)');
 
   addToolCommands(program);
+  addExportCommand(program);
 
   program.command('train')
     .description('fine-tune a classifier as the course did: hai train --preset baseline|tuned, or --config file.json; --key value overrides')
@@ -65,9 +68,10 @@ export function buildProgram(): Command {
     .requiredOption('--data <csv>', 'contents,label CSV')
     .option('--maxlen <n>', 'tokens per row (default: the maxlen the model was trained with)', positiveInt('--maxlen'))
     .option('--json', 'one JSON object {n, accuracy, macro_f1, confusion}')
-    .action(async (o: { model: string; data: string; maxlen?: number; json?: boolean }) => {
+    .addOption(new Option('--runtime <r>', 'tfjs, onnx (the folder\'s onnx/model.onnx on onnxruntime-node: hai export --onnx), or auto').choices(RUNTIMES).default('tfjs'))
+    .action(async (o: { model: string; data: string; maxlen?: number; json?: boolean; runtime: Runtime }) => {
       await initBackend();
-      const r = await evalCsv(o.model, o.data, { maxlen: o.maxlen });
+      const r = await evalCsvWith(o.model, o.data, { maxlen: o.maxlen, runtime: o.runtime });
       if (o.json) { console.log(JSON.stringify({ n: r.n, accuracy: r.accuracy, macro_f1: r.macro_f1, confusion: r.confusion, mean_batch_accuracy: r.mean_batch_accuracy, per_class: r.per_class })); return; }
       console.log(`n ${r.n}  accuracy ${r.accuracy.toFixed(4)}  macro-F1 ${r.macro_f1.toFixed(4)}\nconfusion[true][pred]:`);
       r.confusion.forEach((row, i) => console.log(`  ${i} ${(LABELS[i] ?? '').padEnd(4)} ${row.map((v) => String(v).padStart(6)).join('')}`));
@@ -78,9 +82,10 @@ export function buildProgram(): Command {
     .requiredOption('--model <dir|id>', 'a checkpoint folder')
     .argument('<texts...>', 'sentences to classify')
     .option('--json', 'JSON lines')
-    .action(async (texts: string[], o: { model: string; json?: boolean }) => {
+    .addOption(new Option('--runtime <r>', 'tfjs, onnx (the folder\'s onnx/model.onnx on onnxruntime-node: hai export --onnx), or auto').choices(RUNTIMES).default('tfjs'))
+    .action(async (texts: string[], o: { model: string; json?: boolean; runtime: Runtime }) => {
       await initBackend();
-      for (const p of await predictTexts(o.model, texts)) {
+      for (const p of await predictTextsWith(o.model, texts, { runtime: o.runtime })) {
         console.log(o.json ? JSON.stringify(p) : `${p.name} (${p.label})  ${p.probs.map((q, i) => `${LABELS[i] ?? i} ${q.toFixed(3)}`).join('  ')}  ${p.text}`);
       }
     });

@@ -9,13 +9,14 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { fastPathStatus } from '../engine/wasmfast';
+import { nativeMatMulStatus } from '../engine/nativematmul';
 import { BackendInfo, initBackend } from '../engine/backend';
 import { SandboxStatus, sandboxStatus } from '../grade/sandbox';
 
 /** The packages whose versions matter when a notebook behaves differently on two machines. */
 export const KEY_PACKAGES = [
   '@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-backend-cpu',
-  'tfjs-node', 'tfjs-node-gpu', '@xenova/transformers', 'danfojs-node', 'plotly.js-dist-min', 'tslab', 'zeromq',
+  'tfjs-node', 'tfjs-node-gpu', '@xenova/transformers', 'onnxruntime-node', 'danfojs-node', 'plotly.js-dist-min', 'tslab', 'zeromq',
 ];
 
 /** Version of an installed package, or null. Walks up from the resolved entry, since some packages' `exports` hide package.json. */
@@ -54,6 +55,8 @@ export interface DoctorReport {
   fast_matmul: { active: boolean; reason: string } | null;
   /** Whether `hai grade` can sandbox kernels with bubblewrap here ($HAI_BWRAP names another binary), and if not why and how. */
   grade_sandbox: SandboxStatus;
+  /** wasm only: whether products run on onnxruntime-node (opt-in HAI_NATIVE=1, src/engine/nativematmul.ts), and why not. */
+  native_matmul?: { active: boolean; reason: string } | null;
 }
 
 /** Runs a tiny forward/backward through the ops every model uses; returns what went wrong, if anything. */
@@ -90,6 +93,7 @@ export async function doctor(): Promise<DoctorReport> {
     packages,
     fast_matmul: backend.name === 'wasm' ? fastPathStatus() : null,
     grade_sandbox: sandboxStatus(),
+    native_matmul: backend.name === 'wasm' ? nativeMatMulStatus() : null,
     gpu_requirements: '@tensorflow/tfjs-node-gpu 4.22 bundles libtensorflow 2.9.1: Linux x64, NVIDIA driver, CUDA 11.2 and cuDNN 8.1 libraries on the library path',
   };
 }
@@ -107,6 +111,7 @@ export function formatDoctor(r: DoctorReport): string {
     ...b.candidates.map((c) => `  ${c.name.padEnd(5)} ${(c.available === true ? 'chosen' : c.available === false ? 'unavailable' : 'not tried').padEnd(12)} ${c.available === true ? '' : c.why}`),
     b.extraKernels.length ? `kernels    added by hai for ${b.tfBackend}: ${b.extraKernels.join(', ')}` : null,
     r.fast_matmul ? `matmul     ${r.fast_matmul.active ? 'fast' : 'stock (slow for attention)'}: ${r.fast_matmul.reason}` : null,
+    r.native_matmul ? `native     ${r.native_matmul.active ? 'on' : 'off'}: ${r.native_matmul.reason}` : null,
     'packages',
     ...Object.entries(r.packages).map(([k, v]) => `  ${k.padEnd(32)} ${v ?? 'not installed'}`),
     `gpu needs  ${r.gpu_requirements}`,

@@ -10,3 +10,4 @@ export * from './tools';
 export * from './assign';
 export * from './sandboxopts';
 export * from './translate';
+export * from './export';

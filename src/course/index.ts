@@ -9,3 +9,4 @@ export * from './configcheck';
 export * from './course';
 export * from './report';
 export * from './encodings';
+export * from './onnxeval';

@@ -44,7 +44,7 @@ function dropMask(shape: number[], rate: number, seed: number): tf.Tensor {
   return tf.div(tf.floor(tf.add(tf.randomUniform(shape, 0, 1, 'float32', seed), keep)), keep);
 }
 
-const lin = (x: tf.Tensor, W: tf.Tensor, b: tf.Tensor) => tf.add(tf.matMul(x as tf.Tensor2D, W as tf.Tensor2D), b);
+const lin = (x: tf.Tensor, W: tf.Tensor, b: tf.Tensor) => tf.add(product(x, W), b);
 
 /** LayerNorm as src/models/modeling.ts computes it, also returning x̂ and the standard deviation for the backward pass. */
 function layerNormParts(x: tf.Tensor, g: tf.Tensor, b: tf.Tensor, eps: number) {
@@ -119,8 +119,8 @@ export function fusedEncoderLayer(h: tf.Tensor, maskAdd: tf.Tensor, w: tf.Tensor
         const [x, qh, kh, vh, p, ctx, y1, xhat1, std1, i, g, cdf2, xhat2, std2] = saved;
         const m = masks();
         const xT = swapLast2(x);
-        const dW = (inT: tf.Tensor, d: tf.Tensor) => tf.matMul(inT as tf.Tensor2D, d as tf.Tensor2D);
-        const back = (d: tf.Tensor, W: tf.Tensor) => tf.matMul(d as tf.Tensor2D, swapLast2(W) as tf.Tensor2D);
+        const dW = (inT: tf.Tensor, d: tf.Tensor) => product(inT, d);
+        const back = (d: tf.Tensor, W: tf.Tensor) => product(d, swapLast2(W));
         // Second LayerNorm and the FFN.
         const [dh2, dg2, dbe2] = layerNormBackward(tf.reshape(dy, [N, H]), g2, xhat2, std2);
         const dO = m.ffn ? tf.mul(dh2, m.ffn) : dh2;

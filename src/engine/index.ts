@@ -10,3 +10,4 @@ export * from './fusedlayer';
 export * from './kernels';
 export * from './wasmfast';
 export * from './wasmthreads';
+export * from './nativematmul';

@@ -13,6 +13,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { fastBatchMatMul } from './wasmfast';
+import { nativeProduct } from './nativematmul';
 
 type Inputs = { x: tf.TensorInfo; segmentIds: tf.TensorInfo };
 
@@ -144,7 +145,8 @@ export function columnSum(x: tf.Tensor): tf.Tensor {
 }
 
 /** `a · b` without flags; batched products go slice by slice to XNNPACK when src/engine/wasmfast.ts can. */
-export const product = (a: tf.Tensor, b: tf.Tensor): tf.Tensor => (a.rank > 2 && a.size > a.shape[a.rank - 2] * a.shape[a.rank - 1] ? fastBatchMatMul(a, b) : null) ?? tf.matMul(a, b);
+export const product = (a: tf.Tensor, b: tf.Tensor): tf.Tensor => nativeProduct(a, b) // null unless HAI_NATIVE=1 (src/engine/nativematmul.ts)
+  ?? (a.rank > 2 && a.size > a.shape[a.rank - 2] * a.shape[a.rank - 1] ? fastBatchMatMul(a, b) : null) ?? tf.matMul(a, b);
 
 const matMulNoFlags = tf.customGrad(((...args: unknown[]) => {
   const [a, b, save] = args as [tf.Tensor, tf.Tensor, tf.GradSaveFunc];
@@ -165,8 +167,8 @@ const linearWasm = tf.customGrad(((...args: unknown[]) => {
   const [x, W, b, save] = args as [tf.Tensor, tf.Tensor, tf.Tensor, tf.GradSaveFunc];
   save([x, W]);
   return {
-    value: tf.add(tf.matMul(x, W), b),
-    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.tidy(() => [tf.matMul(dy, swapLast2(saved[1])), tf.matMul(swapLast2(saved[0]), dy), columnSum(dy)]),
+    value: tf.add(product(x, W), b),
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.tidy(() => [product(dy, swapLast2(saved[1])), product(swapLast2(saved[0]), dy), columnSum(dy)]),
   };
 }) as Parameters<typeof tf.customGrad>[0]) as (x: tf.Tensor, W: tf.Tensor, b: tf.Tensor) => tf.Tensor;
 

@@ -25,6 +25,7 @@ import { buildStandin, standinBanner, standinRequested } from './standin';
 import { BertTokenizer, KoBertTokenizer, tokenizerResolution } from '../text/tokenizer';
 import { PreTrainedTokenizer } from '../text/encoding';
 import { saveWordPieceTokenizer } from '../text/wordpiece';
+import { exportOnnx } from './onnxexport';
 
 export interface FromPretrainedOptions extends HubOptions {
   num_labels?: number;
@@ -99,8 +100,8 @@ export function weightFiles(dir: string): string[] {
 export class PreTrainedClassifier extends TransformerClassifier {
   constructor(config: ModelConfig, params: Params, readonly report: LoadReport | null = null) { super(config, params); }
   get is_standin() { return Boolean(this.config.hai_standin); }
-  /** Writes config.json, model.safetensors and, when given, the tokenizer files; returns the files written. */
-  save_pretrained(dir: string, o: { tokenizer?: PreTrainedTokenizer | string } = {}): string[] {
+  /** Writes config.json, model.safetensors, when given the tokenizer files, with `onnx` onnx/model.onnx; returns the files written. */
+  save_pretrained(dir: string, o: SaveOptions = {}): string[] {
     return savePretrained(this, dir, o);
   }
 }
@@ -213,8 +214,14 @@ export function formatLoadReport(r: LoadReport, architecture: string): string {
   return out.join('\n');
 }
 
+export interface SaveOptions {
+  tokenizer?: PreTrainedTokenizer | string;
+  /** Also the ONNX export for inference (onnx/model.onnx, and tokenizer.json for WordPiece): src/models/onnxexport.ts. */
+  onnx?: boolean;
+}
+
 /** `save_pretrained` for any family's model: config.json, model.safetensors, tokenizer files. Each file atomically. */
-export function savePretrained(model: { config: ModelConfig; params: Params }, dir: string, o: { tokenizer?: PreTrainedTokenizer | string } = {}): string[] {
+export function savePretrained(model: { config: ModelConfig; params: Params }, dir: string, o: SaveOptions = {}): string[] {
   const family = familyOf(model.config.model_type, 'model config');
   fs.mkdirSync(dir, { recursive: true });
   const n = model.config.num_labels;
@@ -228,6 +235,8 @@ export function savePretrained(model: { config: ModelConfig; params: Params }, d
   writeSafetensors(written[1], torchStateDict(model.params, model.config));
   writeFileAtomic(written[0], JSON.stringify(config, null, 2) + '\n');
   if (o.tokenizer !== undefined) written.push(...saveTokenizer(dir, o.tokenizer));
+  // With the tokenizer as a folder path, its files were copied; tokenizer.json then comes from that folder (if it has one).
+  if (o.onnx) written.push(...exportOnnx({ config: { ...model.config, ...config }, params: model.params }, dir, { tokenizer: typeof o.tokenizer === 'object' ? o.tokenizer : undefined }));
   return written;
 }
 

@@ -18,3 +18,6 @@ export * from './numerics';
 export * from './safetensors';
 export * from './standin';
 export * from './naivebayes';
+export * from './onnxexport';
+export * from './onnxgraph';
+export * from './onnxruntime';

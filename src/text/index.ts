@@ -14,3 +14,4 @@ export * from './tokenizerclass';
 export * from './unkstats';
 export * from './wordpiece';
 export * from './ragged';
+export * from './tokenizerjson';

@@ -11,3 +11,4 @@ export * from './html';
 export * from './paths';
 export * from './progress';
 export * from './random';
+export * from './onnxproto';

@@ -1,0 +1,106 @@
+/**
+ * `hai export --onnx` and `hai eval` / `hai predict --runtime onnx|auto` (src/cli/export.ts, src/course/onnxeval.ts):
+ * the ONNX runtime gives the tfjs path's numbers — the same confusion matrix on the whole validation CSV, the same
+ * labels and probabilities to 1e-5 — and every case where ONNX is not used says why.
+ */
+import { after, before, test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { initBackend } from '../../src/engine/backend';
+import { AutoModelForSequenceClassification } from '../../src/models/automodel';
+import { BertTokenizer } from '../../src/text/tokenizer';
+import { trainWordPiece } from '../../src/text/wordpiece';
+import { readRowsCsv } from '../../src/data/rows';
+import { readCheckpoint } from '../../src/models/checkpoint';
+import { writeSafetensors } from '../../src/models/safetensors';
+import { chooseRuntime, evalCsvWith, predictTextsWith } from '../../src/course/onnxeval';
+import { exportCheckpoint } from '../../src/cli/export';
+import { assertClose, hai, ROOT } from '../helpers';
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'hai-onnxeval-'));
+const VALID = path.join(ROOT, 'data', 'rows', 'course_valid.csv');
+const quiet = { log: () => {} };
+const ckpt = (name: string) => path.join(tmp, name);
+
+before(async () => {
+  await initBackend('wasm');
+  const vocab = trainWordPiece(readRowsCsv(path.join(ROOT, 'data', 'rows', 'course_train.csv')).map((r) => r.contents), { vocab_size: 800 });
+  const tok = new BertTokenizer(vocab, { do_lower_case: false });
+  // An ELECTRA classifier with a head (as hai train saves it), weights large enough for its predictions to vary.
+  const model = AutoModelForSequenceClassification.from_config({ model_type: 'electra', vocab_size: vocab.length, embedding_size: 32, hidden_size: 64,
+    num_hidden_layers: 2, num_attention_heads: 4, intermediate_size: 128, max_position_embeddings: 128, num_labels: 4, initializer_range: 0.2 }, 11);
+  model.save_pretrained(ckpt('trained'), { tokenizer: tok });
+  fs.writeFileSync(path.join(ckpt('trained'), 'training_args.json'), JSON.stringify({ maxlen: 64, encoding: 'course' }));
+  model.dispose();
+});
+after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+test('without an export: auto says why it uses tfjs, onnx fails with the reason', async () => {
+  assert.deepEqual(chooseRuntime(ckpt('trained'), 'tfjs'), { runtime: 'tfjs', reason: 'the default (--runtime onnx runs an ONNX export: hai export --onnx)' });
+  const auto = chooseRuntime(ckpt('trained'), 'auto');
+  assert.equal(auto.runtime, 'tfjs');
+  assert.match(auto.reason, /^ONNX not used: .* has no onnx[/\\]model\.onnx \(make one with: hai export --onnx/);
+  assert.throws(() => chooseRuntime(ckpt('trained'), 'onnx'), /^Error: --runtime onnx: .* has no onnx[/\\]model\.onnx/);
+  await assert.rejects(exportCheckpoint(ckpt('trained'), { ...quiet }), /say which format: --onnx/);
+});
+
+test('hai export --onnx adds onnx/model.onnx and tokenizer.json; eval and predict on onnx give the tfjs numbers', async () => {
+  const files = await exportCheckpoint(ckpt('trained'), { onnx: true, ...quiet });
+  assert.deepEqual(files.map((f) => path.relative(ckpt('trained'), f)).sort(), [path.join('onnx', 'hai_export.json'), path.join('onnx', 'model.onnx'), 'tokenizer.json']);
+  const logs: string[] = [];
+  const onnx = await evalCsvWith(ckpt('trained'), VALID, { runtime: 'onnx', log: (s) => logs.push(s) });
+  assert.match(logs[0], /^runtime onnx: .*model\.onnx on onnxruntime-node 1\.14\.0$/);
+  const tfjs = await evalCsvWith(ckpt('trained'), VALID, { runtime: 'tfjs', ...quiet });
+  assert.equal(onnx.n, 767);
+  assert.deepEqual(onnx, tfjs, 'same confusion matrix, accuracy and macro-F1');
+  const predicted = [0, 1, 2, 3].filter((j) => onnx.confusion.some((row) => row[j] > 0));
+  assert.ok(predicted.length > 1, `predictions vary (labels ${predicted}), so the equality is not of constant answers`);
+  const texts = readRowsCsv(VALID).slice(0, 40).map((r) => r.contents);
+  const a = await predictTextsWith(ckpt('trained'), texts, { runtime: 'auto', ...quiet });
+  const b = await predictTextsWith(ckpt('trained'), texts, { runtime: 'tfjs', ...quiet });
+  assert.deepEqual(a.map((p) => [p.label, p.name]), b.map((p) => [p.label, p.name]));
+  assertClose(a.flatMap((p) => p.probs), b.flatMap((p) => p.probs), 1e-5, 0, 'probabilities');
+});
+
+test('a checkpoint without a trained head is not exported unless asked; --out writes a complete folder', async () => {
+  const pre = ckpt('pretraining');
+  fs.mkdirSync(pre, { recursive: true });
+  for (const f of ['vocab.txt', 'tokenizer_config.json', 'config.json']) fs.copyFileSync(path.join(ckpt('trained'), f), path.join(pre, f));
+  const encoder = [...readCheckpoint(path.join(ckpt('trained'), 'model.safetensors')).tensors].filter(([k]) => k.startsWith('electra.'));
+  writeSafetensors(path.join(pre, 'model.safetensors'), new Map(encoder.map(([k, e]) => [k, { shape: e.shape, data: e.read() as Float32Array }])));
+  await assert.rejects(exportCheckpoint(pre, { onnx: true, ...quiet }), /has no trained classification head \(classifier\.dense\.weight.*--allow-new-head/);
+  assert.ok(!fs.existsSync(path.join(pre, 'onnx')), 'nothing written');
+  const out = ckpt('exported');
+  await exportCheckpoint(ckpt('trained'), { onnx: true, out, ...quiet });
+  assert.deepEqual(fs.readdirSync(out).sort(), ['config.json', 'model.safetensors', 'onnx', 'tokenizer.json', 'tokenizer_config.json', 'training_args.json', 'vocab.txt']);
+  const p = await predictTextsWith(out, ['어데 가노'], { runtime: 'onnx', ...quiet });
+  const q = await predictTextsWith(ckpt('trained'), ['어데 가노'], { runtime: 'tfjs', ...quiet });
+  assertClose(p[0].probs, q[0].probs, 1e-5);
+});
+
+test('the CLI: hai export --onnx, hai predict --runtime onnx|auto print the runtime and why', () => {
+  const dir = ckpt('cli');
+  fs.cpSync(ckpt('trained'), dir, { recursive: true });
+  fs.rmSync(path.join(dir, 'onnx'), { recursive: true, force: true });
+  let r = hai(['predict', '--model', dir, '--runtime', 'auto', '--json', '어데 가노']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /runtime tfjs: ONNX not used: .* has no onnx[/\\]model\.onnx/);
+  const viaTfjs = JSON.parse(r.stdout);
+  r = hai(['predict', '--model', dir, '--runtime', 'onnx', '어데 가노']);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /hai: error: --runtime onnx: .* has no onnx[/\\]model\.onnx/);
+  r = hai(['export', '--onnx', dir]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^wrote .*model\.onnx, .*tokenizer\.json\nrun it: hai predict --runtime onnx/);
+  r = hai(['predict', '--model', dir, '--runtime', 'onnx', '--json', '어데 가노']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /runtime onnx: /);
+  const viaOnnx = JSON.parse(r.stdout);
+  assert.equal(viaOnnx.label, viaTfjs.label);
+  assertClose(viaOnnx.probs, viaTfjs.probs, 1e-5);
+  r = hai(['eval', '--model', dir, '--data', VALID, '--runtime', 'onnx', '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(JSON.parse(r.stdout).n, 767);
+});
