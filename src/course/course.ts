@@ -23,6 +23,7 @@ import { Callbacks, EpochInfo, PredictOptions, Trainer, TrainerConfig, currentSe
 import { RunPlan, formatPlan, planTraining } from '../train/plan';
 import { encodeRagged } from '../text/ragged';
 import { encodeCourseData, encodeCsv, encodingCacheDir } from './encodings';
+import { checkRowsCsv } from '../data/csvcolumns';
 import { fusesActivation } from '../engine/fusedlayer';
 import { repoPath } from '../util/paths';
 import { checkConfigTypes } from './configcheck';
@@ -183,7 +184,8 @@ export function trainingArgs(dir: string): Partial<CourseConfig> {
 export async function runCourse(cfg: Partial<CourseConfig>, callbacks: Callbacks = {}): Promise<CourseRun> {
   const c = courseDefaults(cfg);
   checkCourseConfig(c, 'config');
-  // Every row of both files is checked (file and row named) while it is read, before the model loads.
+  // Every row of both files is checked (file and row named) before the model loads.
+  for (const f of [c.train_path, c.valid_path]) checkRowsCsv(f, LABELS.length);
   const { model, tokenizer } = await loadModelAndTokenizer(c.model_ckpt, { standin: c.standin, seed: c.seed, tokenizer_class: c.tokenizer_class });
   if (c.freeze) freeze(model, c.freeze);
   // Ragged typed-array encodings, tokenized once per (tokenizer, file, settings): src/course/encodings.ts.
@@ -223,6 +225,7 @@ export async function runCourse(cfg: Partial<CourseConfig>, callbacks: Callbacks
 
 /** `hai eval`: accuracy, macro-F1 and the confusion matrix of a saved model on a CSV (`o` as `predict`'s options: no result depends on them). */
 export async function evalCsv(modelDir: string, csv: string, o: { maxlen?: number; batch?: number } & Partial<PredictOptions> = {}) {
+  checkRowsCsv(csv, LABELS.length); // bad rows stop the run before the model loads
   const { model, tokenizer } = await loadModelAndTokenizer(modelDir);
   const args = trainingArgs(modelDir);
   const { enc } = encodeCsv(tokenizer, csv, { maxlen: o.maxlen ?? args.maxlen ?? 256, encoding: args.encoding ?? 'course', num_labels: LABELS.length, cache: encodingCacheDir() });

@@ -37,7 +37,7 @@ function record(text: string, p: number): [string[], number] {
 }
 
 /** The `contents` and `label` columns of a `contents,label` CSV; same rules and error messages as `readRowsCsv`. */
-export function readCsvColumns(file: string, o: { numLabels?: number } = {}): CsvColumns {
+export function readCsvColumns(file: string, o: { numLabels?: number; checkOnly?: boolean } = {}): CsvColumns {
   let text: string;
   try { text = fs.readFileSync(file, 'utf8'); } catch (e) { throw new Error(`${file}: cannot read: ${(e as Error).message}`); }
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
@@ -60,7 +60,15 @@ export function readCsvColumns(file: string, o: { numLabels?: number } = {}): Cs
     if (!/^\d+$/.test(l)) throw new Error(`${file}: row ${row}: label '${l}' is not a non-negative integer`);
     if (o.numLabels !== undefined && Number(l) >= o.numLabels) throw new Error(`${file}: row ${row}: label ${l}, but the course has ${o.numLabels} labels (0..${o.numLabels - 1})`);
     if (!r[ci].trim()) throw new Error(`${file}: row ${row}: contents is empty (drop the row or fill it in)`);
-    contents.push(r[ci]); labels.push(Number(l));
+    if (!o.checkOnly) { contents.push(r[ci]); labels.push(Number(l)); }
   }
   return { contents, labels };
+}
+
+/**
+ * Checks every row of a `contents,label` CSV (the errors of `readCsvColumns`, naming file and row) without keeping
+ * them: `runCourse` calls it before the model loads, so a bad row costs seconds, not a model load.
+ */
+export function checkRowsCsv(file: string, numLabels?: number): void {
+  readCsvColumns(file, { numLabels, checkOnly: true });
 }
