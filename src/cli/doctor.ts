@@ -16,7 +16,7 @@ import { SandboxStatus, sandboxStatus } from '../grade/sandbox';
 /** The packages whose versions matter when a notebook behaves differently on two machines. */
 export const KEY_PACKAGES = [
   '@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-backend-cpu',
-  'tfjs-node', 'tfjs-node-gpu', '@xenova/transformers', 'onnxruntime-node', 'danfojs-node', 'plotly.js-dist-min', 'tslab', 'zeromq',
+  'tfjs-node', 'tfjs-node-gpu', '@xenova/transformers', 'onnxruntime-node', 'danfojs-node', 'plotly.js-dist', 'tslab', 'zeromq',
 ];
 
 /** Version of an installed package, or null. Walks up from the resolved entry, since some packages' `exports` hide package.json. */

@@ -1,24 +1,24 @@
 /**
  * The interactive side of charts.ts: the same Plotly figures drawn by plotly.js (hover, zoom) wherever a
  * browser runs scripts, with the static SVG as the fallback that shows whenever it does not (scripts off,
- * an untrusted notebook reopened, plotly.min.js missing beside a copied report). plotly.js is loaded once
+ * an untrusted notebook reopened, plotly.js missing beside a copied report). plotly.js is loaded once
  * per page, never once per chart:
  *
- * - the HTML report of `npm start` references `plotly.min.js`, written beside it, from one `<script>`
+ * - the HTML report of `npm start` references `plotly.js`, written beside it, from one `<script>`
  *   (`plotlyPageScript`), which draws every `figureBlock` of the page;
  * - in a live notebook, `showFigure(fig)` sends one display with `image/svg+xml` (what exports and static
  *   viewers show) and `text/html`; the first one of a kernel session carries the bundle (as plotly.py's
- *   offline notebook mode does: about 4.8 MB in that cell's saved output), later ones reuse `window.Plotly`.
+ *   offline notebook mode does: about 10 MB in that cell's saved output), later ones reuse `window.Plotly`.
  *
  * Introduced in notebooks/02_inspect.ipynb.
  */
 import * as fs from 'node:fs';
 import { COLORS, Figure, renderSvg } from './charts';
 
-/** File name of the bundle beside a report, and where plotly.js-dist-min keeps it. */
-export const PLOTLY_FILE = 'plotly.min.js';
-export const plotlyBundlePath = (): string => require.resolve('plotly.js-dist-min/plotly.min.js');
-/** The minified plotly.js bundle, safe to inline in a `<script>` element. */
+/** File name of the bundle beside a report, and where plotly.js-dist keeps it. */
+export const PLOTLY_FILE = 'plotly.js';
+export const plotlyBundlePath = (): string => require.resolve('plotly.js-dist/plotly.js');
+/** The plotly.js bundle (plotly.js-dist), safe to inline in a `<script>` element. */
 export const plotlyBundle = (): string => fs.readFileSync(plotlyBundlePath(), 'utf8').replace(/<\/script/gi, '<\\/script');
 
 /** Plotly's arguments for a figure: the figure itself, in the SVG's fonts and colours, sized by its container. */

@@ -8,7 +8,7 @@ test('hai --help lists the commands, and every command has --help', () => {
   assert.equal(r.code, 0);
   const section = r.stdout.split('Commands:\n')[1].split('\n\n')[0];
   const commands = [...section.matchAll(/^  (\w+)/gm)].map((m) => m[1]).filter((c) => c !== 'help');
-  assert.deepEqual(commands, ['doctor', 'bench', 'data', 'tokenize', 'export', 'train', 'eval', 'predict', 'step', 'forward', 'course', 'grade', 'kernel', 'nb', 'translate', 'serve']);
+  assert.deepEqual(commands, ['doctor', 'bench', 'data', 'tokenize', 'export', 'train', 'eval', 'predict', 'step', 'forward', 'course', 'grade', 'assign', 'kernel', 'nb', 'translate', 'serve']);
   assert.match(r.stdout, /HAI_BACKEND/);
   for (const c of commands) {
     const h = hai([c, '--help']);

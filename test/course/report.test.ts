@@ -1,6 +1,6 @@
 /**
  * The `npm start` report (notebooks/00_setup.ipynb), written from runs the notebooks would leave: report.md
- * with its SVGs, report.html beside plotly.min.js; in headless Chromium (skipped where /usr/bin/chromium is
+ * with its SVGs, report.html beside plotly.js; in headless Chromium (skipped where /usr/bin/chromium is
  * absent) Plotly draws every chart, and without scripts each SVG fallback shows.
  */
 import { test } from 'node:test';
@@ -23,13 +23,13 @@ write(path.join(runsDir, '05_further', 'results.json'), { results: SESSION5.map(
 const files = writeCourseReport(courseReportDefaults({ out, runsDir }), [{ notebook: '00_setup.ipynb', status: 'ok', seconds: '1.0' }], []);
 
 test('the report: markdown with SVG files, HTML with one plotly.js script for four figures, the bundle beside it', () => {
-  assert.deepEqual(files.map((f) => path.basename(f)), ['report.md', 'report.html', 'plotly.min.js']);
+  assert.deepEqual(files.map((f) => path.basename(f)), ['report.md', 'report.html', 'plotly.js']);
   const md = fs.readFileSync(files[0], 'utf8'), html = fs.readFileSync(files[1], 'utf8');
   for (const n of ['labels', 'story', 'curves', 'further']) assert.ok(fs.readFileSync(path.join(out, `${n}.svg`), 'utf8').startsWith('<svg'), n);
   assert.match(md, /!\[further\]\(further\.svg\)/);
   assert.equal((html.match(/<figure class="hai-chart">/g) ?? []).length, 4);
-  assert.equal((html.match(/<script src="plotly\.min\.js"><\/script>/g) ?? []).length, 1);
-  assert.ok(fs.statSync(files[2]).size > 1e6, 'the minified plotly.js bundle');
+  assert.equal((html.match(/<script src="plotly\.js"><\/script>/g) ?? []).length, 1);
+  assert.ok(fs.statSync(files[2]).size > 1e6, 'the plotly.js bundle');
 });
 
 test('in Chromium, Plotly draws the four figures; with JavaScript off the four SVGs show', { skip: fs.existsSync(CHROMIUM) ? false : `${CHROMIUM} is absent` }, async () => {

@@ -28,7 +28,7 @@ before(async () => {
 });
 after(async () => { await browser?.close(); });
 
-/** Opens `html` as a file (beside plotly.min.js when `withBundle`) and reports what each figure shows. */
+/** Opens `html` as a file (beside plotly.js when `withBundle`) and reports what each figure shows. */
 async function open(html: string, withBundle: boolean) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hai-plotly-'));
   if (withBundle) fs.copyFileSync(plotlyBundlePath(), path.join(dir, PLOTLY_FILE));
@@ -56,7 +56,7 @@ test('a report page: plotly.js loaded once draws every figure and hides its SVG'
   assert.deepEqual(shown.map((s) => [s.plots, s.svgShown]), figs.map(() => [true, false]));
 });
 
-test('without plotly.min.js the same page shows every SVG, and the browser measures no overlapping labels', { skip: noBrowser }, async () => {
+test('without plotly.js the same page shows every SVG, and the browser measures no overlapping labels', { skip: noBrowser }, async () => {
   const shown = await open(figs.map((f) => figureBlock(f)).join('') + plotlyPageScript(), false);
   assert.deepEqual(shown.map((s) => [s.plots, s.svgShown]), figs.map(() => [false, true]));
   const ticks = shown[0].ticks;
