@@ -13,6 +13,7 @@ import { gradeSubmissions, listSubmissions } from '../../src/grade/grade';
 import { writeGradeReport } from '../../src/grade/report';
 import { defaultChecks, extractMetrics, readChecksFile, scoreCheck } from '../../src/grade/gradecheck';
 import { ROOT } from '../helpers';
+import { sandboxStatus } from '../../src/grade/sandbox';
 
 const FIX = path.join(ROOT, 'test', 'fixtures', 'grade');
 const CHECKS = path.join(FIX, 'checks.json');
@@ -171,7 +172,8 @@ test('a notebook that rewrites its own submission file (by absolute path) is cau
   const text = JSON.stringify({ cells: [cell("import * as fs from 'fs';\nfs.appendFileSync(process.env.TAMPER_TARGET!, ' ');\nfs.writeFileSync(process.env.TAMPER_TARGET! + '.new', 'x');")],
     metadata: { kernelspec: { name: 'tslab', display_name: 'TypeScript', language: 'typescript' } }, nbformat: 4, nbformat_minor: 5 });
   fs.writeFileSync(file, text);
-  const r = await gradeSubmissions([dir], { tmpDir: gradeTmp, env: { ...process.env, TAMPER_TARGET: file } });
+  // Without the sandbox the grader's own guard catches it (the sandboxed case is below).
+  const r = await gradeSubmissions([dir], { tmpDir: gradeTmp, env: { ...process.env, TAMPER_TARGET: file }, sandbox: { mode: 'off' } });
   const s = r.submissions[0];
   assert.equal(s.status, 'ok');
   assert.equal(s.unchanged, false);
@@ -179,6 +181,24 @@ test('a notebook that rewrites its own submission file (by absolute path) is cau
   assert.equal(fs.readFileSync(file, 'utf8'), text);
   assert.deepEqual(s.outside_writes.map((w) => [path.basename(w.path), w.change]), [['tamper.ipynb', 'modified'], ['tamper.ipynb.new', 'created']]);
   assert.deepEqual(s.checks.map((c) => [c.name, c.status]), [['runs top to bottom', 'pass']]); // no checks file: one point for running
+});
+
+test('in the sandbox the same notebook cannot reach its submission file at all', { skip: sandboxStatus().available ? false : sandboxStatus().reason }, async () => {
+  const dir = path.join(tmp, 'class-boxed');
+  fs.mkdirSync(dir);
+  const file = path.join(dir, 'tamper.ipynb');
+  const cell = (src: string) => ({ cell_type: 'code', execution_count: null, metadata: {}, outputs: [], source: [src] });
+  // The path is in the source: the sandbox passes the kernel a clean environment, not the grader's.
+  const text = JSON.stringify({ cells: [cell(`import * as fs from 'fs';\nfs.appendFileSync(${JSON.stringify(file)}, ' ');`)],
+    metadata: { kernelspec: { name: 'tslab', display_name: 'TypeScript', language: 'typescript' } }, nbformat: 4, nbformat_minor: 5 });
+  fs.writeFileSync(file, text);
+  const r = await gradeSubmissions([dir], { tmpDir: gradeTmp, sandbox: { mode: 'on' } });
+  const s = r.submissions[0];
+  assert.equal(s.status, 'error');
+  assert.match(s.error ?? '', /ENOENT|EROFS|EACCES/);
+  assert.equal(s.unchanged, true);
+  assert.deepEqual(s.outside_writes, []);
+  assert.equal(fs.readFileSync(file, 'utf8'), text);
 });
 
 test('submissions are found in folders (checkpoints skipped); nothing to grade or a bad checks file stops the grader', async () => {
