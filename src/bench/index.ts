@@ -1,5 +1,5 @@
 /**
- * Layer 9, `bench/`: `hai bench`, step and end-to-end rows, side by side with PyTorch.
+ * Layer 10, `bench/`: `hai bench`, step and end-to-end rows, side by side with PyTorch.
  *
  * A layer imports only the layers below it (the order is in .dependency-cruiser.js and the README).
  * Introduced in notebooks/00_setup.ipynb.

@@ -1,5 +1,5 @@
 /**
- * Layer 10, `cli/`: the `hai` command and `hai doctor`. Nothing imports it but bin/hai.js.
+ * Layer 12, `cli/`: the `hai` command and `hai doctor`. Nothing imports it but bin/hai.js.
  *
  * A layer imports only the layers below it (the order is in .dependency-cruiser.js and the README).
  * Introduced in notebooks/00_setup.ipynb.

@@ -1,5 +1,5 @@
 /**
- * Layer 8, `grade/`: re-running and grading students' notebooks; hidden checks; the report.
+ * Layer 9, `grade/`: re-running and grading students' notebooks; hidden checks; the report.
  *
  * A layer imports only the layers below it (the order is in .dependency-cruiser.js and the README).
  * Introduced in notebooks/06_inference.ipynb.
