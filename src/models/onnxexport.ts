@@ -49,7 +49,7 @@ export function exportOnnx(model: { config: ModelConfig; params: Params }, dir: 
   if (o.tokenizer) {
     try { written.push(saveTokenizerJson(dir, o.tokenizer)); } catch (e) { log(`hai export: ${(e as Error).message}; onnx/model.onnx still runs with onnxruntime-node (hai eval --runtime onnx)`); }
   } else if (!fs.existsSync(path.join(dir, 'tokenizer.json'))) {
-    log(`hai export: no tokenizer given and ${dir} has no tokenizer.json: transformers.js needs one beside the model`);
+    log(`hai export: no tokenizer given and ${dir} has no tokenizer.json, which transformers.js needs: pass the tokenizer object (a folder path is only copied), or run hai export --onnx ${dir}`);
   }
   return written;
 }
