@@ -52,6 +52,8 @@ test('the batch finishes: every submission graded, in order, with the status its
     [['broken.ipynb', 'error'], ['exits.ipynb', 'crashed'], ['good.ipynb', 'ok'], ['hangs.ipynb', 'timeout']]);
   assert.deepEqual(report.summary, { submissions: 4, ok: 1, error: 1, timeout: 1, crashed: 1, mean_points: (7 + 1 + 1 + 1) / 4, max_points: 7 });
   assert.equal(report.checks_file, CHECKS);
+  // Sandboxed by default where bubblewrap works (the hostile cases are in test/grade/sandbox.test.ts).
+  assert.equal(report.sandbox.enabled, sandboxStatus().available, report.sandbox.reason);
   assert.deepEqual(report.limits, { cell_s: 15, total_s: 120, max_output_chars: 200000, max_old_space_mb: 4096 });
 });
 
