@@ -12,6 +12,7 @@ import { GradeReport, SubmissionReport } from '../../src/grade/types';
 import { gradeSubmissions, listSubmissions } from '../../src/grade/grade';
 import { writeGradeReport } from '../../src/grade/report';
 import { defaultChecks, extractMetrics, readChecksFile, scoreCheck } from '../../src/grade/gradecheck';
+import { sandboxStatus } from '../../src/grade/sandbox';
 import { ROOT } from '../helpers';
 
 const FIX = path.join(ROOT, 'test', 'fixtures', 'grade');
@@ -51,6 +52,8 @@ test('the batch finishes: every submission graded, in order, with the status its
     [['broken.ipynb', 'error'], ['exits.ipynb', 'crashed'], ['good.ipynb', 'ok'], ['hangs.ipynb', 'timeout']]);
   assert.deepEqual(report.summary, { submissions: 4, ok: 1, error: 1, timeout: 1, crashed: 1, mean_points: (7 + 1 + 1 + 1) / 4, max_points: 7 });
   assert.equal(report.checks_file, CHECKS);
+  // Sandboxed by default where bubblewrap works (the hostile cases are in test/grade/sandbox.test.ts).
+  assert.equal(report.sandbox.enabled, sandboxStatus().available, report.sandbox.reason);
   assert.deepEqual(report.limits, { cell_s: 15, total_s: 120, max_output_chars: 200000, max_old_space_mb: 4096 });
 });
 
@@ -171,7 +174,8 @@ test('a notebook that rewrites its own submission file (by absolute path) is cau
   const text = JSON.stringify({ cells: [cell("import * as fs from 'fs';\nfs.appendFileSync(process.env.TAMPER_TARGET!, ' ');\nfs.writeFileSync(process.env.TAMPER_TARGET! + '.new', 'x');")],
     metadata: { kernelspec: { name: 'tslab', display_name: 'TypeScript', language: 'typescript' } }, nbformat: 4, nbformat_minor: 5 });
   fs.writeFileSync(file, text);
-  const r = await gradeSubmissions([dir], { tmpDir: gradeTmp, env: { ...process.env, TAMPER_TARGET: file } });
+  // Unsandboxed: the sandbox would not show the submission file at all (test/grade/sandbox.test.ts).
+  const r = await gradeSubmissions([dir], { tmpDir: gradeTmp, env: { ...process.env, TAMPER_TARGET: file }, sandbox: { mode: 'off' } });
   const s = r.submissions[0];
   assert.equal(s.status, 'ok');
   assert.equal(s.unchanged, false);
