@@ -1,8 +1,9 @@
 /**
- * `readRowsCsv`'s table as two columns, fast enough for the course's real size: 1.94 M rows in a few seconds
- * instead of ~9 s and 1.5 GB of `Row` objects and per-field records. Lines without quotes are split directly;
- * a record with a quote (or a lone CR) goes through the same RFC 4180 state machine as `readRowsCsv`, so both
- * read the same strings and give the same errors, naming the file and the row (test/data/csvcolumns.test.ts).
+ * The `contents,label` table as two columns, fast enough for the course's real size: 1.94 M rows in a few
+ * seconds, where building a record per field and a `Row` per line took ~9 s and 1.5 GB. Lines without quotes are
+ * split directly; a record with a quote (or a lone CR) goes through an RFC 4180 state machine. `readRowsCsv`
+ * (src/data/rows.ts) is built on it, so both read the same strings and give the same errors, naming the file and
+ * the row (test/data/csvcolumns.test.ts).
  *
  * Introduced in notebooks/04_tuned.ipynb.
  */

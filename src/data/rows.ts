@@ -4,7 +4,7 @@
  *
  * Introduced in notebooks/01_data.ipynb.
  */
-import * as fs from 'node:fs';
+import { readCsvColumns } from './csvcolumns';
 
 /** The course's labels. */
 export const LABELS = ['표준어', '경상도', '제주도', '전라도'] as const;
@@ -26,37 +26,7 @@ export function toCsv(rows: Row[]): string {
  * which would otherwise train as a "[CLS] [SEP]" row without a word.
  */
 export function readRowsCsv(file: string, o: { numLabels?: number } = {}): Row[] {
-  let text: string;
-  try { text = fs.readFileSync(file, 'utf8'); } catch (e) { throw new Error(`${file}: cannot read: ${(e as Error).message}`); }
-  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-  const records: string[][] = [];
-  let field = '', rec: string[] = [], quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i];
-    if (quoted) {
-      if (ch === '"' && text[i + 1] === '"') { field += '"'; i++; } else if (ch === '"') quoted = false; else field += ch;
-    } else if (ch === '"' && field === '') quoted = true;
-    else if (ch === ',') { rec.push(field); field = ''; }
-    else if (ch === '\n' || ch === '\r') {
-      if (ch === '\r' && text[i + 1] === '\n') i++;
-      rec.push(field); records.push(rec); rec = []; field = '';
-    } else field += ch;
-  }
-  if (quoted) throw new Error(`${file}: a quoted field is not closed before the end of the file`);
-  if (field !== '' || rec.length) { rec.push(field); records.push(rec); }
-  if (!records.length) throw new Error(`${file}: empty file`);
-  const head = records[0];
-  const ci = head.indexOf('contents'), li = head.indexOf('label');
-  if (ci < 0 || li < 0) throw new Error(`${file}: expected a header with columns contents,label, got '${head.join(',')}'`);
-  const rows: Row[] = [];
-  records.forEach((r, i) => {
-    if (i === 0 || (r.length === 1 && r[0] === '')) return;   // the header; blank lines (still counted as rows)
-    const label = Number(r[li]), at = `${file}: row ${i + 1}`;
-    if (r.length !== head.length) throw new Error(`${at} has ${r.length} fields, the header has ${head.length}`);
-    if (!/^\d+$/.test(r[li] ?? '')) throw new Error(`${at}: label '${r[li] ?? ''}' is not a non-negative integer`);
-    if (o.numLabels !== undefined && label >= o.numLabels) throw new Error(`${at}: label ${label}, but the course has ${o.numLabels} labels (0..${o.numLabels - 1})`);
-    if (!r[ci].trim()) throw new Error(`${at}: contents is empty (drop the row or fill it in)`);
-    rows.push({ contents: r[ci], label });
-  });
-  return rows;
+  // One parser for both readers: the columns of src/data/csvcolumns.ts, as row objects.
+  const { contents, labels } = readCsvColumns(file, o);
+  return contents.map((c, i) => ({ contents: c, label: labels[i] }));
 }
