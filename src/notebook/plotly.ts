@@ -80,13 +80,33 @@ type Sink = (msg: { data: Record<string, string>; metadata: object; transient: o
  * Charts are introduced in notebooks/02_inspect.ipynb (which shows them with `chartHtml`, the SVG alone).
  */
 export function showFigure(fig: Figure, o: { loadPlotly?: boolean } = {}): void {
-  // tslab's own `display` sends one MIME type per output; its kernel's writer sends a whole bundle. It is
-  // the same module instance as the kernel's because the kernelspec runs this checkout's tslab.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const write: Sink | null = require('tslab/dist/jupyter').lastWriteDisplayData;
-  if (!write) throw new Error('showFigure needs a running tslab kernel (a notebook cell); elsewhere use renderSvg(fig) or figureBlock(fig)');
+  const problem = bundleWriterProblem();
+  if (problem === NO_KERNEL) throw new Error(`showFigure needs a running tslab kernel (a notebook cell); elsewhere use renderSvg(fig) or figureBlock(fig)`);
+  const write = problem ? null : (require('tslab/dist/jupyter').lastWriteDisplayData as Sink);
+  if (!write) {
+    // Not the tslab this was written for: the public one-MIME-type display, SVG only (said once per session).
+    const g = globalThis as Record<symbol, boolean>;
+    if (!g[WARNED]) { process.stderr.write(`showFigure: ${problem}; showing the static SVG instead\n`); g[WARNED] = true; }
+    require('tslab').display.html(renderSvg(fig));
+    return;
+  }
   const g = globalThis as Record<symbol, boolean>;
   const loadPlotly = o.loadPlotly ?? !g[FLAG];
   write({ data: figureBundle(fig, { loadPlotly }), metadata: {}, transient: {} }, false);
   if (loadPlotly) g[FLAG] = true;
+}
+
+// ---- the one reach into tslab's internals (version-checked) --------------------------------------------------
+// tslab's own `display` sends one MIME type per output; its kernel's writer (tslab/dist/jupyter
+// `lastWriteDisplayData`, tslab 1.0.22) sends a whole bundle. It is the kernel's own module instance because the
+// kernelspec runs this checkout's tslab.
+const TSLAB_VERSION = '1.0.22';
+const WARNED = Symbol.for('hai.plotlyWarned');
+const NO_KERNEL = 'no running tslab kernel';
+function bundleWriterProblem(): string {
+  let v = '?';
+  try { v = (require('tslab/package.json') as { version: string }).version; } catch { return 'tslab is not installed'; }
+  if (v !== TSLAB_VERSION) return `tslab ${v} is not ${TSLAB_VERSION}, the version its display internals were checked against`;
+  const w = require('tslab/dist/jupyter').lastWriteDisplayData;
+  return typeof w === 'function' ? '' : NO_KERNEL;
 }
