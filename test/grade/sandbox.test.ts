@@ -92,7 +92,8 @@ test('the process limit stops a few hundred children; the memory limit stops an 
   assert.match(forks.cells[0].error!, /^Error: child \d+: spawn sleep EAGAIN$/);
   assert.ok(Number(/child (\d+)/.exec(forks.cells[0].error!)![1]) < 64);
   assert.ok(forks.notes.some((n) => n.startsWith('cell 1: blocked by the sandbox: process limit (64 processes and threads): ')), forks.notes.join('\n'));
-  assert.deepEqual(findProcs((argv) => argv[0] === 'sleep' && argv[1] === '300'), []);
+  // A distinctive argument: any other `sleep 300` on the machine (a shell waiting) would match a plain one.
+  assert.deepEqual(findProcs((argv) => argv[0] === 'sleep' && argv[1] === '313.37'), []);
   const mem = sub('memory.ipynb');
   assert.equal(mem.cells[0].error, 'RangeError: Array buffer allocation failed');
   const mb = Number(/allocated (\d+) MB/.exec(outputs(mem)[0])![1]);
