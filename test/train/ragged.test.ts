@@ -16,8 +16,9 @@ import { RaggedEncoding, encodeRagged } from '../../src/text/ragged';
 import { trainWordPiece } from '../../src/text/wordpiece';
 import { encodeRows } from '../../src/course/course';
 import { Batch, batches, groupByLength, rowLengths, sampleOrder, trimBatch } from '../../src/train/pipeline';
-import { Classifier, Trainer, evaluate, predict } from '../../src/train/trainer';
+import { Trainer, evaluate, predict } from '../../src/train/trainer';
 import { batchTokens, formatPlan, planTraining } from '../../src/train/plan';
+import { tinyModel } from './tinymodel';
 import { ROOT } from '../helpers';
 
 const rows = readRowsCsv(path.join(ROOT, 'data', 'rows', 'course_train.csv'));
@@ -29,26 +30,6 @@ before(async () => {
   wp = new BertTokenizer(trainWordPiece(texts.slice(0, 1500), { vocab_size: 2000 }), { do_lower_case: false });
   kobert = await AutoTokenizer.from_pretrained(path.join(ROOT, 'test', 'fixtures', 'tokenizers', 'kobert-tiny'));
 });
-
-/** A bag-of-embeddings classifier with dropout (as test/train/trainer.test.ts). */
-function tinyModel(seed: number, V: number, E = 8, C = 4): Classifier & { dispose(): void } {
-  const params = new Map<string, tf.Variable>([
-    ['embeddings.weight', tf.variable(tf.randomNormal([V, E], 0, 0.5, 'float32', seed), true, `remb${seed}_${Math.random()}`)],
-    ['classifier.weight', tf.variable(tf.randomNormal([E, C], 0, 0.5, 'float32', seed + 1), true, `rcw${seed}_${Math.random()}`)],
-  ]);
-  return {
-    params,
-    forward(ids, mask, opts = {}) {
-      return tf.tidy(() => {
-        const m = tf.expandDims(tf.cast(mask, 'float32'), -1);
-        let h = tf.div(tf.sum(tf.mul(tf.gather(params.get('embeddings.weight')!, ids), m), 1), tf.maximum(tf.sum(m, 1), 1));
-        if (opts.training) h = tf.dropout(h, 0.1, undefined, opts.seed);
-        return tf.matMul(h, params.get('classifier.weight')!) as tf.Tensor2D;
-      });
-    },
-    dispose() { tf.dispose([...params.values()]); },
-  };
-}
 
 test('ragged encodings pad back to courseEncode and encodeBatch exactly (KoBERT: [UNK] = 0 inside and at the end of rows)', () => {
   for (const [name, tok] of [['wordpiece', wp], ['kobert-tiny', kobert]] as const) {
