@@ -60,6 +60,34 @@ export async function benchTokenizers(texts: string[], tokenizers: { name: strin
 
 const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
 
+/**
+ * Forward steps of the same model exported as one ONNX graph (src/models/onnxexport.ts) and run by
+ * onnxruntime-node: the inference path of `hai eval --runtime onnx`, the web app and transformers.js.
+ */
+async function measureOnnxGraph(batch: number, seq: number, layers: number, warmup: number, steps: number): Promise<number[]> {
+  const { exportOnnx } = await import('../models/onnxexport');
+  const { OnnxClassifier } = await import('../models/onnxruntime');
+  const config = electraSmallConfig({ num_hidden_layers: layers });
+  const params = initElectraParams(config, 1);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hai-bench-onnx-'));
+  try {
+    exportOnnx({ config, params }, dir, { log: () => {} });
+    tf.dispose([...params.values()]);
+    const model = await OnnxClassifier.load(dir, { threads: Number(process.env.HAI_NATIVE_THREADS ?? 0) || undefined });
+    const ids = Array.from({ length: batch }, (_, b) => Array.from({ length: seq }, (_, t) => (b * 7919 + t * 104729) % config.vocab_size));
+    const batchIn = { input_ids: ids, attention_mask: ids.map((r) => r.map(() => 1)) };
+    const times: number[] = [];
+    for (let i = 0; i < warmup + steps; i++) {
+      const t0 = performance.now();
+      await model.logits(batchIn);
+      if (i >= warmup) times.push(performance.now() - t0);
+    }
+    return times;
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /** One measurement on the backend this process already runs. */
 export async function measure(task: BenchTask, batch: number, seq: number, layers: number, warmup: number, steps: number, checkpoint = false): Promise<{ times: number[]; heap_mib: number | null }> {
   const config = electraSmallConfig({ num_hidden_layers: layers });
@@ -95,7 +123,7 @@ export async function measure(task: BenchTask, batch: number, seq: number, layer
 }
 
 /** Entry point of a child process: `hai bench --worker '{"task":…}'`, with HAI_BACKEND set by the parent. */
-export async function benchWorker(spec: { task: BenchTask; batch: number; seq: number; layers: number; warmup: number; steps: number; checkpoint?: boolean } | PipelineSpec | import('./data').DataSpec): Promise<void> {
+export async function benchWorker(spec: { task: BenchTask; batch: number; seq: number; layers: number; warmup: number; steps: number; checkpoint?: boolean; graph?: boolean } | PipelineSpec | import('./data').DataSpec): Promise<void> {
   let backend: BackendName;
   try {
     backend = (await initBackend()).name;
@@ -113,15 +141,21 @@ export async function benchWorker(spec: { task: BenchTask; batch: number; seq: n
     process.stdout.write(JSON.stringify({ status: 'ok', backend, result: await pipelineMeasure(spec) }) + '\n');
     return;
   }
+  const rss = () => Math.round(process.resourceUsage().maxRSS / 1024);
+  if (spec.graph) {
+    process.stdout.write(JSON.stringify({ status: 'ok', backend, times: await measureOnnxGraph(spec.batch, spec.seq, spec.layers, spec.warmup, spec.steps), rss_mib: rss() }) + '\n');
+    return;
+  }
   const { times, heap_mib } = await measure(spec.task, spec.batch, spec.seq, spec.layers, spec.warmup, spec.steps, Boolean(spec.checkpoint));
-  process.stdout.write(JSON.stringify({ status: 'ok', backend, times, heap_mib, native: backend === 'wasm' && nativeMatMulStatus().active }) + '\n');
+  const native = nativeMatMulStatus();
+  process.stdout.write(JSON.stringify({ status: 'ok', backend, times, heap_mib, rss_mib: rss(), native: backend === 'wasm' && native.active, native_why: native.reason }) + '\n');
 }
 
-function runChild(backend: BackendName, spec: object, timeoutS: number): Promise<{ code: number | null; stdout: string; stderr: string; timedOut: boolean }> {
+function runChild(backend: BackendName, spec: object, timeoutS: number, env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string; timedOut: boolean }> {
   const bin = repoPath('bin', 'hai.js');
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [bin, 'bench', '--worker', JSON.stringify(spec)], {
-      env: { ...process.env, HAI_BACKEND: backend }, stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, HAI_BACKEND: backend, ...env }, stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '', stderr = '', timedOut = false;
     child.stdout.on('data', (d) => (stdout += d));
@@ -154,15 +188,16 @@ export async function runBench(cfg: BenchConfig, onRow: (r: BenchRow) => void = 
     const fasterRuns = rows.some((r) => r.status === 'ok');
     const skip = !explicit && backend === 'cpu' && fasterRuns;
     const skipped = { status: 'skipped' as const, note: 'pure-JS backend, minutes per step at this size; pass --backends cpu to measure it' };
-    for (const task of cfg.tasks.filter((t) => STEP_TASKS.includes(t))) for (const seq of cfg.seqs) {
-      const base = { backend, task, batch: cfg.batch, seq, layers: cfg.layers, steps: cfg.steps, ms_per_step: null, examples_per_s: null };
+    for (const task of cfg.tasks.filter((t) => STEP_TASKS.includes(t))) for (const seq of cfg.seqs) for (const v of stepVariants(backend, task)) {
+      const base = { backend: v.label, task, batch: cfg.batch, seq, layers: cfg.layers, steps: cfg.steps, ms_per_step: null, examples_per_s: null };
       if (unavailable.has(backend)) continue;
       if (skip) { emit({ ...base, ...skipped }); continue; }
-      const spec = { task, batch: cfg.batch, seq, layers: cfg.layers, warmup: cfg.warmup, steps: cfg.steps, checkpoint: cfg.checkpoint };
-      const row = childRow(base, await runChild(backend, spec, cfg.timeoutS), cfg.timeoutS, (p) => {
+      const spec = { task, batch: cfg.batch, seq, layers: cfg.layers, warmup: cfg.warmup, steps: cfg.steps, checkpoint: cfg.checkpoint, graph: v.graph };
+      const row = childRow(base, await runChild(backend, spec, cfg.timeoutS, v.env), cfg.timeoutS, (p) => {
         const ms = median(p.times as number[]);
+        const native = v.env.HAI_NATIVE === '1' ? (p.native ? 'products and fused layers on onnxruntime-node' : `native kernels off: ${p.native_why}`) : undefined;
         return { ms_per_step: Math.round(ms * 10) / 10, examples_per_s: Math.round((cfg.batch / ms) * 1000 * 100) / 100, heap_mib: (p.heap_mib as number | null) ?? undefined,
-          ...(p.native ? { note: 'native products: onnxruntime-node (HAI_NATIVE=1)' } : {}) };
+          rss_mib: p.rss_mib as number, ...(native ? { note: native } : v.graph ? { note: 'the exported ONNX graph on onnxruntime-node' } : {}) };
       });
       if (row.status === 'unavailable') unavailable.add(backend);
       emit(row);
@@ -181,6 +216,19 @@ export async function runBench(cfg: BenchConfig, onRow: (r: BenchRow) => void = 
   addStepRatios(rows);
   if (pipeline) fs.rmSync(pipeline.dir, { recursive: true, force: true });
   return rows;
+}
+
+/**
+ * On wasm each step row is measured twice: on tfjs-backend-wasm's own kernels (`wasm`, HAI_NATIVE=0) and with the
+ * native kernels of src/engine/nativematmul.ts (`wasm+ort`, the default where onnxruntime-node loads); forward rows
+ * also on the exported graph run by onnxruntime-node alone (`ort`).
+ */
+function stepVariants(backend: BackendName, task: BenchTask): { label: BackendName; env: NodeJS.ProcessEnv; graph?: boolean }[] {
+  if (backend !== 'wasm') return [{ label: backend, env: {} }];
+  const out: { label: BackendName; env: NodeJS.ProcessEnv; graph?: boolean }[] = [
+    { label: 'wasm', env: { HAI_NATIVE: '0' } }, { label: 'wasm+ort' as BackendName, env: { HAI_NATIVE: '1' } }];
+  if (task === 'forward') out.push({ label: 'ort' as BackendName, env: {}, graph: true });
+  return out;
 }
 
 /** The row of one child process: its result, or why there is none (timeout, backend unavailable, crash). */
@@ -229,10 +277,10 @@ export function benchTorch(cfg: BenchConfig): BenchRow[] {
 export function formatBenchTable(rows: BenchRow[]): string {
   rows = rows.map((r) => (r.tokenizer ? { ...r, task: `tokenize: ${r.tokenizer}` as BenchTask, note: undefined }
     : r.variant ? { ...r, task: `${r.task}: ${r.variant}` as BenchTask } : r));
-  const head = ['backend', 'task', 'batch', 'seq', 'layers', 'ms/step', 'examples/s', 'heap MiB', 'status'];
+  const head = ['backend', 'task', 'batch', 'seq', 'layers', 'ms/step', 'examples/s', 'heap MiB', 'RSS MiB', 'status'];
   const body = rows.map((r) => [r.backend, r.task, String(r.batch), String(r.seq), String(r.layers),
     r.ms_per_step === null ? '-' : r.ms_per_step.toFixed(1), r.examples_per_s === null ? '-' : r.examples_per_s.toFixed(2),
-    r.heap_mib === undefined ? '-' : String(r.heap_mib), r.status + (r.note ? `: ${r.note}` : '')]);
+    r.heap_mib === undefined ? '-' : String(r.heap_mib), r.rss_mib === undefined ? '-' : String(r.rss_mib), r.status + (r.note ? `: ${r.note}` : '')]);
   const last = head.length - 1;
   const width = head.map((h, i) => Math.max(h.length, ...body.map((b) => (i === last ? 0 : b[i].length))));
   const fmt = (cells: string[]) => cells.map((c, i) => (i === last ? c : c.padEnd(width[i]))).join('  ');

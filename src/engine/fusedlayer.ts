@@ -18,6 +18,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { columnSum, product, swapLast2 } from './kernels';
+import { nativeActive } from './nativematmul';
+import { nativeEncoderLayer } from './nativelayer';
 
 export interface FusedLayerSpec {
   heads: number;
@@ -89,6 +91,9 @@ export function fusedEncoderLayer(h: tf.Tensor, maskAdd: tf.Tensor, w: tf.Tensor
     attnOut: useHid && !s.distil ? dropMask([N, H], s.hiddenDropout, seeds.attnOut) : null,
     ffn: useHid ? dropMask([N, H], s.hiddenDropout, seeds.ffn) : null,
   });
+
+  // On the wasm backend with onnxruntime-node: the same layer as two native graphs (src/engine/nativelayer.ts).
+  if (nativeActive()) return nativeEncoderLayer(h, maskAdd, w, { hidden: H, heads: nH, eps: s.eps, distil: s.distil }, s.training, masks);
 
   const op = tf.customGrad(((...args: unknown[]) => {
     const save = args.pop() as tf.GradSaveFunc;

@@ -1,9 +1,9 @@
 /**
- * Matrix products on onnxruntime-node's CPU kernels (MLAS), OPT-IN with `HAI_NATIVE=1`: on the wasm backend,
- * `product` (src/engine/kernels.ts: every matMul, linear2d and the fused layers' products, forward and backward)
- * hands float32 products to a one-node ONNX `MatMul` session and takes the result back as a tfjs tensor. It is
- * not the default: on this project's shared 2-core machine its speed could not be measured fairly, so nothing
- * here claims it is faster; `hai doctor` shows whether it is on and why not.
+ * Native CPU kernels from onnxruntime-node (MLAS) for the wasm backend, ON BY DEFAULT where onnxruntime-node
+ * 1.14.0 loads (`HAI_NATIVE=0` turns it off): `product` (src/engine/kernels.ts: every matMul and linear2d,
+ * forward and backward) hands float32 products to a one-node ONNX `MatMul` session, and whole fused encoder
+ * layers run as two ONNX graphs (src/engine/nativelayer.ts); results come back as tfjs tensors. `hai doctor`
+ * shows whether it is on and why not; `hai bench` measures it beside the plain wasm path and PyTorch.
  *
  * The one file that reaches into onnxruntime-node's internals: its N-API binding's synchronous
  * `InferenceSession.run` (the public `run()` only wraps it in a promise, and tfjs kernels must be synchronous),
@@ -34,7 +34,7 @@ interface Binding { InferenceSession: new () => SessionHandle }
 let override: boolean | null = null;
 /** Turns the native path on or off in this process (`null`: back to `HAI_NATIVE`); for tests and notebooks. */
 export function setNativeMatMul(on: boolean | null): void { override = on; }
-const requested = () => override ?? process.env.HAI_NATIVE === '1';
+const requested = () => override ?? process.env.HAI_NATIVE !== '0';
 
 let binding: Binding | null = null, bindingProblem: string | null = null, loaded = false, cachedVersion: string | undefined;
 
@@ -59,7 +59,7 @@ function loadBinding(): string | null {
 
 /** Why products do not run on onnxruntime-node now (null: they do). `version` is injectable for tests. */
 export function nativeMatMulProblem(version = installedVersion()): string | null {
-  if (!requested()) return 'not requested (opt-in: HAI_NATIVE=1)';
+  if (!requested()) return override === false ? 'turned off in this process (setNativeMatMul(false))' : 'turned off by HAI_NATIVE=0';
   if (tf.getBackend() !== 'wasm') return `the active backend is ${tf.getBackend()}; the native matmul serves the wasm backend only`;
   if (version !== NATIVE_ORT_VERSION) return `onnxruntime-node ${version} is installed; the native matmul was written for ${NATIVE_ORT_VERSION}`;
   return loadBinding();
@@ -67,7 +67,31 @@ export function nativeMatMulProblem(version = installedVersion()): string | null
 
 export function nativeMatMulStatus(): { active: boolean; reason: string } {
   const p = nativeMatMulProblem();
-  return p ? { active: false, reason: p } : { active: true, reason: `HAI_NATIVE=1: products on onnxruntime-node ${NATIVE_ORT_VERSION}, ${threads()} intra-op thread(s)` };
+  return p ? { active: false, reason: p } : { active: true, reason: `products and fused layers on onnxruntime-node ${NATIVE_ORT_VERSION}, ${threads()} intra-op thread(s) (HAI_NATIVE=0 turns it off)` };
+}
+
+/** Whether native kernels serve this call (cheap: the version is read once). */
+export const nativeActive = (): boolean => requested() && nativeMatMulProblem(cachedVersion ??= installedVersion()) === null;
+
+/** A float32 feed or fetch of a native session. */
+export interface NativeTensor { data: Float32Array; dims: number[] }
+/** An ONNX graph loaded into onnxruntime-node, run synchronously (only while `nativeActive()`). */
+export interface NativeSession { run(feeds: Record<string, NativeTensor>, fetches: string[]): Record<string, NativeTensor> }
+
+/** Loads a serialised ONNX model (float32 inputs and outputs) as a synchronous session. */
+export function nativeSession(bytes: Uint8Array): NativeSession {
+  if (loadBinding() !== null) throw new Error(`native session: ${bindingProblem}`);
+  const s = new binding!.InferenceSession();
+  s.loadModel(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength, { intraOpNumThreads: threads(), interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all' });
+  return {
+    run(feeds, fetches) {
+      const f: Record<string, OrtTensor> = {};
+      for (const [k, t] of Object.entries(feeds)) f[k] = { type: 'float32', data: t.data, dims: t.dims };
+      const out = s.run(f, Object.fromEntries(fetches.map((k) => [k, null])), {});
+      calls++;
+      return out;
+    },
+  };
 }
 
 const threads = () => {
