@@ -16,6 +16,7 @@ import { nativeMatMulStatus } from '../engine/nativematmul';
 import * as tf from '@tensorflow/tfjs';
 import { BACKENDS, BackendName, initBackend } from '../engine/backend';
 import { crossEntropy } from '../train/losses';
+import { AdamW } from '../train/optim';
 import { electraForward, electraSmallConfig, initElectraParams } from '../models/modeling';
 import { wasmHeapBytes } from '../engine/wasmfast';
 import { PipelineSpec, addTorchRatios, pipelineMeasure, pipelineRow, pipelineRows, preparePipelineData, torchPipelineRows } from './pipeline';
@@ -95,17 +96,18 @@ export async function measure(task: BenchTask, batch: number, seq: number, layer
   const ids = tf.randomUniform([batch, seq], 0, config.vocab_size, 'int32', 2) as tf.Tensor2D;
   const mask = tf.ones([batch, seq], 'int32') as tf.Tensor2D;
   const labels = tf.randomUniform([batch], 0, config.num_labels, 'int32', 3) as tf.Tensor1D;
-  // Plain Adam from tfjs-core stands in for the optimiser step: the training issue brings torch's AdamW,
-  // which costs the same elementwise work per parameter.
-  const opt = tf.train.adam(5e-5);
+  // The kit's AdamW (torch's semantics, one tidy per parameter), as bench/torch_step.py uses torch.optim.AdamW.
+  const opt = new AdamW(params, { lr: 5e-5 });
   const vars = [...params.values()];
+  const names = new Map([...params].map(([k, v]) => [v.name, k]));
   const times: number[] = [];
   for (let i = 0; i < warmup + steps; i++) {
     const t0 = performance.now();
     if (task === 'train') {
-      const loss = opt.minimize(() => crossEntropy(electraForward(params, config, ids, mask, { training: true, seed: i, checkpoint }), labels), true, vars);
-      await loss!.data();
-      loss!.dispose();
+      const { value, grads } = tf.variableGrads(() => crossEntropy(electraForward(params, config, ids, mask, { training: true, seed: i, checkpoint }), labels) as tf.Scalar, vars);
+      opt.step(Object.fromEntries(Object.entries(grads).map(([k, g]) => [names.get(k)!, g])));
+      await value.data();
+      tf.dispose([value, ...Object.values(grads)]);
     } else {
       const logits = tf.tidy(() => electraForward(params, config, ids, mask));
       await logits.data();

@@ -55,7 +55,7 @@ export interface DoctorReport {
   fast_matmul: { active: boolean; reason: string } | null;
   /** Whether `hai grade` can sandbox kernels with bubblewrap here ($HAI_BWRAP names another binary), and if not why and how. */
   grade_sandbox: SandboxStatus;
-  /** wasm only: whether products run on onnxruntime-node (opt-in HAI_NATIVE=1, src/engine/nativematmul.ts), and why not. */
+  /** wasm only: whether products and fused layers run on onnxruntime-node (on by default, HAI_NATIVE=0 turns it off; src/engine/nativematmul.ts), and why not. */
   native_matmul?: { active: boolean; reason: string } | null;
 }
 

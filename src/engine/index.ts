@@ -11,3 +11,4 @@ export * from './kernels';
 export * from './wasmfast';
 export * from './wasmthreads';
 export * from './nativematmul';
+export * from './nativelayer';

@@ -145,7 +145,7 @@ export function columnSum(x: tf.Tensor): tf.Tensor {
 }
 
 /** `a · b` without flags; batched products go slice by slice to XNNPACK when src/engine/wasmfast.ts can. */
-export const product = (a: tf.Tensor, b: tf.Tensor): tf.Tensor => nativeProduct(a, b) // null unless HAI_NATIVE=1 (src/engine/nativematmul.ts)
+export const product = (a: tf.Tensor, b: tf.Tensor): tf.Tensor => nativeProduct(a, b) // null when native kernels are off (src/engine/nativematmul.ts)
   ?? (a.rank > 2 && a.size > a.shape[a.rank - 2] * a.shape[a.rank - 1] ? fastBatchMatMul(a, b) : null) ?? tf.matMul(a, b);
 
 const matMulNoFlags = tf.customGrad(((...args: unknown[]) => {

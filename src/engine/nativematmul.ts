@@ -16,7 +16,7 @@
  * back in by `tf.tensor`. One session per rank (symbolic dims), cached; `HAI_NATIVE_THREADS` sets ORT's intra-op
  * threads (default 1: wasm's pthreads are the kit's pool, and two pools on the same cores fight).
  *
- * Introduced in notebooks/00_setup.ipynb (which backend runs, and how fast); not shown there yet (opt-in).
+ * Introduced in notebooks/00_setup.ipynb ("네이티브 CPU 커널": status, and the same step with it on and off).
  */
 import * as tf from '@tensorflow/tfjs';
 import { ONNX_DTYPE, OnnxGraph } from '../util/onnxproto';
