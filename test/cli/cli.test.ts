@@ -43,6 +43,14 @@ test('hai bench --json prints one row per measurement with the documented fields
     assert.ok(Math.abs(x.examples_per_s - (2 / x.ms_per_step) * 1000) < 0.01 * x.examples_per_s + 0.01);
     assert.ok(x.heap_mib >= 16 && x.heap_mib <= 4096, `wasm heap ${x.heap_mib} MiB`);
   }
+  // Beside each wasm row: the same step on the native kernels (default where onnxruntime-node loads), and forward
+  // rows on the exported graph run by onnxruntime-node alone; every row has the child's peak RSS.
+  const native = rows.filter((x: any) => x.backend === 'wasm+ort');
+  assert.deepEqual(native.map((x: any) => `${x.task}/${x.seq}`), ['train/8', 'train/16', 'forward/8', 'forward/16']);
+  for (const x of native) assert.match(`${x.status}: ${x.note}`, /^ok: products and fused layers on onnxruntime-node/);
+  const graph = rows.filter((x: any) => x.backend === 'ort');
+  assert.deepEqual(graph.map((x: any) => `${x.task}/${x.seq}/${x.status}`), ['forward/8/ok', 'forward/16/ok']);
+  for (const x of [...wasm, ...native, ...graph]) assert.ok(x.rss_mib > 50, `RSS ${x.rss_mib} MiB`);
   const cuda = rows.filter((x: any) => x.backend === 'cuda');
   if (cuda.length && cuda[0].status === 'unavailable') {
     assert.equal(cuda.length, 1, 'an unavailable backend is reported once, not once per row');
