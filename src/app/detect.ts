@@ -12,6 +12,7 @@ import { repoPath } from '../util/paths';
 import { NaiveBayesModel, naiveBayesPredict, trainNaiveBayes } from '../models/naivebayes';
 import { encodeRows, loadModelAndTokenizer, trainingArgs } from '../course/course';
 import { predict } from '../train/trainer';
+import { Runtime, chooseRuntime, openOnnx, predictOnnx } from '../course/onnxeval';
 import { VARIETIES, Variety } from '../translate/corpus';
 
 export interface Detection { label: number; name: string; variety: Variety; probs: number[] }
@@ -31,20 +32,31 @@ export function naiveBayesDetector(o: { rows?: string; model?: NaiveBayesModel }
   };
 }
 
-/** A fine-tuned checkpoint folder (`hai train`'s final/), loaded on first use and then kept. */
-export function checkpointDetector(dir: string): Detector {
+/**
+ * A fine-tuned checkpoint folder (`hai train`'s final/), loaded on first use and then kept. `runtime` as for
+ * `hai eval`: 'auto' runs the folder's ONNX export (`hai export --onnx`) on onnxruntime-node when it is current,
+ * else tfjs; which one, and why, is in `description`.
+ */
+export function checkpointDetector(dir: string, o: { runtime?: Runtime } = {}): Detector {
   if (!fs.existsSync(dir)) throw new Error(`${dir}: no such checkpoint folder (train one with: hai train --preset fast --standin)`);
-  let loaded: Promise<Awaited<ReturnType<typeof loadModelAndTokenizer>>> | null = null;
-  const args = trainingArgs(dir);
+  const choice = chooseRuntime(dir, o.runtime ?? 'tfjs');
+  let loaded: Promise<(texts: string[]) => Promise<{ preds: number[]; probs: number[][] }>> | null = null;
+  const open = async () => {
+    if (choice.runtime === 'onnx') {
+      const { session, encode } = await openOnnx(dir);
+      return (texts: string[]) => predictOnnx(session, encode(texts.map((contents) => ({ contents, label: 0 }))), 64);
+    }
+    const args = trainingArgs(dir);
+    const { model, tokenizer } = await loadModelAndTokenizer(dir);
+    return async (texts: string[]) => predict(model, encodeRows(tokenizer, texts.map((contents) => ({ contents, label: 0 })), args.maxlen ?? 256, args.encoding ?? 'course'), 64);
+  };
   return {
     kind: 'checkpoint',
-    description: `fine-tuned checkpoint ${dir}`,
-    descriptionKo: `미세조정한 체크포인트 ${dir}`,
+    description: `fine-tuned checkpoint ${dir} (runtime ${choice.runtime}: ${choice.reason})`,
+    descriptionKo: `미세조정한 체크포인트 ${dir} (${choice.runtime === 'onnx' ? 'ONNX, onnxruntime-node' : 'TensorFlow.js'})`,
     async classify(texts) {
-      loaded ??= loadModelAndTokenizer(dir);
-      const { model, tokenizer } = await loaded;
-      const enc = encodeRows(tokenizer, texts.map((contents) => ({ contents, label: 0 })), args.maxlen ?? 256, args.encoding ?? 'course');
-      const { preds, probs } = predict(model, enc, 64);
+      loaded ??= open();
+      const { preds, probs } = await (await loaded)(texts);
       return texts.map((_, i) => detection(preds[i], probs[i]));
     },
   };

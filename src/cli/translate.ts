@@ -11,10 +11,11 @@ import { HubTranslator } from '../translate/hub';
 import { readParallel } from '../translate/pairs';
 import { evaluateTranslation, formatEval } from '../translate/evaluate';
 import { Detector, checkpointDetector, naiveBayesDetector } from '../app/detect';
+import { RUNTIMES, Runtime } from '../course/onnxeval';
 import { appDefaults, createAppServer, listen } from '../app/server';
 import { repoPath } from '../util/paths';
 
-interface Common { translator?: string; model?: string; detector: 'naive-bayes' | 'none'; hub?: boolean; hubDir?: string; allowRemote?: boolean }
+interface Common { translator?: string; model?: string; runtime: Runtime; detector: 'naive-bayes' | 'none'; hub?: boolean; hubDir?: string; allowRemote?: boolean }
 
 const log = (s: string) => process.stderr.write(`${s}\n`);
 const corpusTranslator = (o: Common) => (o.translator ? loadTranslator(o.translator) : defaultTranslator({ log }));
@@ -22,7 +23,11 @@ const hubTranslator = (o: Common) => new HubTranslator({ localDir: o.hubDir ?? p
 
 /** The detector for "auto": --model's checkpoint, else the Naive Bayes baseline (bannered), else none. */
 function detector(o: Common): Detector | null {
-  if (o.model) return checkpointDetector(o.model);
+  if (o.model) {
+    const d = checkpointDetector(o.model, { runtime: o.runtime });
+    log(`auto-detect: ${d.description}`);
+    return d;
+  }
   if (o.detector === 'none') return null;
   const d = naiveBayesDetector();
   log(`auto-detect: ${d.description} (no --model given)`);
@@ -32,6 +37,7 @@ function detector(o: Common): Detector | null {
 const common = (c: Command) => c
   .option('--translator <dir>', 'a translator folder written by hai translate --build (default: learned from data/aihub, cached in runs/translator/)')
   .option('--model <checkpoint>', 'a fine-tuned classifier folder for --from auto (e.g. runs/train/final)')
+  .addOption(new Option('--runtime <name>', "how --model runs: its ONNX export on onnxruntime-node (onnx), tfjs, or auto (the export when it is current: hai export --onnx)").choices([...RUNTIMES]).default('auto'))
   .addOption(new Option('--detector <kind>', 'what classifies "auto" when no --model is given').choices(['naive-bayes', 'none']).default('naive-bayes'))
   .option('--hub-dir <dir>', 'root of converted ONNX folders of the four KoBART models (also $HAI_HUB_TRANSLATORS)')
   .option('--allow-remote', 'let @xenova/transformers download hub models (needs repos with ONNX files)');

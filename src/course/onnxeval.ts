@@ -62,7 +62,8 @@ export async function predictOnnx(session: OnnxClassifier, enc: Encoded, batchSi
   return { preds, probs, logits };
 }
 
-async function openOnnx(modelDir: string, o: RuntimeOptions) {
+/** The export's session and the folder's tokenizer and encoding, opened once (the web app keeps them). */
+export async function openOnnx(modelDir: string, o: RuntimeOptions = {}) {
   const session = await OnnxClassifier.load(modelDir);
   const tokenizer = await AutoTokenizer.from_pretrained(modelDir);
   const args = trainingArgs(modelDir);

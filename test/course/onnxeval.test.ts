@@ -104,3 +104,37 @@ test('the CLI: hai export --onnx, hai predict --runtime onnx|auto print the runt
   assert.equal(r.code, 0, r.stderr);
   assert.equal(JSON.parse(r.stdout).n, 767);
 });
+
+test("the web app's detector serves the export: auto picks onnx when it is current, the same labels and probabilities as tfjs", async () => {
+  const { checkpointDetector } = await import('../../src/app/detect');
+  const { createAppServer, appDefaults } = await import('../../src/app/server');
+  const texts = readRowsCsv(VALID).slice(0, 24).map((r) => r.contents);
+  const dir = ckpt('app');
+  fs.cpSync(ckpt('trained'), dir, { recursive: true });
+  await exportCheckpoint(dir, { onnx: true, ...quiet });
+  const viaOnnx = checkpointDetector(dir, { runtime: 'auto' });
+  assert.match(viaOnnx.description, /\(runtime onnx: .*model\.onnx on onnxruntime-node 1\.14\.0\)$/);
+  const viaTfjs = checkpointDetector(dir, { runtime: 'tfjs' });
+  const [a, b] = [await viaOnnx.classify(texts), await viaTfjs.classify(texts)];
+  assert.deepEqual(a.map((d) => d.label), b.map((d) => d.label));
+  assertClose(a.flatMap((d) => d.probs), b.flatMap((d) => d.probs), 1e-5, 0, 'probabilities');
+  // Through the HTTP API, as the page calls it.
+  const server = createAppServer(appDefaults({ detector: viaOnnx }));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  try {
+    const port = (server.address() as import('node:net').AddressInfo).port;
+    const res = await fetch(`http://127.0.0.1:${port}/api/classify`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: texts[0] }) });
+    assert.equal(res.status, 200);
+    const j = await res.json() as { label: number; probs: number[] };
+    assert.equal(j.label, b[0].label);
+    assertClose(j.probs, b[0].probs, 1e-5);
+  } finally {
+    await new Promise((r) => server.close(r));
+  }
+  // A stale export (weights changed after it) is not served: auto falls back to tfjs and says why.
+  const stale = ckpt('stale');
+  fs.cpSync(dir, stale, { recursive: true });
+  const st = path.join(stale, 'model.safetensors');
+  const bytes = fs.readFileSync(st); bytes[bytes.length - 1] ^= 1; fs.writeFileSync(st, bytes);
+  assert.match(checkpointDetector(stale, { runtime: 'auto' }).description, /runtime tfjs: ONNX not used: .*/);
+});
