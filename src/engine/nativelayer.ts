@@ -9,7 +9,7 @@
  * Float32Arrays held by the gradient closure, never copied into the wasm heap: one copy out per tensor.
  *
  * Dropout masks are still drawn by tfjs from the layer's seeds (the same draws as the op-by-op and fused paths),
- * then fed to the graphs. Batch and sequence length are symbolic, so dynamic padding reuses one session per
+ * once, then fed to both graphs. Batch and sequence length are symbolic, so dynamic padding reuses one session per
  * layer shape. Used by `fusedEncoderLayer` whenever src/engine/nativematmul.ts says native kernels are active.
  *
  * Introduced in notebooks/00_setup.ipynb (which backend runs, and how fast).
@@ -164,7 +164,7 @@ const toTensor = (t: NativeTensor, shape: number[]) => tf.tensor(t.data, shape, 
 
 /**
  * The layer on onnxruntime-node: `h: [B, T, H]`, `maskAdd: [B, 1, 1, T]`, `w` in `FUSED_PARAMS` order, `masks`
- * drawn by the caller (fusedlayer.ts) for the forward pass and again, from the same seeds, for the backward pass.
+ * drawn by the caller's function (fusedlayer.ts), once per call and kept for the backward pass.
  */
 export function nativeEncoderLayer(h: tf.Tensor, maskAdd: tf.Tensor, w: tf.Tensor[], s: NativeLayerShape, training: boolean, masks: () => Masks): tf.Tensor {
   const key = `${s.hidden}/${s.heads}/${s.eps}/${s.distil}`;
@@ -193,7 +193,10 @@ export function nativeEncoderLayer(h: tf.Tensor, maskAdd: tf.Tensor, w: tf.Tenso
       gradFunc: (dy: tf.Tensor) => {
         if (!training) out = forward(true);
         const bwd = cached(`b${maskKey(which)}/${key}`, () => backwardGraph(s, which));
-        const bf: Record<string, NativeTensor> = { dy: host(dy), x: feeds.x, ...feedMasks(tf.tidy(masks as () => never) as Masks) };
+        // The forward pass's dropout masks are kept (6 MB a layer at batch 32 × 64), not redrawn: drawing them is
+        // tfjs work on the wasm kernels, as slow as a third of the native layer.
+        const bf: Record<string, NativeTensor> = { dy: host(dy), x: feeds.x };
+        for (const n of ['mProbs', 'mAttn', 'mFfn']) if (feeds[n]) bf[n] = feeds[n];
         for (const n of SAVED) bf[n] = out[n];
         for (const n of BACK_W) bf[n] = feeds[n];
         const gr = bwd.run(bf, GRADS);

@@ -119,7 +119,7 @@ test("the web app's detector serves the export: auto picks onnx when it is curre
   assert.deepEqual(a.map((d) => d.label), b.map((d) => d.label));
   assertClose(a.flatMap((d) => d.probs), b.flatMap((d) => d.probs), 1e-5, 0, 'probabilities');
   // Through the HTTP API, as the page calls it.
-  const server = createAppServer(appDefaults({ detector: viaOnnx }));
+  const server = createAppServer(appDefaults({ translator: {} as never, detector: viaOnnx })); // /api/classify never translates
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   try {
     const port = (server.address() as import('node:net').AddressInfo).port;
