@@ -107,5 +107,18 @@ export function formatGradeSummary(report: GradeReport): string {
   const rows = report.submissions.map((s) => `${s.status.padEnd(8)} ${String(s.points).padStart(4)}/${s.max_points}  ${s.file}${s.error ? `\n         ${short(s.error, 200)}` : ''}`);
   const sm = report.summary;
   const warn = report.sandbox && !report.sandbox.enabled ? [`NOT SANDBOXED: ${report.sandbox.reason}`] : [];
-  return [...warn, ...rows, `${sm.submissions} graded: ${sm.ok} ok, ${sm.error} error, ${sm.timeout} timeout, ${sm.crashed} crashed; mean ${fmt(sm.mean_points)}/${sm.max_points} points`].join('\n');
+  return [...warn, ...rows, `${sm.submissions} graded: ${sm.ok} ok, ${sm.error} error, ${sm.timeout} timeout, ${sm.crashed} crashed; mean ${fmt(sm.mean_points)}/${sm.max_points} points`,
+    ...leaderboardLines(report)].join('\n');
+}
+
+/** The leaderboard for the terminal: rank, the re-measured values, the file; and who is not ranked (no re-measured metric). */
+function leaderboardLines(report: GradeReport): string[] {
+  const b = report.leaderboard;
+  if (!b) return [];
+  const keys = [b.metric, ...b.then];
+  const ranked = new Set(b.rows.map((r) => r.file));
+  const left = report.submissions.filter((s) => !ranked.has(s.file)).map((s) => s.file);
+  return [`leaderboard (re-measured ${keys.join(', then ')}):`,
+    ...b.rows.map((r) => `${String(r.rank).padStart(4)}. ${keys.map((k) => fmt(r.values[k]).padStart(7)).join(' ')}  ${r.file}`),
+    ...(left.length ? [`   not ranked (no re-measured ${b.metric}): ${left.join(', ')}`] : [])];
 }

@@ -65,12 +65,12 @@ test('the linter finds each kind of mistake', () => {
   assert.match(lintCourse([a, b]).map((i) => i.message).join('\n'), /01.double is also used in 01_a.ipynb/);
 });
 
-test('the course notebooks lint clean, at least 12 exercises in 01-06, each with public and hidden tests', () => {
+test('the course notebooks lint clean, at least 12 exercises in 01-07, each with public and hidden tests', () => {
   const course = readCourse(path.join(ROOT, 'notebooks'));
   assert.deepEqual(lintCourse(course.map((c) => c.parsed)), []);
   const ex = course.flatMap((c) => c.parsed.exercises.map((e) => ({ nb: path.basename(c.file), id: e.id })));
   assert.ok(ex.length >= 12, `${ex.length} exercises`);
-  for (const n of ['01', '02', '03', '04', '05', '06']) assert.ok(ex.some((e) => e.nb.startsWith(n)), `notebook ${n} has an exercise`);
+  for (const n of ['01', '02', '03', '04', '05', '06', '07']) assert.ok(ex.some((e) => e.nb.startsWith(n)), `notebook ${n} has an exercise`);
   for (const c of course) for (const e of c.parsed.exercises) {
     assert.ok(c.parsed.tests.some((t) => t.id === e.id && !t.hidden) && c.parsed.tests.some((t) => t.id === e.id && t.hidden), `${e.id}: public and hidden tests`);
   }
@@ -92,6 +92,8 @@ test('hai assign writes student notebooks that leak nothing, and grading files a
   assert.ok(fs.readdirSync(grading).every((f) => f.endsWith('.grading.json')));
   const g = JSON.parse(fs.readFileSync(path.join(grading, '04_tuned.grading.json'), 'utf8'));
   assert.deepEqual(g.exercises.map((e: any) => [e.id, e.points, e.tests.map((t: any) => t.hidden)]), [['04.maxlen', 2, [false, true]], ['04.sampler', 2, [false, true]]]);
+  const g07 = JSON.parse(fs.readFileSync(path.join(grading, '07_translator.grading.json'), 'utf8'));
+  assert.deepEqual(g07.exercises.map((e: any) => [e.id, e.points, e.tests.map((t: any) => t.hidden)]), [['07.route', 2, [false, true]], ['07.beatcopy', 2, [false, true]]]);
   // One grading file is a checks file too; a plain checks file is not a grading file.
   const one = loadGrading(path.join(grading, '04_tuned.grading.json'))!;
   assert.deepEqual([one.spec.checks, one.notebooks.map((n) => [n.notebook, n.exercises.length])], [[], [['04_tuned.ipynb', 2]]]);
