@@ -44,7 +44,8 @@ after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 before(async () => {
   fs.mkdirSync(gradeTmp);
   fixturesBefore = tree(FIX);
-  report = await gradeSubmissions([FIX], { checks: CHECKS, cellTimeoutS: 30, // room for a loaded 2-core machine: good.ipynb's training cell took 15+ s at load 10 totalTimeoutS: 120, tmpDir: gradeTmp, outDir });
+  // 30 s per cell: room for a loaded 2-core machine (good.ipynb's training cell took over 15 s at load 10).
+  report = await gradeSubmissions([FIX], { checks: CHECKS, cellTimeoutS: 30, totalTimeoutS: 120, tmpDir: gradeTmp, outDir });
 });
 
 test('the batch finishes: every submission graded, in order, with the status its failure deserves', () => {
