@@ -123,7 +123,7 @@ export const PRESETS: Record<'baseline' | 'tuned' | 'fast', Partial<CourseConfig
   baseline: { model_ckpt: 'monologg/distilkobert', sampler: 'sequential', batch: 256, maxlen: 16, lr: 2e-5, eps: 1e-8, epochs: 1, dynamic_padding: false, group_by_length: false },
   tuned: { model_ckpt: 'monologg/koelectra-small-v3-discriminator', sampler: 'random', batch: 256, maxlen: 256, lr: 1e-4, eps: 1e-8, epochs: 5, dynamic_padding: false, group_by_length: false },
   fast: { model_ckpt: 'monologg/koelectra-small-v3-discriminator', sampler: 'random', batch: 256, maxlen: 256, lr: 1e-4, eps: 1e-8, epochs: 5, dynamic_padding: true, group_by_length: true,
-    standin_recipe: { batch: 32, epochs: 15 } },
+    standin_recipe: { batch: 32, epochs: 15, loss: { class_weights: 'balanced' } } },
 };
 
 /** `HAI_SMOKE=1`: 1,600 training rows, at most 5 epochs, maxlen 64 and batch 32, so every session runs in about a minute. */

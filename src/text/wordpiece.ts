@@ -183,11 +183,7 @@ export interface WordPieceTrainerConfig extends BasicTokenizerConfig {
   special_tokens: string[];
   model_max_length: number;
   tokenizer_class: string;
-  /**
-   * Characters put in the alphabet even when the corpus lacks them, each as `c` and as `##c`, so no word made
-   * of them is ever [UNK]. (Hugging Face's `initial_alphabet` adds only `c`: an unseen character inside a word
-   * would still make the whole word [UNK].)
-   */
+  /** Characters put in the alphabet as `c` and `##c` even when the corpus lacks them (HF's `initial_alphabet` adds only `c`). */
   alphabet: string[];
 }
 export const wordPieceTrainerDefaults = (o: Partial<WordPieceTrainerConfig> = {}): WordPieceTrainerConfig => ({
@@ -213,10 +209,7 @@ export function trainWordPiece(corpus: Iterable<string>, config: Partial<WordPie
   const add = (t: string) => { let id = ids.get(t); if (id === undefined) { id = vocab.length; vocab.push(t); ids.set(t, id); } return id; };
   const initial = new Set<string>(), inner = new Set<string>();
   for (const w of counts.keys()) Array.from(w).forEach((c, i) => (i ? inner : initial).add(c));
-  for (const c of cfg.alphabet) {
-    if (Array.from(c).length !== 1) throw new Error(`alphabet: ${JSON.stringify(c)} is not one character`);
-    initial.add(c); inner.add(c);
-  }
+  for (const c of cfg.alphabet) if (Array.from(c).length === 1) { initial.add(c); inner.add(c); } else throw new Error(`alphabet: ${JSON.stringify(c)} is not one character`);
   const byCodePoint = (a: string, b: string) => a.codePointAt(0)! - b.codePointAt(0)!;
   [...new Set([...initial, ...inner])].sort(byCodePoint).forEach(add);
   [...inner].sort(byCodePoint).forEach((c) => add(`##${c}`));
