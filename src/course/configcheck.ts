@@ -23,6 +23,8 @@ const COURSE_EXTRA: Record<string, Partial<FieldType>> = {
   micro_batch: { ...posInt, nullable: true }, max_train: { ...posInt, nullable: true }, max_valid: { ...posInt, nullable: true },
   activation_checkpointing: { type: 'boolean', nullable: true }, tokenizer_class: { type: 'string', nullable: true },
 };
+/** `standin_recipe`'s fields (course.ts STANDIN_RECIPE_FIELDS; listed here so this module does not import course.ts). */
+const RECIPE_FIELDS = ['batch', 'epochs', 'warmup_steps', 'sampler', 'loss'];
 const LOSS_EXTRA: Record<string, Partial<FieldType>> = {
   kind: { oneOf: ['cross_entropy', 'focal'] }, label_smoothing: { min: 0 }, gamma: { min: 0 }, class_weights: { type: 'object', nullable: true },
 };
@@ -68,6 +70,12 @@ export function checkConfigTypes(o: object, where: string, defaults: Defaults): 
     if (v === undefined) continue;
     const why = mismatch(v, T[k]);
     if (why) { problems.push(`${k}: ${why}`); continue; }
+    if (k === 'standin_recipe' && v) {
+      const bad = Object.keys(v).filter((rk) => !RECIPE_FIELDS.includes(rk));
+      if (bad.length) problems.push(`standin_recipe: unknown setting ${bad.join(', ')}; known: ${RECIPE_FIELDS.join(', ')}`);
+      else try { checkConfigTypes(v, 'standin_recipe', defaults); } catch (e) { problems.push((e as Error).message); }
+      continue;
+    }
     if (k === 'loss' && v) {
       const L = LOSS_TYPES();
       for (const [lk, lv] of Object.entries(v as Record<string, unknown>)) {

@@ -74,6 +74,12 @@ export interface CourseConfig {
    * run. The run prints the rate it uses. 1 keeps the preset's rate.
    */
   standin_lr_scale: number;
+  /**
+   * Fields that replace the config's when the loaded model is an offline stand-in (printed; saved in
+   * training_args.json): a random init needs many more, smaller steps than a pre-trained model. The rate stays
+   * `standin_lr_scale`'s. `{}` keeps the config's; `smokeConfig` caps these like the others.
+   */
+  standin_recipe: StandinRecipe;
   /** Offline stand-in for a hub id that is neither cached nor reachable (default: $HAI_STANDIN). */
   standin?: boolean;
   /**
@@ -91,12 +97,16 @@ export interface CourseConfig {
   encoding_cache: boolean;
 }
 
+/** What `standin_recipe` may set (configcheck.ts checks each as the field itself). */
+export const STANDIN_RECIPE_FIELDS = ['batch', 'epochs', 'warmup_steps', 'sampler', 'loss'] as const;
+export type StandinRecipe = Partial<Pick<CourseConfig, typeof STANDIN_RECIPE_FIELDS[number]>>;
+
 export function courseDefaults(o: Partial<CourseConfig> = {}): CourseConfig {
   return {
     train_path: path.join(DATA, 'course_train.csv'), valid_path: path.join(DATA, 'course_valid.csv'),
     batch: 32, maxlen: 128, lr: 5e-5, eps: 1e-8, epochs: 1, model_ckpt: 'monologg/koelectra-small-v3-discriminator',
     sampler: 'random', loss: {}, freeze: null, seed: currentSeed(), out: null, encoding: 'course', adamw: 'hf', weight_decay: 0,
-    warmup_steps: 0, max_grad_norm: 1.0, dynamic_padding: true, group_by_length: true, micro_batch: null, activation_checkpointing: null, standin_lr_scale: 10, tokenizer_class: null, max_train: null, max_valid: null, dry_run: false, encoding_cache: true, ...o,
+    warmup_steps: 0, max_grad_norm: 1.0, dynamic_padding: true, group_by_length: true, micro_batch: null, activation_checkpointing: null, standin_lr_scale: 10, standin_recipe: {}, tokenizer_class: null, max_train: null, max_valid: null, dry_run: false, encoding_cache: true, ...o,
   };
 }
 
@@ -112,7 +122,8 @@ export const checkCourseConfig = (o: object, where: string): void => checkConfig
 export const PRESETS: Record<'baseline' | 'tuned' | 'fast', Partial<CourseConfig>> = {
   baseline: { model_ckpt: 'monologg/distilkobert', sampler: 'sequential', batch: 256, maxlen: 16, lr: 2e-5, eps: 1e-8, epochs: 1, dynamic_padding: false, group_by_length: false },
   tuned: { model_ckpt: 'monologg/koelectra-small-v3-discriminator', sampler: 'random', batch: 256, maxlen: 256, lr: 1e-4, eps: 1e-8, epochs: 5, dynamic_padding: false, group_by_length: false },
-  fast: { model_ckpt: 'monologg/koelectra-small-v3-discriminator', sampler: 'random', batch: 256, maxlen: 256, lr: 1e-4, eps: 1e-8, epochs: 5, dynamic_padding: true, group_by_length: true },
+  fast: { model_ckpt: 'monologg/koelectra-small-v3-discriminator', sampler: 'random', batch: 256, maxlen: 256, lr: 1e-4, eps: 1e-8, epochs: 5, dynamic_padding: true, group_by_length: true,
+    standin_recipe: { batch: 32, epochs: 15, loss: { class_weights: 'balanced' } } },
 };
 
 /** `HAI_SMOKE=1`: 1,600 training rows, at most 5 epochs, maxlen 64 and batch 32, so every session runs in about a minute. */
@@ -120,7 +131,9 @@ export const smokeRequested = () => envTrue(process.env.HAI_SMOKE);
 export function smokeConfig(c: CourseConfig): CourseConfig {
   // Dynamic padding changes no number (padding is masked), only the time.
   return { ...c, max_train: Math.min(c.max_train ?? Infinity, 1600), max_valid: Math.min(c.max_valid ?? Infinity, 400),
-    epochs: Math.min(c.epochs, 5), maxlen: Math.min(c.maxlen, 64), batch: Math.min(c.batch, 32), dynamic_padding: true };
+    epochs: Math.min(c.epochs, 5), maxlen: Math.min(c.maxlen, 64), batch: Math.min(c.batch, 32), dynamic_padding: true,
+    standin_recipe: { ...c.standin_recipe, ...(c.standin_recipe.epochs ? { epochs: Math.min(c.standin_recipe.epochs, 5) } : {}),
+      ...(c.standin_recipe.batch ? { batch: Math.min(c.standin_recipe.batch, 32) } : {}) } };
 }
 
 /** Every k-th row, so the subset keeps the table's order (and its label runs). */
@@ -182,11 +195,15 @@ export function trainingArgs(dir: string): Partial<CourseConfig> {
 }
 
 export async function runCourse(cfg: Partial<CourseConfig>, callbacks: Callbacks = {}): Promise<CourseRun> {
-  const c = courseDefaults(cfg);
+  let c = courseDefaults(cfg);
   checkCourseConfig(c, 'config');
   // Every row of both files is checked (file and row named) before the model loads.
   for (const f of [c.train_path, c.valid_path]) checkRowsCsv(f, LABELS.length);
   const { model, tokenizer } = await loadModelAndTokenizer(c.model_ckpt, { standin: c.standin, seed: c.seed, tokenizer_class: c.tokenizer_class });
+  if (model.is_standin && Object.keys(c.standin_recipe).length) {
+    c = { ...c, ...c.standin_recipe };
+    console.log(`stand-in model: its recipe ${JSON.stringify(c.standin_recipe)} replaces the config's (standin_recipe: {} keeps them)`);
+  }
   if (c.freeze) freeze(model, c.freeze);
   // Ragged typed-array encodings, tokenized once per (tokenizer, file, settings): src/course/encodings.ts.
   const { train: trainEnc, valid: validEnc } = encodeCourseData(tokenizer, c, LABELS.length);

@@ -10,3 +10,4 @@ export * from './course';
 export * from './report';
 export * from './encodings';
 export * from './onnxeval';
+export * from './baseline';

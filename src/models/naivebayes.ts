@@ -3,7 +3,8 @@
  * the offline baseline for auto-detection. Dialect shows in endings and particles (당께, 허고, 수꽈), which
  * character 1–3-grams catch; it trains in a second on the bundled rows and needs no model download.
  *
- * Introduced in notebooks/07_translator.ipynb.
+ * Introduced in notebooks/05_further.ipynb ("do we even need BERT?"); the app's auto-detection uses it in
+ * notebooks/07_translator.ipynb.
  */
 import * as fs from 'node:fs';
 import { LABELS, Row } from '../data/rows';

@@ -23,7 +23,7 @@ import { writeFileAtomic } from '../util/files';
 import { writeSafetensors } from './safetensors';
 import { envTrue } from '../util/env';
 import { ModelType, familyOf, initParams, modelConfig, torchStateDict } from './modeling';
-import { saveWordPieceTokenizer, trainWordPiece } from '../text/wordpiece';
+import { CONJOINING_JAMO, saveWordPieceTokenizer, trainWordPiece } from '../text/wordpiece';
 import { trainKoBertTokenizer } from '../text/spmtrain';
 import { repoPath } from '../util/paths';
 
@@ -58,10 +58,17 @@ export interface StandinConfig {
   intermediate: number;
   /** ELECTRA only: kept smaller than `hidden`, so `embeddings_project` exists as in KoELECTRA. */
   embedding_size: number;
+  /**
+   * WordPiece stand-ins only: tokenize over jamo. The tokenizer strips accents (`strip_accents: true`, NFD as
+   * BertTokenizer does it), which turns every Hangul syllable into conjoining jamo, and all 67 jamo are in its
+   * alphabet, so no Korean word is [UNK]; merges rebuild syllables and endings. With syllables, a word holding one
+   * syllable the corpus lacks is [UNK] whole.
+   */
+  jamo: boolean;
   corpus: string;
 }
 export const standinDefaults = (o: Partial<StandinConfig> = {}): StandinConfig => ({
-  vocab_size: 4000, kobert_vocab_size: 1500, hidden: 64, layers: 2, heads: 4, intermediate: 128, embedding_size: 32,
+  vocab_size: 4000, kobert_vocab_size: 1500, hidden: 64, layers: 2, heads: 4, intermediate: 128, embedding_size: 32, jamo: false,
   corpus: repoPath('data', 'rows', 'course_train.csv'), ...o,
 });
 
@@ -109,7 +116,10 @@ export function buildStandin(repoId: string, o: { model_type?: string; config?: 
     const kobert = KOBERT_STYLE.has(repoId);
     let vocab: string[];
     if (kobert) vocab = trainKoBertTokenizer(tmp, texts, { vocab_size: s.kobert_vocab_size });
-    else saveWordPieceTokenizer(tmp, (vocab = trainWordPiece(texts, { vocab_size: s.vocab_size })), { tokenizer_class: 'BertTokenizer', do_lower_case: false });
+    else {
+      const wp = { vocab_size: s.vocab_size, ...(s.jamo ? { strip_accents: true, alphabet: CONJOINING_JAMO } : {}) };
+      saveWordPieceTokenizer(tmp, (vocab = trainWordPiece(texts, wp)), { tokenizer_class: 'BertTokenizer', do_lower_case: false, strip_accents: s.jamo ? true : null });
+    }
     const sizes: Record<ModelType, Record<string, unknown>> = {
       bert: { hidden_size: s.hidden, num_hidden_layers: s.layers, num_attention_heads: s.heads, intermediate_size: s.intermediate },
       electra: { embedding_size: s.embedding_size, hidden_size: s.hidden, num_hidden_layers: s.layers, num_attention_heads: s.heads, intermediate_size: s.intermediate },

@@ -169,6 +169,10 @@ export function readVocabLines(file: string): string[] {
   return lines;
 }
 
+/** The 67 conjoining jamo that NFD (BertTokenizer's `strip_accents`) turns every Hangul syllable into: 19 leading, 21 vowels, 27 trailing. */
+export const CONJOINING_JAMO: string[] = [[0x1100, 0x1112], [0x1161, 0x1175], [0x11a8, 0x11c2]]
+  .flatMap(([a, b]) => Array.from({ length: b - a + 1 }, (_, i) => String.fromCodePoint(a + i)));
+
 /** KoELECTRA's special-token layout: [PAD]=0 [UNK]=1 [CLS]=2 [SEP]=3 [MASK]=4. */
 export const KOELECTRA_SPECIAL_TOKENS = ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]'];
 
@@ -179,10 +183,12 @@ export interface WordPieceTrainerConfig extends BasicTokenizerConfig {
   special_tokens: string[];
   model_max_length: number;
   tokenizer_class: string;
+  /** Characters put in the alphabet as `c` and `##c` even when the corpus lacks them (HF's `initial_alphabet` adds only `c`). */
+  alphabet: string[];
 }
 export const wordPieceTrainerDefaults = (o: Partial<WordPieceTrainerConfig> = {}): WordPieceTrainerConfig => ({
   vocab_size: 8000, min_frequency: 2, special_tokens: KOELECTRA_SPECIAL_TOKENS, do_lower_case: false, strip_accents: null,
-  tokenize_chinese_chars: true, model_max_length: 512, tokenizer_class: 'BertTokenizer', ...o,
+  tokenize_chinese_chars: true, model_max_length: 512, tokenizer_class: 'BertTokenizer', alphabet: [], ...o,
 });
 
 /**
@@ -203,6 +209,7 @@ export function trainWordPiece(corpus: Iterable<string>, config: Partial<WordPie
   const add = (t: string) => { let id = ids.get(t); if (id === undefined) { id = vocab.length; vocab.push(t); ids.set(t, id); } return id; };
   const initial = new Set<string>(), inner = new Set<string>();
   for (const w of counts.keys()) Array.from(w).forEach((c, i) => (i ? inner : initial).add(c));
+  for (const c of cfg.alphabet) if (Array.from(c).length === 1) { initial.add(c); inner.add(c); } else throw new Error(`alphabet: ${JSON.stringify(c)} is not one character`);
   const byCodePoint = (a: string, b: string) => a.codePointAt(0)! - b.codePointAt(0)!;
   [...new Set([...initial, ...inner])].sort(byCodePoint).forEach(add);
   [...inner].sort(byCodePoint).forEach((c) => add(`##${c}`));
