@@ -55,7 +55,7 @@ test('the batch finishes: every submission graded, in order, with the status its
   assert.equal(report.checks_file, CHECKS);
   // Sandboxed by default where bubblewrap works (the hostile cases are in test/grade/sandbox.test.ts).
   assert.equal(report.sandbox.enabled, sandboxStatus().available, report.sandbox.reason);
-  assert.deepEqual(report.limits, { cell_s: 15, total_s: 120, max_output_chars: 200000, max_old_space_mb: 4096 });
+  assert.deepEqual(report.limits, { cell_s: 30, total_s: 120, max_output_chars: 200000, max_old_space_mb: 4096 });
 });
 
 test('a good submission gets full points: ran to the end, its claim re-measured on the held-out rows', () => {
