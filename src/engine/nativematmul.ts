@@ -71,7 +71,7 @@ export function nativeMatMulStatus(): { active: boolean; reason: string } {
 }
 
 /** Whether native kernels serve this call (cheap: the version is read once). */
-export const nativeActive = (): boolean => requested() && nativeMatMulProblem(cachedVersion ??= installedVersion()) === null;
+export const nativeActive = (): boolean => nativeMatMulProblem(cachedVersion ??= installedVersion()) === null;
 
 /** A float32 feed or fetch of a native session. */
 export interface NativeTensor { data: Float32Array; dims: number[] }
@@ -99,9 +99,9 @@ const threads = () => {
   return Number.isInteger(n) && n >= 1 ? n : 1;
 };
 
-const sessions = new Map<number, SessionHandle>();
+const sessions = new Map<number, NativeSession>();
 /** A `MatMul` session for inputs of this rank: `[..., m, k] · [..., k, n]`, dims symbolic. */
-function session(rank: number): SessionHandle {
+function session(rank: number): NativeSession {
   let s = sessions.get(rank);
   if (s) return s;
   const g = new OnnxGraph();
@@ -109,9 +109,7 @@ function session(rank: number): SessionHandle {
   g.input('a', ONNX_DTYPE.FLOAT, [...batch, 'm', 'k']);
   g.input('b', ONNX_DTYPE.FLOAT, [...batch, 'k', 'n']);
   g.output(g.op('MatMul', ['a', 'b'], {}, 'y'), ONNX_DTYPE.FLOAT, [...batch, 'm', 'n']);
-  const bytes = Buffer.concat(g.encode({ name: `hai_matmul_rank${rank}`, opset: 13, producer: 'hai-dialect-lab', version: NATIVE_ORT_VERSION }));
-  s = new binding!.InferenceSession();
-  s.loadModel(bytes.buffer, bytes.byteOffset, bytes.byteLength, { intraOpNumThreads: threads(), interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all' });
+  s = nativeSession(Buffer.concat(g.encode({ name: `hai_matmul_rank${rank}`, opset: 13, producer: 'hai-dialect-lab', version: NATIVE_ORT_VERSION })));
   sessions.set(rank, s);
   return s;
 }
@@ -121,19 +119,15 @@ function session(rank: number): SessionHandle {
  * not apply (callers then use the wasm path). The result is a new tfjs tensor.
  */
 export function nativeProduct(a: tf.Tensor, b: tf.Tensor): tf.Tensor | null {
-  if (!requested() || nativeMatMulProblem(cachedVersion ??= installedVersion()) !== null) return null;
+  if (!nativeActive()) return null;
   if (a.dtype !== 'float32' || b.dtype !== 'float32' || a.rank !== b.rank || a.rank < 2) return null;
   const r = a.rank;
   if (a.shape.slice(0, -2).join() !== b.shape.slice(0, -2).join() || a.shape[r - 1] !== b.shape[r - 2]) return null;
   if (a.size === 0 || b.size === 0) return null;
-  const out = session(r).run({
-    a: { type: 'float32', data: a.dataSync() as Float32Array, dims: [...a.shape] },
-    b: { type: 'float32', data: b.dataSync() as Float32Array, dims: [...b.shape] },
-  }, { y: null }, {}).y;
-  calls++;
+  const out = session(r).run({ a: { data: a.dataSync() as Float32Array, dims: [...a.shape] }, b: { data: b.dataSync() as Float32Array, dims: [...b.shape] } }, ['y']).y;
   return tf.tensor(out.data, out.dims, 'float32');
 }
 
 let calls = 0;
-/** How many products ran natively in this process (tests check the path really ran). */
+/** How many native sessions ran in this process (products and layer graphs; tests check the path really ran). */
 export const nativeMatMulCalls = () => calls;
