@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import { leaderboard } from '../../src/grade/leaderboard';
 import { readChecksFile } from '../../src/grade/gradecheck';
 import { gradeReportHtml } from '../../src/grade/report';
+import { mergeReports } from '../../src/grade/classrun';
 import type { GradeReport, SubmissionReport } from '../../src/grade/types';
 import { hai, ROOT } from '../helpers';
 
@@ -33,6 +34,39 @@ test('ranked by the re-measured metric, then macro-F1; equal values share a rank
     leaderboard: { metric: 'heldout_accuracy', then: ['heldout_macro_f1'], show: ['valid_accuracy'], rows },
     summary: { submissions: 5, ok: 5, error: 0, timeout: 0, crashed: 0, mean_points: 0, max_points: 0 } } as GradeReport;
   assert.match(gradeReportHtml(report), /<caption>leaderboard: by re-measured heldout_accuracy, then heldout_macro_f1<\/caption>/);
+});
+
+test('--merge ranks the whole class, not each shard: a tie across shards shares a rank, the shards\' own ranks are dropped', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hai-board-merge-'));
+  try {
+    const spec = { metric: 'heldout_accuracy', then: ['heldout_macro_f1'], show: ['valid_accuracy'] };
+    const at = (index: number, s: SubmissionReport) => ({ ...s, index });
+    const all = [
+      at(1, sub('a.ipynb', { heldout_accuracy: 0.8, heldout_macro_f1: 0.6 }, { valid_accuracy: 0.81 })),
+      at(2, sub('b.ipynb', { heldout_accuracy: 0.9, heldout_macro_f1: 0.7 })),
+      at(3, sub('c.ipynb', { heldout_accuracy: 0.8, heldout_macro_f1: 0.6 })),
+      at(4, sub('d.ipynb', {}, { valid_accuracy: 1 })),
+      at(5, sub('e.ipynb', { heldout_accuracy: 0.5, heldout_macro_f1: 0.4 })),
+    ];
+    // --shard k/2 holds positions k, k+2, …; each shard's report ranks only its own submissions
+    const files = [1, 2].map((k) => {
+      const mine = all.filter((x) => (x.index! - 1) % 2 === k - 1);
+      const report = { generated: `2026-12-02T0${k}:00:00Z`, checks_file: 'checks.json', limits: { cell_s: 1, total_s: 1, max_output_chars: 1, max_old_space_mb: 1 }, smoke: false,
+        shard: { k, n: 2, total: all.length }, submissions: mine, leaderboard: { ...spec, rows: leaderboard(mine, spec) },
+        summary: { submissions: mine.length, ok: mine.length, error: 0, timeout: 0, crashed: 0, mean_points: 0, max_points: 0 } };
+      const f = path.join(dir, `report-${k}.json`); fs.writeFileSync(f, JSON.stringify(report)); return { f, report };
+    });
+    assert.equal(files[0].report.leaderboard.rows[0].file, 'a.ipynb', 'shard 1 ranks a first among its own');
+    const merged = mergeReports(files.map((x) => x.f));
+    assert.deepEqual(merged.leaderboard!.rows.map((r) => [r.rank, r.file]), [[1, 'b.ipynb'], [2, 'a.ipynb'], [2, 'c.ipynb'], [4, 'e.ipynb']]);
+    assert.deepEqual(merged.leaderboard!.rows[1].claimed, { valid_accuracy: 0.81 });
+    assert.deepEqual({ metric: merged.leaderboard!.metric, then: merged.leaderboard!.then, show: merged.leaderboard!.show }, spec);
+    assert.equal(merged.shard, undefined);
+    assert.equal(merged.summary.submissions, 5);
+    assert.match(gradeReportHtml(merged), /<caption>leaderboard: by re-measured heldout_accuracy, then heldout_macro_f1<\/caption>/);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('the checks file\'s leaderboard is validated', () => {
