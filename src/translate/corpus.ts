@@ -124,7 +124,7 @@ export function loadTranslator(dir: string): CorpusTranslator {
 }
 
 /** Bumped when tables or tuning change, so a cached translator from older code is rebuilt. */
-export const TRANSLATOR_VERSION = 3;
+export const TRANSLATOR_VERSION = 4;
 
 /**
  * The default translator: learned from the bundled data/aihub (or `inputs`), cached in

@@ -8,6 +8,7 @@ import {
   route, parseVariety, buildTranslator, saveTranslator, loadTranslator, evaluateTranslation, mostFrequentTable, ParallelUtterance, NEVER,
 } from '../../src/translate';
 import { repoPath } from '../../src/util/paths';
+import { colloquialOnly } from '../../src/data/aihub';
 
 // sacrebleu 2.x's own README example (two reference streams): BLEU = 48.53, chrF2 = 59.73.
 const SYS = ['The dog bit the man.', "It wasn't surprising.", 'The man had just bitten him.'];
@@ -71,6 +72,23 @@ test('the table rewrites only on evidence: unchanged occurrences count against, 
   assert.equal(mostFrequentTable(utts, 1, 'to_standard')('가가 와'), '그 아이가 와');
   // standard → dialect learns the other way round
   assert.equal(applyTable(trainTable(utts, 1, 'from_standard', { smoothing: 0 }), '엄청 좋다').output, '억수로 좋다');
+});
+
+test('colloquial-only rewrites pool their evidence over the regions; regional ones do not', () => {
+  const utts = [
+    // Jeolla (3) keeps 쫌 twice and rewrites it once; Gyeongsang (1) always rewrites it, and 억수로 too
+    U('J', 1, [['쫌', '쫌'], ['가', '가']], 3), U('J', 2, [['쫌', '쫌']], 3), U('J', 3, [['쫌', '좀'], ['겁나', '엄청']], 3),
+    U('G', 1, [['쫌', '좀']]), U('G', 2, [['쫌', '좀']]), U('G', 3, [['쫌', '좀']]), U('G', 4, [['억수로', '엄청']]),
+    U('S', 1, [['쫌', '쫌']], 0), // standard speakers' rows are not a region's evidence
+  ];
+  const pooled = trainTable(utts, 3, 'to_standard', { wordThreshold: 0.5 });
+  assert.deepEqual(pooled.words['쫌'], { n: 6, to: [['좀', 4], ['쫌', 2]] });
+  assert.equal(applyTable(pooled, '쫌 가').output, '좀 가'); // 4 / (6 + 1) ≥ 0.5
+  const alone = trainTable(utts, 3, 'to_standard', { wordThreshold: 0.5, poolColloquial: false });
+  assert.deepEqual(alone.words['쫌'], { n: 3, to: [['쫌', 2], ['좀', 1]] });
+  assert.equal(applyTable(alone, '쫌 가').output, '쫌 가'); // 1 / (3 + 1)
+  assert.equal(pooled.words['억수로'], undefined, 'a regional word stays in its region');
+  assert.ok(!colloquialOnly('겁나', '엄청') && colloquialOnly('쫌', '좀') && colloquialOnly('가지구', '가지고'));
 });
 
 test('routing: same variety echoes, standard ↔ dialect is one hop, dialect → dialect goes through standard; Korean names', () => {
