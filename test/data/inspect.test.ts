@@ -59,6 +59,23 @@ test('label counts, duplicates, conflicts, near duplicates, twins, lengths, labe
   assert.equal(tw.pairs, 4);
   assert.deepEqual(lengthStats(rows).map((s) => [s.label, s.min, s.max]), [[0, 3, 4], [1, 4, 7], [2, 4, 4]]);
   assert.deepEqual(longestLabelRun(rows), { label: 0, length: 2, start: 0 });
+  // readCsvColumns' two columns give the same answers; measure is called once per row, with its index
+  const cols = { contents: rows.map((r) => r.contents), labels: rows.map((r) => r.label) };
+  assert.deepEqual(lengthStats(cols), lengthStats(rows));
+  assert.deepEqual(longestLabelRun(cols), longestLabelRun(rows));
+  const seen: number[] = [];
+  const byIndex = lengthStats(cols, (_, i) => { seen.push(i); return i; });
+  assert.deepEqual(seen, rows.map((_, i) => i));
+  assert.deepEqual(byIndex.map((s) => [s.label, s.count, s.min, s.max]),
+    [0, 1, 2].map((l) => { const ix = rows.flatMap((r, i) => (r.label === l ? [i] : [])); return [l, ix.length, Math.min(...ix), Math.max(...ix)]; }));
+});
+
+test('lengthStats on 200,000 rows of one label: each measured once (a copy of the list per row made this quadratic)', () => {
+  const n = 200_000, cols = { contents: Array.from({ length: n }, (_, i) => 'ㄱ'.repeat(1 + (i % 7))), labels: new Array(n).fill(1) };
+  let calls = 0;
+  const [s] = lengthStats(cols, (x) => { calls++; return x.length; });
+  assert.equal(calls, n);
+  assert.deepEqual([s.count, s.min, s.p50, s.max], [n, 1, 4, 7]);
 });
 
 test('splits: by rows leaks twins, by conversation never does; both keep row order and are seeded', () => {
