@@ -69,6 +69,10 @@ const PUNCT = /^(.*?)([.,?!~…]*)$/u;
 export const splitPunct = (w: string): [string, string] => { const m = PUNCT.exec(w)!; return m[1] ? [m[1], m[2]] : [w, '']; };
 const sides = (d: Direction) => (d === 'to_standard' ? (['dialect', 'standard'] as const) : (['standard', 'dialect'] as const));
 
+const bump = <K>(m: Map<K, number>, k: K, by = 1) => m.set(k, (m.get(k) ?? 0) + by);
+/** Targets by count, most frequent first; ties in code-unit order, so a table does not depend on input order. */
+const sorted = (m: Map<string, number>): [string, number][] => [...m].sort((x, y) => y[1] - x[1] || (x[0] < y[0] ? -1 : 1));
+
 /** The longest common prefix, in code points. */
 const lcp = (a: string[], b: string[]) => { let i = 0; while (i < a.length && i < b.length && a[i] === b[i]) i++; return i; };
 
@@ -79,7 +83,6 @@ export function trainTable(utts: ParallelUtterance[], label: number, direction: 
   const words = new Map<string, Map<string, number>>(), wordN = new Map<string, number>();
   const phrases = new Map<string, Map<string, number>>();
   const suffixTo = new Map<string, Map<string, Set<string>>>(), suffixN = new Map<string, number>(), suffixCount = new Map<string, Map<string, number>>();
-  const bump = <K>(m: Map<K, number>, k: K, by = 1) => m.set(k, (m.get(k) ?? 0) + by);
   const sourceSeqs: string[][] = [];
   const targets = new Set<string>();
   for (const u of utts) {
@@ -118,7 +121,6 @@ export function trainTable(utts: ParallelUtterance[], label: number, direction: 
   for (const seq of sourceSeqs) seq.forEach((w, i) => {
     for (const pw of byFirst.get(w) ?? []) if (i + pw.length <= seq.length && pw.every((x, j) => seq[i + j] === x)) bump(phraseN, pw.join(' '));
   });
-  const sorted = (m: Map<string, number>): [string, number][] => [...m].sort((x, y) => y[1] - x[1] || (x[0] < y[0] ? -1 : 1));
   const model: TableModel = { label, direction, config: c, words: {}, phrases: {}, suffixes: {}, targets: [...targets].sort() };
   for (const [w, m] of words) model.words[w] = { n: wordN.get(w)!, to: sorted(m) };
   if (c.poolColloquial) for (const [w, e] of pooledColloquial(utts, direction)) model.words[w] = e;
@@ -142,12 +144,12 @@ function pooledColloquial(utts: ParallelUtterance[], direction: Direction): Map<
     for (const unit of u.units as Unit[]) {
       if (unit[from].split(' ').filter(Boolean).length !== 1) continue;
       const [s] = splitPunct(unit[from]), [t] = splitPunct(unit[to]);
-      const m = counts.get(s) ?? new Map<string, number>(); m.set(t, (m.get(t) ?? 0) + 1); counts.set(s, m);
+      const m = counts.get(s) ?? new Map<string, number>(); bump(m, t); counts.set(s, m);
     }
   }
   const out = new Map<string, { n: number; to: [string, number][] }>();
   for (const [s, m] of counts) {
-    const targets = [...m].sort((x, y) => y[1] - x[1] || (x[0] < y[0] ? -1 : 1));
+    const targets = sorted(m);
     const top = targets.find(([t]) => t !== s);
     if (!top || !(direction === 'to_standard' ? colloquialOnly(s, top[0]) : colloquialOnly(top[0], s))) continue;
     out.set(s, { n: targets.reduce((a, x) => a + x[1], 0), to: targets });
