@@ -7,7 +7,12 @@ export const ROOT = path.resolve(__dirname, '..');
 export const HAI = path.join(ROOT, 'bin', 'hai.js');
 
 export function hai(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 120000) {
-  const r = spawnSync(process.execPath, [HAI, ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, ...env }, timeout: timeoutMs });
+  const r = spawnSync(process.execPath, [HAI, ...args], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+    timeout: timeoutMs,
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 

@@ -15,10 +15,25 @@ import { predict } from '../train/trainer';
 import { Runtime, chooseRuntime, openOnnx, predictOnnx } from '../course/onnxeval';
 import { VARIETIES, Variety } from '../translate/corpus';
 
-export interface Detection { label: number; name: string; variety: Variety; probs: number[] }
-export interface Detector { readonly kind: string; readonly description: string; /** For the Korean page. */ readonly descriptionKo: string; classify(texts: string[]): Promise<Detection[]> }
+export interface Detection {
+  label: number;
+  name: string;
+  variety: Variety;
+  probs: number[];
+}
+export interface Detector {
+  readonly kind: string;
+  readonly description: string;
+  /** For the Korean page. */ readonly descriptionKo: string;
+  classify(texts: string[]): Promise<Detection[]>;
+}
 
-const detection = (label: number, probs: number[]): Detection => ({ label, name: LABELS[label] ?? String(label), variety: VARIETIES[label] ?? 'standard', probs });
+const detection = (label: number, probs: number[]): Detection => ({
+  label,
+  name: LABELS[label] ?? String(label),
+  variety: VARIETIES[label] ?? 'standard',
+  probs,
+});
 
 /** The Naive Bayes baseline (trained here from `rows`, default data/rows/clean_train.csv). */
 export function naiveBayesDetector(o: { rows?: string; model?: NaiveBayesModel } = {}): Detector {
@@ -27,8 +42,14 @@ export function naiveBayesDetector(o: { rows?: string; model?: NaiveBayesModel }
   return {
     kind: 'naive-bayes',
     description: `character 1–3-gram Naive Bayes baseline (offline, trained on ${o.model ? 'a given model' : file.replace(repoPath(), '.')}); not a transformer`,
-    descriptionKo: '문자 1–3-gram 나이브 베이즈 기준 모델 (Naive Bayes, 오프라인, 번들 말뭉치로 학습; 트랜스포머가 아님)',
-    async classify(texts) { return texts.map((t) => { const p = naiveBayesPredict(model, t); return detection(p.label, p.probs); }); },
+    descriptionKo:
+      '문자 1–3-gram 나이브 베이즈 기준 모델 (Naive Bayes, 오프라인, 번들 말뭉치로 학습; 트랜스포머가 아님)',
+    async classify(texts) {
+      return texts.map((t) => {
+        const p = naiveBayesPredict(model, t);
+        return detection(p.label, p.probs);
+      });
+    },
   };
 }
 
@@ -38,7 +59,8 @@ export function naiveBayesDetector(o: { rows?: string; model?: NaiveBayesModel }
  * else tfjs; which one, and why, is in `description`.
  */
 export function checkpointDetector(dir: string, o: { runtime?: Runtime } = {}): Detector {
-  if (!fs.existsSync(dir)) throw new Error(`${dir}: no such checkpoint folder (train one with: hai train --preset fast --standin)`);
+  if (!fs.existsSync(dir))
+    throw new Error(`${dir}: no such checkpoint folder (train one with: hai train --preset fast --standin)`);
   const choice = chooseRuntime(dir, o.runtime ?? 'tfjs');
   let loaded: Promise<(texts: string[]) => Promise<{ preds: number[]; probs: number[][] }>> | null = null;
   const open = async () => {
@@ -48,7 +70,17 @@ export function checkpointDetector(dir: string, o: { runtime?: Runtime } = {}): 
     }
     const args = trainingArgs(dir);
     const { model, tokenizer } = await loadModelAndTokenizer(dir);
-    return async (texts: string[]) => predict(model, encodeRows(tokenizer, texts.map((contents) => ({ contents, label: 0 })), args.maxlen ?? 256, args.encoding ?? 'course'), 64);
+    return async (texts: string[]) =>
+      predict(
+        model,
+        encodeRows(
+          tokenizer,
+          texts.map((contents) => ({ contents, label: 0 })),
+          args.maxlen ?? 256,
+          args.encoding ?? 'course',
+        ),
+        64,
+      );
   };
   return {
     kind: 'checkpoint',

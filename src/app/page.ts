@@ -5,13 +5,21 @@
  *
  * Introduced in notebooks/07_translator.ipynb.
  */
-const esc = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+const esc = (s: string) =>
+  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
-const OPTIONS: [string, string][] = [['standard', '표준어'], ['gyeongsang', '경상도 방언'], ['jeju', '제주도 방언'], ['jeolla', '전라도 방언']];
+const OPTIONS: [string, string][] = [
+  ['standard', '표준어'],
+  ['gyeongsang', '경상도 방언'],
+  ['jeju', '제주도 방언'],
+  ['jeolla', '전라도 방언'],
+];
 
 export function renderPage(o: { detector: string | null; maxChars: number; hub: boolean }): string {
-  const opts = (withAuto: boolean, selected: string) => [...(withAuto ? [['auto', '자동'] as [string, string]] : []), ...OPTIONS]
-    .map(([v, l]) => `<option value="${v}"${v === selected ? ' selected' : ''}>${l}</option>`).join('');
+  const opts = (withAuto: boolean, selected: string) =>
+    [...(withAuto ? [['auto', '자동'] as [string, string]] : []), ...OPTIONS]
+      .map(([v, l]) => `<option value="${v}"${v === selected ? ' selected' : ''}>${l}</option>`)
+      .join('');
   return `<!doctype html>
 <html lang="ko"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>방언 번역기 · HAI Dialect Lab</title>

@@ -26,9 +26,21 @@ export interface AppConfig {
   /** Longest text accepted, in characters. */
   maxChars: number;
 }
-export const appDefaults = (o: Partial<AppConfig> & { translator: Translator }): AppConfig => ({ hub: null, detector: null, maxChars: 500, ...o });
+export const appDefaults = (o: Partial<AppConfig> & { translator: Translator }): AppConfig => ({
+  hub: null,
+  detector: null,
+  maxChars: 500,
+  ...o,
+});
 
-export class HttpError extends Error { constructor(readonly status: number, message: string) { super(message); } }
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
 
 const AUTO = new Set(['auto', '자동']);
 const MAX_BODY = 64 * 1024;
@@ -42,37 +54,57 @@ function checkText(body: Record<string, unknown>, maxChars: number): string {
   const text = field(body, 'text');
   if (typeof text !== 'string') throw new HttpError(400, 'field "text" must be a string');
   if (!text.trim()) throw new HttpError(400, 'field "text" is empty: type a sentence');
-  if ([...text].length > maxChars) throw new HttpError(400, `field "text" has ${[...text].length} characters; the limit is ${maxChars}`);
+  if ([...text].length > maxChars)
+    throw new HttpError(400, `field "text" has ${[...text].length} characters; the limit is ${maxChars}`);
   return text.trim();
 }
 
 function variety(v: unknown, name: string, allowAuto: boolean): Variety | 'auto' {
   if (typeof v !== 'string') throw new HttpError(400, `field "${name}" must be a string`);
   if (allowAuto && AUTO.has(v.trim())) return 'auto';
-  try { return parseVariety(v); } catch (e) { throw new HttpError(400, `field "${name}": ${(e as Error).message}${allowAuto ? ' (or auto / 자동)' : ''}`); }
+  try {
+    return parseVariety(v);
+  } catch (e) {
+    throw new HttpError(400, `field "${name}": ${(e as Error).message}${allowAuto ? ' (or auto / 자동)' : ''}`);
+  }
 }
 
-const NO_DETECTOR = 'source "auto" needs a classifier and this server has none: start it with --model <checkpoint> '
-  + '(train one: hai train --preset fast --standin), or without --detector none for the Naive Bayes baseline, or pick the source variety';
+const NO_DETECTOR =
+  'source "auto" needs a classifier and this server has none: start it with --model <checkpoint> ' +
+  '(train one: hai train --preset fast --standin), or without --detector none for the Naive Bayes baseline, or pick the source variety';
 
 /** The API as a plain function (what the server calls and the tests call): status and JSON body. */
-export async function handleApi(cfg: AppConfig, route: string, body: unknown): Promise<{ status: number; json: unknown }> {
+export async function handleApi(
+  cfg: AppConfig,
+  route: string,
+  body: unknown,
+): Promise<{ status: number; json: unknown }> {
   try {
-    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new HttpError(400, 'the request body must be a JSON object');
+    if (typeof body !== 'object' || body === null || Array.isArray(body))
+      throw new HttpError(400, 'the request body must be a JSON object');
     const b = body as Record<string, unknown>;
     if (route === '/api/classify') {
       const text = checkText(b, cfg.maxChars);
       if (!cfg.detector) throw new HttpError(503, NO_DETECTOR.replace('source "auto" needs', '/api/classify needs'));
       const [d] = await cfg.detector.classify([text]);
-      return { status: 200, json: { label: d.label, name: d.name, probs: d.probs, detector: cfg.detector.description } };
+      return {
+        status: 200,
+        json: { label: d.label, name: d.name, probs: d.probs, detector: cfg.detector.description },
+      };
     }
     if (route === '/api/translate') {
       const text = checkText(b, cfg.maxChars);
-      const source = variety(field(b, 'source'), 'source', true), target = variety(field(b, 'target'), 'target', false) as Variety;
+      const source = variety(field(b, 'source'), 'source', true),
+        target = variety(field(b, 'target'), 'target', false) as Variety;
       const which = b.translator === undefined ? 'corpus' : b.translator;
-      if (which !== 'corpus' && which !== 'hub') throw new HttpError(400, `field "translator" must be "corpus" or "hub", got ${JSON.stringify(which)}`);
+      if (which !== 'corpus' && which !== 'hub')
+        throw new HttpError(400, `field "translator" must be "corpus" or "hub", got ${JSON.stringify(which)}`);
       const tr = which === 'hub' ? cfg.hub : cfg.translator;
-      if (!tr) throw new HttpError(503, 'the hub translator is not set up on this server (start it with --hub-dir <converted ONNX folders>)');
+      if (!tr)
+        throw new HttpError(
+          503,
+          'the hub translator is not set up on this server (start it with --hub-dir <converted ONNX folders>)',
+        );
       let from: Variety, detected: unknown;
       if (source === 'auto') {
         if (!cfg.detector) throw new HttpError(503, NO_DETECTOR);
@@ -80,10 +112,24 @@ export async function handleApi(cfg: AppConfig, route: string, body: unknown): P
         from = d.variety;
         detected = { label: d.label, name: d.name, probs: d.probs, detector: cfg.detector.description };
       } else from = source;
-      const why = (tr as Translator & { unavailable(f?: Variety, t?: Variety): string | null }).unavailable(from, target);
+      const why = (tr as Translator & { unavailable(f?: Variety, t?: Variety): string | null }).unavailable(
+        from,
+        target,
+      );
       if (why) throw new HttpError(503, why);
       const r = await tr.translate(text, from, target);
-      return { status: 200, json: { ...(detected ? { detected } : {}), route: r.route, output: r.output, from, to: target, translator: tr.kind, hops: r.hops } };
+      return {
+        status: 200,
+        json: {
+          ...(detected ? { detected } : {}),
+          route: r.route,
+          output: r.output,
+          from,
+          to: target,
+          translator: tr.kind,
+          hops: r.hops,
+        },
+      };
     }
     throw new HttpError(404, `no such API: ${route}`);
   } catch (e) {
@@ -94,29 +140,72 @@ export async function handleApi(cfg: AppConfig, route: string, body: unknown): P
 }
 
 function send(res: http.ServerResponse, status: number, body: string, type: string) {
-  res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store' });
+  res.writeHead(status, {
+    'content-type': type,
+    'content-length': Buffer.byteLength(body),
+    'cache-control': 'no-store',
+  });
   res.end(body);
 }
 
 /** The http server (not yet listening). */
 export function createAppServer(cfg: AppConfig): http.Server {
-  const page = renderPage({ detector: cfg.detector?.descriptionKo ?? null, maxChars: cfg.maxChars, hub: Boolean(cfg.hub) });
+  const page = renderPage({
+    detector: cfg.detector?.descriptionKo ?? null,
+    maxChars: cfg.maxChars,
+    hub: Boolean(cfg.hub),
+  });
   return http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
-    if (req.method === 'GET' && (url.pathname === '/' || url.pathname === '/index.html')) return send(res, 200, page, 'text/html; charset=utf-8');
+    if (req.method === 'GET' && (url.pathname === '/' || url.pathname === '/index.html'))
+      return send(res, 200, page, 'text/html; charset=utf-8');
     if (req.method === 'GET' && url.pathname === '/api/info') {
-      return send(res, 200, JSON.stringify({ translator: cfg.translator.kind, hub: cfg.hub ? cfg.hub.unavailable() ?? 'available' : null, detector: cfg.detector?.description ?? null, maxChars: cfg.maxChars }), 'application/json; charset=utf-8');
+      return send(
+        res,
+        200,
+        JSON.stringify({
+          translator: cfg.translator.kind,
+          hub: cfg.hub ? (cfg.hub.unavailable() ?? 'available') : null,
+          detector: cfg.detector?.description ?? null,
+          maxChars: cfg.maxChars,
+        }),
+        'application/json; charset=utf-8',
+      );
     }
     if (!url.pathname.startsWith('/api/')) return send(res, 404, 'not found', 'text/plain; charset=utf-8');
-    if (req.method !== 'POST') return send(res, 405, JSON.stringify({ error: `${url.pathname} takes POST with a JSON body` }), 'application/json; charset=utf-8');
+    if (req.method !== 'POST')
+      return send(
+        res,
+        405,
+        JSON.stringify({ error: `${url.pathname} takes POST with a JSON body` }),
+        'application/json; charset=utf-8',
+      );
     const chunks: Buffer[] = [];
-    let size = 0, tooBig = false;
-    req.on('data', (c: Buffer) => { size += c.length; if (size > MAX_BODY) tooBig = true; else chunks.push(c); });
+    let size = 0,
+      tooBig = false;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_BODY) tooBig = true;
+      else chunks.push(c);
+    });
     req.on('end', async () => {
-      if (tooBig) return send(res, 413, JSON.stringify({ error: `request body over ${MAX_BODY} bytes` }), 'application/json; charset=utf-8');
+      if (tooBig)
+        return send(
+          res,
+          413,
+          JSON.stringify({ error: `request body over ${MAX_BODY} bytes` }),
+          'application/json; charset=utf-8',
+        );
       let body: unknown;
-      try { body = JSON.parse(Buffer.concat(chunks).toString('utf8')); } catch (e) {
-        return send(res, 400, JSON.stringify({ error: `malformed JSON: ${(e as Error).message}` }), 'application/json; charset=utf-8');
+      try {
+        body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+      } catch (e) {
+        return send(
+          res,
+          400,
+          JSON.stringify({ error: `malformed JSON: ${(e as Error).message}` }),
+          'application/json; charset=utf-8',
+        );
       }
       const r = await handleApi(cfg, url.pathname, body);
       send(res, r.status, JSON.stringify(r.json), 'application/json; charset=utf-8');

@@ -14,14 +14,37 @@ import * as path from 'node:path';
 import type { BenchRow } from './types';
 import { repoPath } from '../util/paths';
 
-export interface DataSpec { task: 'data'; rows: number; csv: string; tokenizer: string }
-export interface DataResult { rows: number; tokens: number; read_s: number; tokenize_s: number; batch_s: number; total_s: number; peak_rss_mib: number; padding_share: number }
+export interface DataSpec {
+  task: 'data';
+  rows: number;
+  csv: string;
+  tokenizer: string;
+}
+export interface DataResult {
+  rows: number;
+  tokens: number;
+  read_s: number;
+  tokenize_s: number;
+  batch_s: number;
+  total_s: number;
+  peak_rss_mib: number;
+  padding_share: number;
+}
 
 /** A `contents,label` CSV of `n` rows, the bundled rows repeated (written in chunks: bounded memory). */
 export function writeRepeatedCsv(file: string, n: number): void {
   const lines: string[] = [];
-  for (const f of fs.readdirSync(repoPath('data', 'rows')).filter((x) => x.endsWith('.csv')).sort()) {
-    lines.push(...fs.readFileSync(repoPath('data', 'rows', f), 'utf8').split(/\r?\n/).slice(1).filter(Boolean));
+  for (const f of fs
+    .readdirSync(repoPath('data', 'rows'))
+    .filter((x) => x.endsWith('.csv'))
+    .sort()) {
+    lines.push(
+      ...fs
+        .readFileSync(repoPath('data', 'rows', f), 'utf8')
+        .split(/\r?\n/)
+        .slice(1)
+        .filter(Boolean),
+    );
   }
   const fd = fs.openSync(file, 'w');
   try {
@@ -31,7 +54,9 @@ export function writeRepeatedCsv(file: string, n: number): void {
       for (let i = s; i < Math.min(n, s + 100_000); i++) chunk.push(lines[(i * 7919) % lines.length]);
       fs.writeSync(fd, chunk.join('\n') + '\n');
     }
-  } finally { fs.closeSync(fd); }
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 /** The child's measurement. */
@@ -51,11 +76,22 @@ export async function dataMeasure(spec: DataSpec): Promise<DataResult> {
   let fed = 0;
   for (const b of batches(enc, order, 256, true)) fed += b.labels.length * b.input_ids[0].length;
   const t3 = performance.now();
-  return { rows: enc.size, tokens: enc.tokens, read_s: (t1 - t0) / 1000, tokenize_s: seconds, batch_s: (t3 - t2) / 1000, total_s: (t3 - t0) / 1000,
-    peak_rss_mib: Math.round(process.resourceUsage().maxRSS / 1024), padding_share: 1 - enc.tokens / fed };
+  return {
+    rows: enc.size,
+    tokens: enc.tokens,
+    read_s: (t1 - t0) / 1000,
+    tokenize_s: seconds,
+    batch_s: (t3 - t2) / 1000,
+    total_s: (t3 - t0) / 1000,
+    peak_rss_mib: Math.round(process.resourceUsage().maxRSS / 1024),
+    padding_share: 1 - enc.tokens / fed,
+  };
 }
 
-type RunChild = (spec: object, timeoutS: number) => Promise<{ code: number | null; stdout: string; stderr: string; timedOut: boolean }>;
+type RunChild = (
+  spec: object,
+  timeoutS: number,
+) => Promise<{ code: number | null; stdout: string; stderr: string; timedOut: boolean }>;
 
 /** One row per size; `runChild` starts `hai bench --worker <spec>` (bench.ts). */
 export async function benchData(sizes: number[], timeoutS: number, runChild: RunChild): Promise<BenchRow[]> {
@@ -65,25 +101,56 @@ export async function benchData(sizes: number[], timeoutS: number, runChild: Run
   const out: BenchRow[] = [];
   try {
     const tokDir = path.join(dir, 'tokenizer');
-    trainWordPieceTokenizer(tokDir, convertFiles([repoPath('data', 'aihub')]).rows.map((r) => r.contents), { vocab_size: 8000 });
+    trainWordPieceTokenizer(
+      tokDir,
+      convertFiles([repoPath('data', 'aihub')]).rows.map((r) => r.contents),
+      { vocab_size: 8000 },
+    );
     for (const n of sizes) {
       const csv = path.join(dir, `rows-${n}.csv`);
       writeRepeatedCsv(csv, n);
-      const base = { backend: 'js' as BenchRow['backend'], task: 'data' as const, batch: 256, seq: 256, layers: 0, steps: 1, ms_per_step: null, examples_per_s: null, examples: n };
+      const base = {
+        backend: 'js' as BenchRow['backend'],
+        task: 'data' as const,
+        batch: 256,
+        seq: 256,
+        layers: 0,
+        steps: 1,
+        ms_per_step: null,
+        examples_per_s: null,
+        examples: n,
+      };
       const res = await runChild({ task: 'data', rows: n, csv, tokenizer: tokDir } satisfies DataSpec, timeoutS);
       fs.rmSync(csv, { force: true });
       const last = res.stdout.trim().split('\n').pop() ?? '';
       let p: { status?: string; result?: DataResult } = {};
-      try { p = JSON.parse(last); } catch { /* reported below */ }
+      try {
+        p = JSON.parse(last);
+      } catch {
+        /* reported below */
+      }
       if (p.status !== 'ok' || !p.result) {
-        const why = res.timedOut ? `no result within ${timeoutS} s` : (res.stderr.split('\n').filter((s) => /error|memory/i.test(s)).pop() ?? `exit ${res.code}`);
+        const why = res.timedOut
+          ? `no result within ${timeoutS} s`
+          : (res.stderr
+              .split('\n')
+              .filter((s) => /error|memory/i.test(s))
+              .pop() ?? `exit ${res.code}`);
         out.push({ ...base, status: res.timedOut ? 'timeout' : 'error', note: why.trim() });
         continue;
       }
       const r = p.result;
-      out.push({ ...base, status: 'ok', seconds: Math.round(r.total_s * 100) / 100, examples_per_s: Math.round(r.rows / r.total_s), rss_mib: r.peak_rss_mib,
-        note: `${r.rows.toLocaleString('en-US')} rows, ${r.tokens.toLocaleString('en-US')} tokens: read ${r.read_s.toFixed(1)} s, tokenize+encode ${r.tokenize_s.toFixed(1)} s (${Math.round(r.rows / r.tokenize_s).toLocaleString('en-US')} rows/s), batch an epoch ${r.batch_s.toFixed(1)} s (padding ${(100 * r.padding_share).toFixed(1)} %); peak RSS ${r.peak_rss_mib} MiB` });
+      out.push({
+        ...base,
+        status: 'ok',
+        seconds: Math.round(r.total_s * 100) / 100,
+        examples_per_s: Math.round(r.rows / r.total_s),
+        rss_mib: r.peak_rss_mib,
+        note: `${r.rows.toLocaleString('en-US')} rows, ${r.tokens.toLocaleString('en-US')} tokens: read ${r.read_s.toFixed(1)} s, tokenize+encode ${r.tokenize_s.toFixed(1)} s (${Math.round(r.rows / r.tokenize_s).toLocaleString('en-US')} rows/s), batch an epoch ${r.batch_s.toFixed(1)} s (padding ${(100 * r.padding_share).toFixed(1)} %); peak RSS ${r.peak_rss_mib} MiB`,
+      });
     }
-  } finally { fs.rmSync(dir, { recursive: true, force: true }); }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
   return out;
 }

@@ -41,8 +41,18 @@ const EVAL_BATCH = 64;
 
 /** What the parent prepares once: the tokenizer, both sides' token ids, the validation CSV, and row counts. */
 export interface PipelineData {
-  dir: string; tokenizer: string; trainIds: string; validIds: string; validCsv: string;
-  train: number; trainTotal: number; valid: number; validTotal: number; maxlen: number; batch: number; meanTokens: number;
+  dir: string;
+  tokenizer: string;
+  trainIds: string;
+  validIds: string;
+  validCsv: string;
+  train: number;
+  trainTotal: number;
+  valid: number;
+  validTotal: number;
+  maxlen: number;
+  batch: number;
+  meanTokens: number;
 }
 
 /** Rows, tokenizer and ids for the epoch/predict rows (the tuned preset's maxlen, batch and course encoding); pure JS. */
@@ -50,25 +60,57 @@ export async function preparePipelineData(maxExamples: number | null): Promise<P
   const { PRESETS, encodeRows, evenSubset } = await import('../course/course');
   const { trainWordPieceTokenizer } = await import('../text/wordpiece');
   const { AutoTokenizer } = await import('../models/autotokenizer');
-  const maxlen = PRESETS.tuned.maxlen!, batch = PRESETS.tuned.batch!;
-  const allTrain = readRowsCsv(path.join(ROWS, 'course_train.csv')), allValid = readRowsCsv(path.join(ROWS, 'course_valid.csv'));
+  const maxlen = PRESETS.tuned.maxlen!,
+    batch = PRESETS.tuned.batch!;
+  const allTrain = readRowsCsv(path.join(ROWS, 'course_train.csv')),
+    allValid = readRowsCsv(path.join(ROWS, 'course_valid.csv'));
   // Evenly spaced rows keep every label and the length distribution of the whole table.
-  const train = evenSubset(allTrain, maxExamples), valid = evenSubset(allValid, maxExamples);
+  const train = evenSubset(allTrain, maxExamples),
+    valid = evenSubset(allValid, maxExamples);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hai-bench-epoch-'));
   const tokenizer = path.join(dir, 'tokenizer');
-  trainWordPieceTokenizer(tokenizer, allTrain.map((r) => r.contents), { vocab_size: 8000 });
+  trainWordPieceTokenizer(
+    tokenizer,
+    allTrain.map((r) => r.contents),
+    { vocab_size: 8000 },
+  );
   const tok = await AutoTokenizer.from_pretrained(tokenizer);
-  const write = (file: string, enc: Encoded) => { writeFileAtomic(file, JSON.stringify({ maxlen, ...enc })); return file; };
+  const write = (file: string, enc: Encoded) => {
+    writeFileAtomic(file, JSON.stringify({ maxlen, ...enc }));
+    return file;
+  };
   const trainEnc = encodeRows(tok, train, maxlen, 'course');
   const validCsv = path.join(dir, 'valid.csv');
   writeFileAtomic(validCsv, toCsv(valid));
-  return { dir, tokenizer, trainIds: write(path.join(dir, 'train.json'), trainEnc), validIds: write(path.join(dir, 'valid.json'), encodeRows(tok, valid, maxlen, 'course')),
-    validCsv, train: train.length, trainTotal: allTrain.length, valid: valid.length, validTotal: allValid.length, maxlen, batch,
-    meanTokens: rowLengths(trainEnc).reduce((a, b) => a + b, 0) / train.length };
+  return {
+    dir,
+    tokenizer,
+    trainIds: write(path.join(dir, 'train.json'), trainEnc),
+    validIds: write(path.join(dir, 'valid.json'), encodeRows(tok, valid, maxlen, 'course')),
+    validCsv,
+    train: train.length,
+    trainTotal: allTrain.length,
+    valid: valid.length,
+    validTotal: allValid.length,
+    maxlen,
+    batch,
+    meanTokens: rowLengths(trainEnc).reduce((a, b) => a + b, 0) / train.length,
+  };
 }
 
-export interface PipelineSpec { task: 'epoch' | 'predict'; variant: string; layers: number; data: PipelineData }
-export interface PipelineResult { seconds: number; steps: number; examples: number; mean_len: number; detail: string }
+export interface PipelineSpec {
+  task: 'epoch' | 'predict';
+  variant: string;
+  layers: number;
+  data: PipelineData;
+}
+export interface PipelineResult {
+  seconds: number;
+  steps: number;
+  examples: number;
+  mean_len: number;
+  detail: string;
+}
 
 /** A KoELECTRA-small-shaped classifier (random init), `layers` deep. */
 async function smallModel(layers: number) {
@@ -89,16 +131,27 @@ export async function pipelineMeasure(spec: PipelineSpec): Promise<PipelineResul
     const c = courseDefaults({ ...(spec.variant === 'fast pipeline' ? PRESETS.fast : PRESETS.tuned), epochs: 1 });
     const tcfg = courseTrainerConfig(c, model.config);
     const t0 = performance.now();
-    const trainer = new Trainer(model, enc, null, tcfg, { onStepEnd: (s) => {
-      process.stderr.write(`bench-progress step ${s.step + 1}/${s.epochSteps} ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
-    } });
+    const trainer = new Trainer(model, enc, null, tcfg, {
+      onStepEnd: (s) => {
+        process.stderr.write(
+          `bench-progress step ${s.step + 1}/${s.epochSteps} ${((performance.now() - t0) / 1000).toFixed(1)} s\n`,
+        );
+      },
+    });
     const [e] = await trainer.fit();
     const seconds = (performance.now() - t0) / 1000;
     model.dispose();
     const micro = tcfg.micro_batch_size ? `micro-batches of ${tcfg.micro_batch_size}` : 'no micro-batches';
-    const ck = tcfg.activation_checkpointing ? `, checkpointing${tcfg.checkpoint_min_tokens ? ` micro-batches ≥ ${tcfg.checkpoint_min_tokens} tokens` : ''}` : '';
-    return { seconds, steps: Math.ceil(enc.labels.length / c.batch), examples: enc.labels.length, mean_len: e.mean_padded_length ?? d.maxlen,
-      detail: `${micro}${ck}` };
+    const ck = tcfg.activation_checkpointing
+      ? `, checkpointing${tcfg.checkpoint_min_tokens ? ` micro-batches ≥ ${tcfg.checkpoint_min_tokens} tokens` : ''}`
+      : '';
+    return {
+      seconds,
+      steps: Math.ceil(enc.labels.length / c.batch),
+      examples: enc.labels.length,
+      mean_len: e.mean_padded_length ?? d.maxlen,
+      detail: `${micro}${ck}`,
+    };
   }
   // predict: hai eval's whole path (load, tokenize, classify) on a model saved as a user's would be.
   const { savePretrained } = await import('../models/automodel');
@@ -112,27 +165,49 @@ export async function pipelineMeasure(spec: PipelineSpec): Promise<PipelineResul
   const seconds = (performance.now() - t0) / 1000;
   fs.rmSync(modelDir, { recursive: true, force: true });
   const enc = JSON.parse(fs.readFileSync(d.validIds, 'utf8')) as Encoded;
-  const len = rowLengths(enc), order = enc.labels.map((_, i) => i);
+  const len = rowLengths(enc),
+    order = enc.labels.map((_, i) => i);
   if (o.sort_by_length) order.sort((a, b) => len[b] - len[a]);
   let padded = 0;
   for (const b of batches(enc, order, EVAL_BATCH, o.dynamic_padding)) padded += b.labels.length * b.input_ids[0].length;
-  return { seconds, steps: Math.ceil(r.n / EVAL_BATCH), examples: r.n, mean_len: padded / r.n, detail: 'load + tokenize + classify' };
+  return {
+    seconds,
+    steps: Math.ceil(r.n / EVAL_BATCH),
+    examples: r.n,
+    mean_len: padded / r.n,
+    detail: 'load + tokenize + classify',
+  };
 }
 
 /** A row from a finished measurement. */
 export function pipelineRow(base: Omit<BenchRow, 'status'>, r: PipelineResult, d: PipelineData): BenchRow {
-  const rows = base.task === 'epoch' ? `${r.examples}/${d.trainTotal} rows of course_train.csv` : `${r.examples}/${d.validTotal} rows of course_valid.csv`;
+  const rows =
+    base.task === 'epoch'
+      ? `${r.examples}/${d.trainTotal} rows of course_train.csv`
+      : `${r.examples}/${d.validTotal} rows of course_valid.csv`;
   const what = base.task === 'epoch' ? `1 epoch of ${rows}` : rows;
-  return { ...base, status: 'ok', seconds: round(r.seconds, 3), examples: r.examples, mean_len: round(r.mean_len, 1), steps: r.steps,
-    ms_per_step: round((r.seconds * 1000) / r.steps, 1), examples_per_s: round(r.examples / r.seconds, 2),
-    note: `${what}, ${r.steps} ${base.task === 'epoch' ? 'step' : 'batch'}${r.steps === 1 ? '' : base.task === 'epoch' ? 's' : 'es'}, ${round(r.seconds, 1)} s, mean padded length ${round(r.mean_len, 1)}; ${r.detail}` };
+  return {
+    ...base,
+    status: 'ok',
+    seconds: round(r.seconds, 3),
+    examples: r.examples,
+    mean_len: round(r.mean_len, 1),
+    steps: r.steps,
+    ms_per_step: round((r.seconds * 1000) / r.steps, 1),
+    examples_per_s: round(r.examples / r.seconds, 2),
+    note: `${what}, ${r.steps} ${base.task === 'epoch' ? 'step' : 'batch'}${r.steps === 1 ? '' : base.task === 'epoch' ? 's' : 'es'}, ${round(r.seconds, 1)} s, mean padded length ${round(r.mean_len, 1)}; ${r.detail}`,
+  };
 }
 
 const round = (x: number, digits: number) => Math.round(x * 10 ** digits) / 10 ** digits;
 
 /** The measurements of one backend: `measure` runs a spec in a child process and turns its answer into a row. */
-export async function pipelineRows(cfg: BenchConfig, backend: BackendName, d: PipelineData,
-  measure: (spec: PipelineSpec, base: Omit<BenchRow, 'status'>) => Promise<BenchRow>): Promise<BenchRow[]> {
+export async function pipelineRows(
+  cfg: BenchConfig,
+  backend: BackendName,
+  d: PipelineData,
+  measure: (spec: PipelineSpec, base: Omit<BenchRow, 'status'>) => Promise<BenchRow>,
+): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
   for (const task of cfg.tasks.filter((t): t is 'epoch' | 'predict' => t === 'epoch' || t === 'predict')) {
     for (const variant of task === 'epoch' ? EPOCH_VARIANTS : PREDICT_VARIANTS) {
@@ -145,8 +220,24 @@ export async function pipelineRows(cfg: BenchConfig, backend: BackendName, d: Pi
   return rows;
 }
 
-function pipelineBase(backend: BackendName, task: BenchTask, variant: string, cfg: BenchConfig, d: PipelineData): Omit<BenchRow, 'status'> {
-  return { backend, task, variant, batch: task === 'epoch' ? d.batch : EVAL_BATCH, seq: d.maxlen, layers: cfg.layers, steps: 0, ms_per_step: null, examples_per_s: null };
+function pipelineBase(
+  backend: BackendName,
+  task: BenchTask,
+  variant: string,
+  cfg: BenchConfig,
+  d: PipelineData,
+): Omit<BenchRow, 'status'> {
+  return {
+    backend,
+    task,
+    variant,
+    batch: task === 'epoch' ? d.batch : EVAL_BATCH,
+    seq: d.maxlen,
+    layers: cfg.layers,
+    steps: 0,
+    ms_per_step: null,
+    examples_per_s: null,
+  };
 }
 
 /**
@@ -158,23 +249,39 @@ export function torchPipelineRows(cfg: BenchConfig, d: PipelineData): BenchRow[]
   const script = repoPath('bench', 'torch_epoch.py');
   const rows: BenchRow[] = [];
   const runs: [BenchTask, string, string[]][] = [];
-  if (cfg.tasks.includes('epoch')) runs.push(['epoch', 'original pipeline', []], ['epoch', 'fast pipeline', ['--dynamic']]);
-  if (cfg.tasks.includes('predict')) runs.push(['predict', 'static padding', []], ['predict', 'dynamic padding', ['--dynamic']]);
+  if (cfg.tasks.includes('epoch'))
+    runs.push(['epoch', 'original pipeline', []], ['epoch', 'fast pipeline', ['--dynamic']]);
+  if (cfg.tasks.includes('predict'))
+    runs.push(['predict', 'static padding', []], ['predict', 'dynamic padding', ['--dynamic']]);
   for (const [task, variant, extra] of runs) {
     const base = pipelineBase('torch' as BackendName, task, variant, cfg, d);
     const file = task === 'epoch' ? d.trainIds : d.validIds;
-    const r = spawnSync(py, [script, '--task', task, '--data', file, '--layers', String(cfg.layers), '--batch', String(base.batch), ...extra],
-      { encoding: 'utf8', timeout: cfg.timeoutS * 1000, env: { ...process.env, OPENBLAS_NUM_THREADS: String(os.availableParallelism()) } });
+    const r = spawnSync(
+      py,
+      [script, '--task', task, '--data', file, '--layers', String(cfg.layers), '--batch', String(base.batch), ...extra],
+      {
+        encoding: 'utf8',
+        timeout: cfg.timeoutS * 1000,
+        env: { ...process.env, OPENBLAS_NUM_THREADS: String(os.availableParallelism()) },
+      },
+    );
     const out = (r.stdout ?? '').trim().split('\n').pop() ?? '';
     if (r.error || r.status !== 0 || !out.startsWith('{')) {
-      const why = r.error ? `${py}: ${r.error.message}` : /No module named 'torch'/.test(r.stderr ?? '')
-        ? 'torch is not installed (apt-get install python3-torch libopenblas0-pthread)' : (r.stderr ?? '').trim().split('\n').pop();
-      rows.push({ ...base, status: r.error && /ETIMEDOUT/.test(r.error.message) ? 'timeout' : 'unavailable', note: why });
+      const why = r.error
+        ? `${py}: ${r.error.message}`
+        : /No module named 'torch'/.test(r.stderr ?? '')
+          ? 'torch is not installed (apt-get install python3-torch libopenblas0-pthread)'
+          : (r.stderr ?? '').trim().split('\n').pop();
+      rows.push({
+        ...base,
+        status: r.error && /ETIMEDOUT/.test(r.error.message) ? 'timeout' : 'unavailable',
+        note: why,
+      });
       if (!r.error || !/ETIMEDOUT/.test(r.error.message)) break;
       continue;
     }
     const j = JSON.parse(out) as { torch: string; seconds: number; steps: number; examples: number; mean_len: number };
-    const detail = `torch ${j.torch}${task === 'epoch' ? ', micro-batches of 32 rows' : ''}${extra.length ? ', this kit\'s trick done in torch' : ', as the notebook'}`;
+    const detail = `torch ${j.torch}${task === 'epoch' ? ', micro-batches of 32 rows' : ''}${extra.length ? ", this kit's trick done in torch" : ', as the notebook'}`;
     rows.push(pipelineRow(base, { ...j, detail }, d));
   }
   return rows;
@@ -186,7 +293,13 @@ export function torchPipelineRows(cfg: BenchConfig, d: PipelineData): BenchRow[]
  */
 export function addTorchRatios(rows: BenchRow[]): void {
   for (const task of ['epoch', 'predict'] as const) {
-    const ref = rows.find((r) => r.backend === ('torch' as BackendName) && r.task === task && r.status === 'ok' && r.variant === (task === 'epoch' ? 'original pipeline' : 'static padding'));
+    const ref = rows.find(
+      (r) =>
+        r.backend === ('torch' as BackendName) &&
+        r.task === task &&
+        r.status === 'ok' &&
+        r.variant === (task === 'epoch' ? 'original pipeline' : 'static padding'),
+    );
     if (!ref?.seconds) continue;
     for (const r of rows) {
       if (r.task !== task || r.status !== 'ok' || !r.seconds || r === ref) continue;

@@ -31,7 +31,22 @@ export interface BenchConfig {
 }
 
 export function benchDefaults(overrides: Partial<BenchConfig> = {}): BenchConfig {
-  return { tokenizers: [], backends: null, tasks: ['train', 'forward', 'tokenize'], batch: 32, seqs: [64, 128], layers: 12, warmup: 1, steps: 3, timeoutS: 900, checkpoint: false, torch: false, maxExamples: null, rows: [100_000, 1_000_000, 2_000_000], ...overrides };
+  return {
+    tokenizers: [],
+    backends: null,
+    tasks: ['train', 'forward', 'tokenize'],
+    batch: 32,
+    seqs: [64, 128],
+    layers: 12,
+    warmup: 1,
+    steps: 3,
+    timeoutS: 900,
+    checkpoint: false,
+    torch: false,
+    maxExamples: null,
+    rows: [100_000, 1_000_000, 2_000_000],
+    ...overrides,
+  };
 }
 
 export interface BenchRow {

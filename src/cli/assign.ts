@@ -13,10 +13,13 @@ import { mergeReports, parseShard } from '../grade/classrun';
 import type { GradeReport } from '../grade/types';
 
 export function addAssignCommand(program: Command): void {
-  program.command('assign')
-    .description('write the student notebooks (solutions stubbed, hidden tests removed, outputs cleared) and the grading files for `hai grade --checks`')
+  program
+    .command('assign')
+    .description(
+      'write the student notebooks (solutions stubbed, hidden tests removed, outputs cleared) and the grading files for `hai grade --checks`',
+    )
     .argument('[notebooks...]', 'notebook files in --src (default: every NN_*.ipynb)')
-    .option('--src <dir>', 'the instructor\'s notebooks', 'notebooks')
+    .option('--src <dir>', "the instructor's notebooks", 'notebooks')
     .option('--out <dir>', 'where the student notebooks go', 'student')
     .option('--grading <dir>', 'where the grading files go (keep it away from students)', 'grading')
     .option('--lint', 'only check the exercise markers; write nothing')
@@ -25,26 +28,38 @@ export function addAssignCommand(program: Command): void {
       if (o.lint) {
         const course = readCourse(o.src, list);
         const issues = lintCourse(course.map((x) => x.parsed));
-        if (issues.length) throw new Error(`${issues.length} marker problem(s):\n${issues.map(formatIssue).join('\n')}`);
+        if (issues.length)
+          throw new Error(`${issues.length} marker problem(s):\n${issues.map(formatIssue).join('\n')}`);
         const n = course.reduce((a, x) => a + x.parsed.exercises.length, 0);
         console.log(`markers lint clean: ${n} exercises in ${course.length} notebooks`);
         return;
       }
       const r = assignCourse({ src: o.src, out: o.out, grading: o.grading, notebooks: list });
-      for (const e of r.exercises) console.log(`${e.notebook.padEnd(20)} ${e.id.padEnd(18)} ${String(e.points).padStart(2)} points, ${e.tests - e.hidden} public + ${e.hidden} hidden test cells`);
-      console.log(`${r.student.length} student notebooks → ${o.out}/, ${r.grading.length} grading files → ${o.grading}/ (${r.exercises.length} exercises, ${r.exercises.reduce((a, e) => a + e.points, 0)} points)`);
+      for (const e of r.exercises)
+        console.log(
+          `${e.notebook.padEnd(20)} ${e.id.padEnd(18)} ${String(e.points).padStart(2)} points, ${e.tests - e.hidden} public + ${e.hidden} hidden test cells`,
+        );
+      console.log(
+        `${r.student.length} student notebooks → ${o.out}/, ${r.grading.length} grading files → ${o.grading}/ (${r.exercises.length} exercises, ${r.exercises.reduce((a, e) => a + e.points, 0)} points)`,
+      );
     });
 }
 
 /** `hai grade`'s class-scale options, added to the command cli.ts defines. */
 export const gradeClassOptions = {
   add(grade: Command): void {
-    grade.option('--jobs <n>', 'grade n submissions at once (each in its own kernel and folder)', positiveInt('--jobs'))
-      .option('--shard <k/n>', 'grade only every n-th submission starting at the k-th (for a Slurm array or a CI matrix)')
+    grade
+      .option('--jobs <n>', 'grade n submissions at once (each in its own kernel and folder)', positiveInt('--jobs'))
+      .option(
+        '--shard <k/n>',
+        'grade only every n-th submission starting at the k-th (for a Slurm array or a CI matrix)',
+      )
       .option('--merge', 'the inputs are shard reports (report-*.json): merge them into the class report');
   },
   config(o: { jobs?: number; shard?: string }) {
     return { jobs: o.jobs, shard: o.shard ? parseShard(o.shard) : undefined };
   },
-  merge(files: string[]): GradeReport { return mergeReports(files); },
+  merge(files: string[]): GradeReport {
+    return mergeReports(files);
+  },
 };

@@ -15,8 +15,17 @@ import { SandboxStatus, sandboxStatus } from '../grade/sandbox';
 
 /** The packages whose versions matter when a notebook behaves differently on two machines. */
 export const KEY_PACKAGES = [
-  '@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-backend-cpu',
-  'tfjs-node', 'tfjs-node-gpu', '@xenova/transformers', 'onnxruntime-node', 'danfojs-node', 'plotly.js-dist', 'tslab', 'zeromq',
+  '@tensorflow/tfjs-core',
+  '@tensorflow/tfjs-backend-wasm',
+  '@tensorflow/tfjs-backend-cpu',
+  'tfjs-node',
+  'tfjs-node-gpu',
+  '@xenova/transformers',
+  'onnxruntime-node',
+  'danfojs-node',
+  'plotly.js-dist',
+  'tslab',
+  'zeromq',
 ];
 
 /** Version of an installed package, or null. Walks up from the resolved entry, since some packages' `exports` hide package.json. */
@@ -63,9 +72,20 @@ export interface DoctorReport {
 export function selfTest(): { ok: boolean; detail: string } {
   try {
     const got = tf.tidy(() => {
-      const E = tf.variable(tf.tensor2d([[1, 2], [3, 4], [5, 6]]), true, 'doctor_E');
+      const E = tf.variable(
+        tf.tensor2d([
+          [1, 2],
+          [3, 4],
+          [5, 6],
+        ]),
+        true,
+        'doctor_E',
+      );
       const ids = tf.tensor1d([2, 0, 2], 'int32');
-      const W = tf.tensor2d([[1, 0], [0, 1]]);
+      const W = tf.tensor2d([
+        [1, 0],
+        [0, 1],
+      ]);
       const { value, grads } = tf.variableGrads(() => tf.sum(tf.matMul(tf.gather(E, ids), W)) as tf.Scalar, [E]);
       const out = [value.dataSync()[0], ...grads['doctor_E'].dataSync()];
       E.dispose();
@@ -73,7 +93,12 @@ export function selfTest(): { ok: boolean; detail: string } {
     });
     const want = [5 + 6 + 1 + 2 + 5 + 6, 1, 1, 0, 0, 2, 2];
     const ok = got.every((v, i) => Math.abs(v - want[i]) < 1e-5);
-    return { ok, detail: ok ? 'gather, matMul and their gradients agree with hand-computed values' : `expected [${want}] got [${got}]` };
+    return {
+      ok,
+      detail: ok
+        ? 'gather, matMul and their gradients agree with hand-computed values'
+        : `expected [${want}] got [${got}]`,
+    };
   } catch (e) {
     return { ok: false, detail: e instanceof Error ? e.message : String(e) };
   }
@@ -82,7 +107,8 @@ export function selfTest(): { ok: boolean; detail: string } {
 export async function doctor(): Promise<DoctorReport> {
   const backend = await initBackend();
   const packages: Record<string, string | null> = {};
-  for (const p of KEY_PACKAGES) packages[p === 'tfjs-node' || p === 'tfjs-node-gpu' ? `@tensorflow/${p}` : p] = packageVersion(p);
+  for (const p of KEY_PACKAGES)
+    packages[p === 'tfjs-node' || p === 'tfjs-node-gpu' ? `@tensorflow/${p}` : p] = packageVersion(p);
   return {
     node: process.version,
     platform: `${process.platform} ${process.arch}`,
@@ -94,7 +120,8 @@ export async function doctor(): Promise<DoctorReport> {
     fast_matmul: backend.name === 'wasm' ? fastPathStatus() : null,
     grade_sandbox: sandboxStatus(),
     native_matmul: backend.name === 'wasm' ? nativeMatMulStatus() : null,
-    gpu_requirements: '@tensorflow/tfjs-node-gpu 4.22 bundles libtensorflow 2.9.1: Linux x64, NVIDIA driver, CUDA 11.2 and cuDNN 8.1 libraries on the library path',
+    gpu_requirements:
+      '@tensorflow/tfjs-node-gpu 4.22 bundles libtensorflow 2.9.1: Linux x64, NVIDIA driver, CUDA 11.2 and cuDNN 8.1 libraries on the library path',
   };
 }
 
@@ -108,9 +135,14 @@ export function formatDoctor(r: DoctorReport): string {
     `gpu        ${b.gpu.seen ? `seen: ${b.gpu.devices.join('; ')}` : `none seen (${b.gpu.how})`}`,
     `self-test  ${r.self_test.ok ? 'ok' : 'FAILED'}: ${r.self_test.detail}`,
     'candidates',
-    ...b.candidates.map((c) => `  ${c.name.padEnd(5)} ${(c.available === true ? 'chosen' : c.available === false ? 'unavailable' : 'not tried').padEnd(12)} ${c.available === true ? '' : c.why}`),
+    ...b.candidates.map(
+      (c) =>
+        `  ${c.name.padEnd(5)} ${(c.available === true ? 'chosen' : c.available === false ? 'unavailable' : 'not tried').padEnd(12)} ${c.available === true ? '' : c.why}`,
+    ),
     b.extraKernels.length ? `kernels    added by hai for ${b.tfBackend}: ${b.extraKernels.join(', ')}` : null,
-    r.fast_matmul ? `matmul     ${r.fast_matmul.active ? 'fast' : 'stock (slow for attention)'}: ${r.fast_matmul.reason}` : null,
+    r.fast_matmul
+      ? `matmul     ${r.fast_matmul.active ? 'fast' : 'stock (slow for attention)'}: ${r.fast_matmul.reason}`
+      : null,
     r.native_matmul ? `native     ${r.native_matmul.active ? 'on' : 'off'}: ${r.native_matmul.reason}` : null,
     'packages',
     ...Object.entries(r.packages).map(([k, v]) => `  ${k.padEnd(32)} ${v ?? 'not installed'}`),

@@ -12,10 +12,19 @@ import { CourseConfig, courseDefaults, evenSubset } from './course';
 
 /** Accuracy, macro-F1 and confusion of a Naive Bayes model on rows (argmax over all labels). */
 export function evalNaiveBayes(m: NaiveBayesModel, rows: Row[]): EvalResult {
-  return classificationMetrics(rows.map((r) => r.label), rows.map((r) => naiveBayesPredict(m, r.contents).label), Math.max(LABELS.length, m.classes));
+  return classificationMetrics(
+    rows.map((r) => r.label),
+    rows.map((r) => naiveBayesPredict(m, r.contents).label),
+    Math.max(LABELS.length, m.classes),
+  );
 }
 
-export interface NaiveBayesRun { model: NaiveBayesModel; valid: EvalResult; seconds: number; train_rows: number }
+export interface NaiveBayesRun {
+  model: NaiveBayesModel;
+  valid: EvalResult;
+  seconds: number;
+  train_rows: number;
+}
 
 /** Trains the baseline on `c.train_path` (its `max_train` subset) and evaluates it on `c.valid_path` (`max_valid`). */
 export function naiveBayesBaseline(c: Partial<CourseConfig> = {}, nb: Partial<NaiveBayesConfig> = {}): NaiveBayesRun {
@@ -23,6 +32,9 @@ export function naiveBayesBaseline(c: Partial<CourseConfig> = {}, nb: Partial<Na
   const t0 = Date.now();
   const train = evenSubset(readRowsCsv(cfg.train_path, { numLabels: LABELS.length }), cfg.max_train);
   const model = trainNaiveBayes(train, nb);
-  const valid = evalNaiveBayes(model, evenSubset(readRowsCsv(cfg.valid_path, { numLabels: LABELS.length }), cfg.max_valid));
+  const valid = evalNaiveBayes(
+    model,
+    evenSubset(readRowsCsv(cfg.valid_path, { numLabels: LABELS.length }), cfg.max_valid),
+  );
   return { model, valid, seconds: (Date.now() - t0) / 1000, train_rows: train.length };
 }

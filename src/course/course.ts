@@ -19,7 +19,16 @@ import { LossConfig, balancedClassWeights, lossDefaults } from '../train/losses'
 import { Encoded, SamplerKind } from '../train/pipeline';
 import { AutoTokenizer } from '../models/autotokenizer';
 import { PreTrainedTokenizer, courseEncode } from '../text/encoding';
-import { Callbacks, EpochInfo, PredictOptions, Trainer, TrainerConfig, currentSeed, evaluate, predict } from '../train/trainer';
+import {
+  Callbacks,
+  EpochInfo,
+  PredictOptions,
+  Trainer,
+  TrainerConfig,
+  currentSeed,
+  evaluate,
+  predict,
+} from '../train/trainer';
 import { RunPlan, formatPlan, planTraining } from '../train/plan';
 import { encodeRagged } from '../text/ragged';
 import { encodeCourseData, encodeCsv, encodingCacheDir } from './encodings';
@@ -99,14 +108,40 @@ export interface CourseConfig {
 
 /** What `standin_recipe` may set (configcheck.ts checks each as the field itself). */
 export const STANDIN_RECIPE_FIELDS = ['batch', 'epochs', 'warmup_steps', 'sampler', 'loss'] as const;
-export type StandinRecipe = Partial<Pick<CourseConfig, typeof STANDIN_RECIPE_FIELDS[number]>>;
+export type StandinRecipe = Partial<Pick<CourseConfig, (typeof STANDIN_RECIPE_FIELDS)[number]>>;
 
 export function courseDefaults(o: Partial<CourseConfig> = {}): CourseConfig {
   return {
-    train_path: path.join(DATA, 'course_train.csv'), valid_path: path.join(DATA, 'course_valid.csv'),
-    batch: 32, maxlen: 128, lr: 5e-5, eps: 1e-8, epochs: 1, model_ckpt: 'monologg/koelectra-small-v3-discriminator',
-    sampler: 'random', loss: {}, freeze: null, seed: currentSeed(), out: null, encoding: 'course', adamw: 'hf', weight_decay: 0,
-    warmup_steps: 0, max_grad_norm: 1.0, dynamic_padding: true, group_by_length: true, micro_batch: null, activation_checkpointing: null, standin_lr_scale: 10, standin_recipe: {}, tokenizer_class: null, max_train: null, max_valid: null, dry_run: false, encoding_cache: true, ...o,
+    train_path: path.join(DATA, 'course_train.csv'),
+    valid_path: path.join(DATA, 'course_valid.csv'),
+    batch: 32,
+    maxlen: 128,
+    lr: 5e-5,
+    eps: 1e-8,
+    epochs: 1,
+    model_ckpt: 'monologg/koelectra-small-v3-discriminator',
+    sampler: 'random',
+    loss: {},
+    freeze: null,
+    seed: currentSeed(),
+    out: null,
+    encoding: 'course',
+    adamw: 'hf',
+    weight_decay: 0,
+    warmup_steps: 0,
+    max_grad_norm: 1.0,
+    dynamic_padding: true,
+    group_by_length: true,
+    micro_batch: null,
+    activation_checkpointing: null,
+    standin_lr_scale: 10,
+    standin_recipe: {},
+    tokenizer_class: null,
+    max_train: null,
+    max_valid: null,
+    dry_run: false,
+    encoding_cache: true,
+    ...o,
   };
 }
 
@@ -120,20 +155,60 @@ export const checkCourseConfig = (o: object, where: string): void => checkConfig
  * defaults of any other config), the same model and hyper-parameters; `hai bench --tasks epoch` times both.
  */
 export const PRESETS: Record<'baseline' | 'tuned' | 'fast', Partial<CourseConfig>> = {
-  baseline: { model_ckpt: 'monologg/distilkobert', sampler: 'sequential', batch: 256, maxlen: 16, lr: 2e-5, eps: 1e-8, epochs: 1, dynamic_padding: false, group_by_length: false },
-  tuned: { model_ckpt: 'monologg/koelectra-small-v3-discriminator', sampler: 'random', batch: 256, maxlen: 256, lr: 1e-4, eps: 1e-8, epochs: 5, dynamic_padding: false, group_by_length: false },
-  fast: { model_ckpt: 'monologg/koelectra-small-v3-discriminator', sampler: 'random', batch: 256, maxlen: 256, lr: 1e-4, eps: 1e-8, epochs: 5, dynamic_padding: true, group_by_length: true,
-    standin_recipe: { batch: 32, epochs: 15, loss: { class_weights: 'balanced' } } },
+  baseline: {
+    model_ckpt: 'monologg/distilkobert',
+    sampler: 'sequential',
+    batch: 256,
+    maxlen: 16,
+    lr: 2e-5,
+    eps: 1e-8,
+    epochs: 1,
+    dynamic_padding: false,
+    group_by_length: false,
+  },
+  tuned: {
+    model_ckpt: 'monologg/koelectra-small-v3-discriminator',
+    sampler: 'random',
+    batch: 256,
+    maxlen: 256,
+    lr: 1e-4,
+    eps: 1e-8,
+    epochs: 5,
+    dynamic_padding: false,
+    group_by_length: false,
+  },
+  fast: {
+    model_ckpt: 'monologg/koelectra-small-v3-discriminator',
+    sampler: 'random',
+    batch: 256,
+    maxlen: 256,
+    lr: 1e-4,
+    eps: 1e-8,
+    epochs: 5,
+    dynamic_padding: true,
+    group_by_length: true,
+    standin_recipe: { batch: 32, epochs: 15, loss: { class_weights: 'balanced' } },
+  },
 };
 
 /** `HAI_SMOKE=1`: 1,600 training rows, at most 5 epochs, maxlen 64 and batch 32, so every session runs in about a minute. */
 export const smokeRequested = () => envTrue(process.env.HAI_SMOKE);
 export function smokeConfig(c: CourseConfig): CourseConfig {
   // Dynamic padding changes no number (padding is masked), only the time.
-  return { ...c, max_train: Math.min(c.max_train ?? Infinity, 1600), max_valid: Math.min(c.max_valid ?? Infinity, 400),
-    epochs: Math.min(c.epochs, 5), maxlen: Math.min(c.maxlen, 64), batch: Math.min(c.batch, 32), dynamic_padding: true,
-    standin_recipe: { ...c.standin_recipe, ...(c.standin_recipe.epochs ? { epochs: Math.min(c.standin_recipe.epochs, 5) } : {}),
-      ...(c.standin_recipe.batch ? { batch: Math.min(c.standin_recipe.batch, 32) } : {}) } };
+  return {
+    ...c,
+    max_train: Math.min(c.max_train ?? Infinity, 1600),
+    max_valid: Math.min(c.max_valid ?? Infinity, 400),
+    epochs: Math.min(c.epochs, 5),
+    maxlen: Math.min(c.maxlen, 64),
+    batch: Math.min(c.batch, 32),
+    dynamic_padding: true,
+    standin_recipe: {
+      ...c.standin_recipe,
+      ...(c.standin_recipe.epochs ? { epochs: Math.min(c.standin_recipe.epochs, 5) } : {}),
+      ...(c.standin_recipe.batch ? { batch: Math.min(c.standin_recipe.batch, 32) } : {}),
+    },
+  };
 }
 
 /** Every k-th row, so the subset keeps the table's order (and its label runs). */
@@ -143,9 +218,17 @@ export function evenSubset<T>(rows: T[], n: number | null): T[] {
   return Array.from({ length: n }, (_, i) => rows[Math.floor(i * step)]);
 }
 
-export function encodeRows(tok: PreTrainedTokenizer, rows: Row[], maxlen: number, encoding: 'course' | 'hf' = 'course'): Encoded {
+export function encodeRows(
+  tok: PreTrainedTokenizer,
+  rows: Row[],
+  maxlen: number,
+  encoding: 'course' | 'hf' = 'course',
+): Encoded {
   const texts = rows.map((r) => r.contents);
-  const e = encoding === 'course' ? courseEncode(tok, texts, maxlen) : tok.encodeBatch(texts, { max_length: maxlen, padding: 'max_length', truncation: true });
+  const e =
+    encoding === 'course'
+      ? courseEncode(tok, texts, maxlen)
+      : tok.encodeBatch(texts, { max_length: maxlen, padding: 'max_length', truncation: true });
   return { input_ids: e.input_ids, attention_mask: e.attention_mask, labels: rows.map((r) => r.label) };
 }
 
@@ -164,27 +247,63 @@ const FUSED_ACTIVATION_BUDGET = 32 * 128 * 12 * 256;
  * micro-batches above STORED_ACTIVATION_BUDGET: with dynamic padding most are far below it, and skip the
  * recomputation). `hai bench --tasks epoch` trains with the same settings.
  */
-export function courseTrainerConfig(c: CourseConfig, modelConfig: Record<string, unknown>, o: { lr?: number; loss?: LossConfig } = {}): Partial<TrainerConfig> {
+export function courseTrainerConfig(
+  c: CourseConfig,
+  modelConfig: Record<string, unknown>,
+  o: { lr?: number; loss?: LossConfig } = {},
+): Partial<TrainerConfig> {
   const small = ['wasm', 'cpu'].includes(tf.getBackend());
   const micro = c.micro_batch ?? (small ? 32 : 0);
   const layers = Number(modelConfig.num_hidden_layers ?? modelConfig.n_layers ?? 0);
   const hidden = Number(modelConfig.hidden_size ?? modelConfig.dim ?? 768);
   const fused = fusesActivation(modelConfig.hidden_act ?? modelConfig.activation ?? 'gelu');
   const budget = fused ? FUSED_ACTIVATION_BUDGET : STORED_ACTIVATION_BUDGET;
-  return { epochs: c.epochs, batch_size: c.batch, lr: o.lr ?? c.lr, eps: c.eps, weight_decay: c.weight_decay, adamw: c.adamw,
-    warmup_steps: c.warmup_steps, max_grad_norm: c.max_grad_norm, sampler: c.sampler, seed: c.seed,
-    loss: o.loss ?? lossDefaults({ ...c.loss, class_weights: Array.isArray(c.loss.class_weights) ? c.loss.class_weights : null }),
-    dynamic_padding: c.dynamic_padding, group_by_length: c.group_by_length, micro_batch_size: micro,
+  return {
+    epochs: c.epochs,
+    batch_size: c.batch,
+    lr: o.lr ?? c.lr,
+    eps: c.eps,
+    weight_decay: c.weight_decay,
+    adamw: c.adamw,
+    warmup_steps: c.warmup_steps,
+    max_grad_norm: c.max_grad_norm,
+    sampler: c.sampler,
+    seed: c.seed,
+    loss:
+      o.loss ??
+      lossDefaults({ ...c.loss, class_weights: Array.isArray(c.loss.class_weights) ? c.loss.class_weights : null }),
+    dynamic_padding: c.dynamic_padding,
+    group_by_length: c.group_by_length,
+    micro_batch_size: micro,
     activation_checkpointing: c.activation_checkpointing ?? (small && layers >= 6),
-    checkpoint_min_tokens: c.activation_checkpointing === null && small ? Math.floor(budget / (Math.max(1, layers) * hidden)) : 0 };
+    checkpoint_min_tokens:
+      c.activation_checkpointing === null && small ? Math.floor(budget / (Math.max(1, layers) * hidden)) : 0,
+  };
 }
 
-export interface CourseRun { model: PreTrainedClassifier; tokenizer: PreTrainedTokenizer; history: EpochInfo[]; config: CourseConfig; finalDir: string | null; plan?: RunPlan }
+export interface CourseRun {
+  model: PreTrainedClassifier;
+  tokenizer: PreTrainedTokenizer;
+  history: EpochInfo[];
+  config: CourseConfig;
+  finalDir: string | null;
+  plan?: RunPlan;
+}
 
 /** Loads a model and the tokenizer that came with it (same folder). */
-export async function loadModelAndTokenizer(ckpt: string, o: { standin?: boolean; seed?: number; tokenizer_class?: string | null } = {}) {
-  const model = await AutoModelForSequenceClassification.from_pretrained(ckpt, { num_labels: LABELS.length, standin: o.standin, seed: o.seed });
-  const tokenizer = await AutoTokenizer.from_pretrained(model.report?.dir ?? ckpt, o.tokenizer_class ? { tokenizer_class: o.tokenizer_class } : {});
+export async function loadModelAndTokenizer(
+  ckpt: string,
+  o: { standin?: boolean; seed?: number; tokenizer_class?: string | null } = {},
+) {
+  const model = await AutoModelForSequenceClassification.from_pretrained(ckpt, {
+    num_labels: LABELS.length,
+    standin: o.standin,
+    seed: o.seed,
+  });
+  const tokenizer = await AutoTokenizer.from_pretrained(
+    model.report?.dir ?? ckpt,
+    o.tokenizer_class ? { tokenizer_class: o.tokenizer_class } : {},
+  );
   return { model, tokenizer };
 }
 
@@ -199,20 +318,33 @@ export async function runCourse(cfg: Partial<CourseConfig>, callbacks: Callbacks
   checkCourseConfig(c, 'config');
   // Every row of both files is checked (file and row named) before the model loads.
   for (const f of [c.train_path, c.valid_path]) checkRowsCsv(f, LABELS.length);
-  const { model, tokenizer } = await loadModelAndTokenizer(c.model_ckpt, { standin: c.standin, seed: c.seed, tokenizer_class: c.tokenizer_class });
+  const { model, tokenizer } = await loadModelAndTokenizer(c.model_ckpt, {
+    standin: c.standin,
+    seed: c.seed,
+    tokenizer_class: c.tokenizer_class,
+  });
   if (model.is_standin && Object.keys(c.standin_recipe).length) {
     c = { ...c, ...c.standin_recipe };
-    console.log(`stand-in model: its recipe ${JSON.stringify(c.standin_recipe)} replaces the config's (standin_recipe: {} keeps them)`);
+    console.log(
+      `stand-in model: its recipe ${JSON.stringify(c.standin_recipe)} replaces the config's (standin_recipe: {} keeps them)`,
+    );
   }
   if (c.freeze) freeze(model, c.freeze);
   // Ragged typed-array encodings, tokenized once per (tokenizer, file, settings): src/course/encodings.ts.
   const { train: trainEnc, valid: validEnc } = encodeCourseData(tokenizer, c, LABELS.length);
-  const loss: LossConfig = lossDefaults({ ...c.loss, class_weights: c.loss.class_weights === 'balanced'
-    ? balancedClassWeights(trainEnc.labels, LABELS.length) : c.loss.class_weights ?? null });
+  const loss: LossConfig = lossDefaults({
+    ...c.loss,
+    class_weights:
+      c.loss.class_weights === 'balanced'
+        ? balancedClassWeights(trainEnc.labels, LABELS.length)
+        : (c.loss.class_weights ?? null),
+  });
   let lr = c.lr;
   if (model.is_standin && c.standin_lr_scale !== 1) {
     lr = c.lr * c.standin_lr_scale;
-    console.log(`stand-in model: randomly initialised, so lr ${c.lr} x ${c.standin_lr_scale} = ${lr} (standin_lr_scale: 1 keeps ${c.lr})`);
+    console.log(
+      `stand-in model: randomly initialised, so lr ${c.lr} x ${c.standin_lr_scale} = ${lr} (standin_lr_scale: 1 keeps ${c.lr})`,
+    );
   }
   const tcfg = courseTrainerConfig(c, model.config, { lr, loss });
   if (c.dry_run) {
@@ -224,56 +356,120 @@ export async function runCourse(cfg: Partial<CourseConfig>, callbacks: Callbacks
     model.save_pretrained(dir, { tokenizer });
     writeFileAtomic(path.join(dir, 'training_args.json'), JSON.stringify(c, null, 1) + '\n');
   };
-  const trainer = new Trainer(model, trainEnc, validEnc, tcfg, {
-    onStepEnd: callbacks.onStepEnd,
-    onEpochEnd: async (e) => {
-      if (c.out) {
-        save(path.join(c.out, `epoch-${e.epoch}`));
-        writeFileAtomic(path.join(c.out, 'metrics.json'), JSON.stringify({ config: c, epochs: trainer.history }, null, 1) + '\n');
-      }
-      await callbacks.onEpochEnd?.(e);
+  const trainer = new Trainer(
+    model,
+    trainEnc,
+    validEnc,
+    tcfg,
+    {
+      onStepEnd: callbacks.onStepEnd,
+      onEpochEnd: async (e) => {
+        if (c.out) {
+          save(path.join(c.out, `epoch-${e.epoch}`));
+          writeFileAtomic(
+            path.join(c.out, 'metrics.json'),
+            JSON.stringify({ config: c, epochs: trainer.history }, null, 1) + '\n',
+          );
+        }
+        await callbacks.onEpochEnd?.(e);
+      },
     },
-  }, LABELS.length);
+    LABELS.length,
+  );
   const history = await trainer.fit();
   let finalDir: string | null = null;
-  if (c.out) { finalDir = path.join(c.out, 'final'); save(finalDir); }
+  if (c.out) {
+    finalDir = path.join(c.out, 'final');
+    save(finalDir);
+  }
   return { model, tokenizer, history, config: c, finalDir };
 }
 
 /** `hai eval`: accuracy, macro-F1 and the confusion matrix of a saved model on a CSV (`o` as `predict`'s options: no result depends on them). */
-export async function evalCsv(modelDir: string, csv: string, o: { maxlen?: number; batch?: number } & Partial<PredictOptions> = {}) {
+export async function evalCsv(
+  modelDir: string,
+  csv: string,
+  o: { maxlen?: number; batch?: number } & Partial<PredictOptions> = {},
+) {
   checkRowsCsv(csv, LABELS.length); // bad rows stop the run before the model loads
   const { model, tokenizer } = await loadModelAndTokenizer(modelDir);
   const args = trainingArgs(modelDir);
-  const { enc } = encodeCsv(tokenizer, csv, { maxlen: o.maxlen ?? args.maxlen ?? 256, encoding: args.encoding ?? 'course', num_labels: LABELS.length, cache: encodingCacheDir() });
+  const { enc } = encodeCsv(tokenizer, csv, {
+    maxlen: o.maxlen ?? args.maxlen ?? 256,
+    encoding: args.encoding ?? 'course',
+    num_labels: LABELS.length,
+    cache: encodingCacheDir(),
+  });
   const r = evaluate(model, enc, LABELS.length, o.batch ?? 64, o);
   model.dispose();
   return r;
 }
 
 /** `hai predict`: label name and probabilities per text (label i is LABELS[i]: no off-by-one). */
-export async function predictTexts(modelDir: string, texts: string[], o: { maxlen?: number; batch?: number } & Partial<PredictOptions> = {}) {
+export async function predictTexts(
+  modelDir: string,
+  texts: string[],
+  o: { maxlen?: number; batch?: number } & Partial<PredictOptions> = {},
+) {
   const { model, tokenizer } = await loadModelAndTokenizer(modelDir);
   const args = trainingArgs(modelDir);
-  const enc = encodeRagged(tokenizer, texts, texts.map(() => 0), { maxlen: o.maxlen ?? args.maxlen ?? 256, encoding: args.encoding ?? 'course' });
+  const enc = encodeRagged(
+    tokenizer,
+    texts,
+    texts.map(() => 0),
+    { maxlen: o.maxlen ?? args.maxlen ?? 256, encoding: args.encoding ?? 'course' },
+  );
   const { preds, probs } = predict(model, enc, o.batch ?? 64, o);
   model.dispose();
   const names = (model.config.id2label ?? {}) as Record<string, string>;
-  return texts.map((text, i) => ({ text, label: preds[i], name: names[String(preds[i])] ?? LABELS[preds[i]] ?? String(preds[i]), probs: probs[i] }));
+  return texts.map((text, i) => ({
+    text,
+    label: preds[i],
+    name: names[String(preds[i])] ?? LABELS[preds[i]] ?? String(preds[i]),
+    probs: probs[i],
+  }));
 }
 
-export interface StepConfig { lr: number; weight_decay: number; eps: number; max_grad_norm: number; dropout: boolean; adamw: 'torch' | 'hf'; seed: number }
-export const stepDefaults = (o: Partial<StepConfig> = {}): StepConfig => ({ lr: 5e-5, weight_decay: 0, eps: 1e-8, max_grad_norm: 1.0, dropout: true, adamw: 'torch', seed: 0, ...o });
-export interface StepBatch { input_ids: number[][]; attention_mask: number[][]; token_type_ids?: number[][]; labels: number[] }
+export interface StepConfig {
+  lr: number;
+  weight_decay: number;
+  eps: number;
+  max_grad_norm: number;
+  dropout: boolean;
+  adamw: 'torch' | 'hf';
+  seed: number;
+}
+export const stepDefaults = (o: Partial<StepConfig> = {}): StepConfig => ({
+  lr: 5e-5,
+  weight_decay: 0,
+  eps: 1e-8,
+  max_grad_norm: 1.0,
+  dropout: true,
+  adamw: 'torch',
+  seed: 0,
+  ...o,
+});
+export interface StepBatch {
+  input_ids: number[][];
+  attention_mask: number[][];
+  token_type_ids?: number[][];
+  labels: number[];
+}
 
 /**
  * `hai step`: exactly one optimiser step on one batch (cross-entropy, clip, AdamW), then save. Returns the
  * loss and the gradient norm before clipping, the two numbers torch prints for the same step.
  */
-export async function stepOnce(modelDir: string, batch: StepBatch, out: string, cfg: Partial<StepConfig> = {}): Promise<{ loss: number; grad_norm: number }> {
+export async function stepOnce(
+  modelDir: string,
+  batch: StepBatch,
+  out: string,
+  cfg: Partial<StepConfig> = {},
+): Promise<{ loss: number; grad_norm: number }> {
   const c = stepDefaults(cfg);
   const rows = batch.input_ids?.length;
-  if (!rows || !Array.isArray(batch.labels) || batch.labels.length !== rows) throw new Error(`batch: input_ids and labels must be non-empty and of equal length`);
+  if (!rows || !Array.isArray(batch.labels) || batch.labels.length !== rows)
+    throw new Error(`batch: input_ids and labels must be non-empty and of equal length`);
   const { model, tokenizer } = await loadModelAndTokenizer(modelDir);
   const { AdamW, clipGradNorm } = await import('../train/optim');
   const { classificationLoss } = await import('../train/losses');
@@ -283,8 +479,14 @@ export async function stepOnce(modelDir: string, batch: StepBatch, out: string, 
     const ids = tf.tensor2d(batch.input_ids, undefined, 'int32');
     const mask = tf.tensor2d(batch.attention_mask ?? batch.input_ids.map((r) => r.map(() => 1)), undefined, 'int32');
     const tt = batch.token_type_ids ? tf.tensor2d(batch.token_type_ids, undefined, 'int32') : undefined;
-    const { value, grads } = tf.variableGrads(() => classificationLoss(model.forward(ids, mask, { training: c.dropout, seed: c.seed, tokenTypeIds: tt }),
-      tf.tensor1d(batch.labels, 'int32')), [...model.params.values()].filter((v) => v.trainable));
+    const { value, grads } = tf.variableGrads(
+      () =>
+        classificationLoss(
+          model.forward(ids, mask, { training: c.dropout, seed: c.seed, tokenTypeIds: tt }),
+          tf.tensor1d(batch.labels, 'int32'),
+        ),
+      [...model.params.values()].filter((v) => v.trainable),
+    );
     const byName: Record<string, tf.Tensor> = {};
     for (const [k, g] of Object.entries(grads)) byName[names.get(k)!] = g;
     const { grads: clipped, norm } = clipGradNorm(byName, c.max_grad_norm);

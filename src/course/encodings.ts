@@ -40,10 +40,19 @@ export interface EncodeCsvConfig {
   write: (s: string) => void;
   desc: string;
 }
-export const encodingCacheDir = () => process.env.HAI_ENCODING_CACHE
-  ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'hai', 'encodings');
+export const encodingCacheDir = () =>
+  process.env.HAI_ENCODING_CACHE ??
+  path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'hai', 'encodings');
 export const encodeCsvDefaults = (o: Partial<EncodeCsvConfig> = {}): EncodeCsvConfig => ({
-  maxlen: 128, encoding: 'course', max_rows: null, cache: encodingCacheDir(), num_labels: null, progress: 'auto', write: (s) => process.stderr.write(s), desc: 'tokenize', ...o,
+  maxlen: 128,
+  encoding: 'course',
+  max_rows: null,
+  cache: encodingCacheDir(),
+  num_labels: null,
+  progress: 'auto',
+  write: (s) => process.stderr.write(s),
+  desc: 'tokenize',
+  ...o,
 });
 
 export interface EncodeCsvResult {
@@ -71,10 +80,20 @@ export function tokenizerFingerprint(tok: PreTrainedTokenizer): string {
 }
 
 /** The cache file of `file` under these settings. */
-export function encodingCacheFile(tok: PreTrainedTokenizer, file: string, c: Pick<EncodeCsvConfig, 'maxlen' | 'encoding' | 'max_rows' | 'cache'>): string | null {
+export function encodingCacheFile(
+  tok: PreTrainedTokenizer,
+  file: string,
+  c: Pick<EncodeCsvConfig, 'maxlen' | 'encoding' | 'max_rows' | 'cache'>,
+): string | null {
   if (!c.cache) return null;
-  const real = fs.realpathSync(file), st = fs.statSync(real);
-  const key = crypto.createHash('sha256').update(JSON.stringify([FORMAT, tokenizerFingerprint(tok), real, st.size, st.mtimeMs, c.maxlen, c.encoding, c.max_rows])).digest('hex');
+  const real = fs.realpathSync(file),
+    st = fs.statSync(real);
+  const key = crypto
+    .createHash('sha256')
+    .update(
+      JSON.stringify([FORMAT, tokenizerFingerprint(tok), real, st.size, st.mtimeMs, c.maxlen, c.encoding, c.max_rows]),
+    )
+    .digest('hex');
   return path.join(c.cache, `${path.basename(file).replace(/[^\w.-]/g, '_')}.${key.slice(0, 24)}.bin`);
 }
 
@@ -88,7 +107,17 @@ export function evenIndices(n: number, k: number | null): number[] {
 /** Binary layout: magic, header length (u32), JSON header padded to 8 bytes, labels (i32), offsets (u32), ids. */
 export function serializeEncoding(e: RaggedEncoding): Buffer {
   const u16 = e.ids instanceof Uint16Array;
-  let head = Buffer.from(JSON.stringify({ format: FORMAT, rows: e.size, tokens: e.tokens, dtype: u16 ? 'uint16' : 'int32', maxlen: e.maxlen, pad_id: e.padId, mask_nonzero: e.maskNonzero }));
+  let head = Buffer.from(
+    JSON.stringify({
+      format: FORMAT,
+      rows: e.size,
+      tokens: e.tokens,
+      dtype: u16 ? 'uint16' : 'int32',
+      maxlen: e.maxlen,
+      pad_id: e.padId,
+      mask_nonzero: e.maskNonzero,
+    }),
+  );
   head = Buffer.concat([head, Buffer.alloc((8 - ((MAGIC.length + 4 + head.length) % 8)) % 8, 0x20)]);
   const len = Buffer.alloc(4);
   len.writeUInt32LE(head.length);
@@ -100,12 +129,30 @@ export function deserializeEncoding(buf: Buffer, where = 'encoding'): RaggedEnco
   if (buf.length < 12 || !buf.subarray(0, 8).equals(MAGIC)) throw new Error(`${where}: not a hai encoding file`);
   const hl = buf.readUInt32LE(8);
   const corrupt = () => new Error(`${where}: truncated or corrupt (${buf.length} bytes)`);
-  let h: { format: string; rows: number; tokens: number; dtype: string; maxlen: number; pad_id: number; mask_nonzero: boolean };
-  try { h = JSON.parse(buf.subarray(12, 12 + hl).toString('utf8')); } catch { throw corrupt(); }
+  let h: {
+    format: string;
+    rows: number;
+    tokens: number;
+    dtype: string;
+    maxlen: number;
+    pad_id: number;
+    mask_nonzero: boolean;
+  };
+  try {
+    h = JSON.parse(buf.subarray(12, 12 + hl).toString('utf8'));
+  } catch {
+    throw corrupt();
+  }
   if (h.format !== FORMAT) throw new Error(`${where}: format ${h.format}, expected ${FORMAT}`);
   let at = 12 + hl;
   // Copies, so every array is aligned and owns its memory (the file's buffer can go).
-  const take = (bytes: number) => { if (at + bytes > buf.length) throw corrupt(); const b = new Uint8Array(bytes); b.set(buf.subarray(at, at + bytes)); at += bytes; return b.buffer; };
+  const take = (bytes: number) => {
+    if (at + bytes > buf.length) throw corrupt();
+    const b = new Uint8Array(bytes);
+    b.set(buf.subarray(at, at + bytes));
+    at += bytes;
+    return b.buffer;
+  };
   const labels = Array.from(new Int32Array(take(4 * h.rows)));
   const offsets = new Uint32Array(take(4 * (h.rows + 1)));
   const ids = h.dtype === 'uint16' ? new Uint16Array(take(2 * h.tokens)) : new Int32Array(take(4 * h.tokens));
@@ -116,7 +163,12 @@ export function deserializeEncoding(buf: Buffer, where = 'encoding'): RaggedEnco
 const loud = (c: EncodeCsvConfig, rows: number) => (c.progress === 'auto' ? rows >= 20000 : c.progress);
 
 /** Texts (and labels) into a ragged encoding, with a progress bar; returns it and the rate. */
-export function encodeTexts(tok: PreTrainedTokenizer, texts: string[], labels: number[], cfg: Partial<EncodeCsvConfig> = {}): { enc: RaggedEncoding; seconds: number; rows_per_s: number } {
+export function encodeTexts(
+  tok: PreTrainedTokenizer,
+  texts: string[],
+  labels: number[],
+  cfg: Partial<EncodeCsvConfig> = {},
+): { enc: RaggedEncoding; seconds: number; rows_per_s: number } {
   const c = encodeCsvDefaults(cfg);
   const t0 = performance.now();
   const e = raggedEncoder(tok, { maxlen: c.maxlen, encoding: c.encoding });
@@ -125,7 +177,10 @@ export function encodeTexts(tok: PreTrainedTokenizer, texts: string[], labels: n
     e.push(texts[i]);
     if (bar && (i & 4095) === 0) bar.update(i, texts.length);
   }
-  if (bar) { bar.update(texts.length, texts.length); bar.close(); }
+  if (bar) {
+    bar.update(texts.length, texts.length);
+    bar.close();
+  }
   const seconds = (performance.now() - t0) / 1000;
   return { enc: e.finish(labels), seconds, rows_per_s: texts.length / Math.max(seconds, 1e-9) };
 }
@@ -140,7 +195,10 @@ export function encodeCsv(tok: PreTrainedTokenizer, file: string, cfg: Partial<E
     try {
       const enc = deserializeEncoding(fs.readFileSync(cacheFile), cacheFile);
       const seconds = (performance.now() - t0) / 1000;
-      if (loud(c, enc.size)) c.write(`${path.basename(file)}: ${enc.size.toLocaleString('en-US')} rows read from the encoding cache in ${seconds.toFixed(1)} s (${cacheFile})\n`);
+      if (loud(c, enc.size))
+        c.write(
+          `${path.basename(file)}: ${enc.size.toLocaleString('en-US')} rows read from the encoding cache in ${seconds.toFixed(1)} s (${cacheFile})\n`,
+        );
       return { enc, cached: true, cache_file: cacheFile, seconds, rows_per_s: enc.size / Math.max(seconds, 1e-9) };
     } catch (e) {
       c.write(`${cacheFile}: ${(e as Error).message}; tokenizing again\n`); // a damaged cache entry is rebuilt, never trusted
@@ -150,13 +208,19 @@ export function encodeCsv(tok: PreTrainedTokenizer, file: string, cfg: Partial<E
   const idx = evenIndices(cols.contents.length, c.max_rows);
   const texts = idx.length === cols.contents.length ? cols.contents : idx.map((i) => cols.contents[i]);
   const labels = idx.length === cols.labels.length ? cols.labels : idx.map((i) => cols.labels[i]);
-  const { enc, rows_per_s: tokRate } = encodeTexts(tok, texts, labels, { ...c, desc: `${c.desc} ${path.basename(file)}` });
+  const { enc, rows_per_s: tokRate } = encodeTexts(tok, texts, labels, {
+    ...c,
+    desc: `${c.desc} ${path.basename(file)}`,
+  });
   if (cacheFile) {
     fs.mkdirSync(path.dirname(cacheFile), { recursive: true });
     writeFileAtomic(cacheFile, serializeEncoding(enc));
   }
   const seconds = (performance.now() - t0) / 1000;
-  if (loud(c, enc.size)) c.write(`${path.basename(file)}: ${enc.size.toLocaleString('en-US')} rows, ${enc.tokens.toLocaleString('en-US')} tokens (${(enc.bytes / 2 ** 20).toFixed(1)} MiB of ids) in ${seconds.toFixed(1)} s: ${Math.round(enc.size / seconds).toLocaleString('en-US')} rows/s read and encoded, ${Math.round(tokRate).toLocaleString('en-US')} rows/s tokenized${cacheFile ? `; cached in ${cacheFile}` : ''}\n`);
+  if (loud(c, enc.size))
+    c.write(
+      `${path.basename(file)}: ${enc.size.toLocaleString('en-US')} rows, ${enc.tokens.toLocaleString('en-US')} tokens (${(enc.bytes / 2 ** 20).toFixed(1)} MiB of ids) in ${seconds.toFixed(1)} s: ${Math.round(enc.size / seconds).toLocaleString('en-US')} rows/s read and encoded, ${Math.round(tokRate).toLocaleString('en-US')} rows/s tokenized${cacheFile ? `; cached in ${cacheFile}` : ''}\n`,
+    );
   return { enc, cached: false, cache_file: cacheFile, seconds, rows_per_s: enc.size / Math.max(seconds, 1e-9) };
 }
 
@@ -164,12 +228,32 @@ export function encodeCsv(tok: PreTrainedTokenizer, file: string, cfg: Partial<E
  * `runCourse`'s data: the train and valid CSVs of a course config, `max_train` / `max_valid` rows evenly spaced,
  * every label checked against the course's label count (also on a cache hit).
  */
-export function encodeCourseData(tok: PreTrainedTokenizer, c: { train_path: string; valid_path: string; maxlen: number; encoding: EncodingKind;
-  max_train: number | null; max_valid: number | null; encoding_cache: boolean }, numLabels: number): { train: RaggedEncoding; valid: RaggedEncoding } {
+export function encodeCourseData(
+  tok: PreTrainedTokenizer,
+  c: {
+    train_path: string;
+    valid_path: string;
+    maxlen: number;
+    encoding: EncodingKind;
+    max_train: number | null;
+    max_valid: number | null;
+    encoding_cache: boolean;
+  },
+  numLabels: number,
+): { train: RaggedEncoding; valid: RaggedEncoding } {
   const one = (file: string, max: number | null) => {
-    const { enc } = encodeCsv(tok, file, { maxlen: c.maxlen, encoding: c.encoding, max_rows: max, num_labels: numLabels, cache: c.encoding_cache ? encodingCacheDir() : null });
+    const { enc } = encodeCsv(tok, file, {
+      maxlen: c.maxlen,
+      encoding: c.encoding,
+      max_rows: max,
+      num_labels: numLabels,
+      cache: c.encoding_cache ? encodingCacheDir() : null,
+    });
     const bad = enc.labels.find((l) => l >= numLabels);
-    if (bad !== undefined) throw new Error(`${file}: label ${bad} in the data, but the course has ${numLabels} labels (0..${numLabels - 1})`);
+    if (bad !== undefined)
+      throw new Error(
+        `${file}: label ${bad} in the data, but the course has ${numLabels} labels (0..${numLabels - 1})`,
+      );
     return enc;
   };
   return { train: one(c.train_path, c.max_train), valid: one(c.valid_path, c.max_valid) };

@@ -13,13 +13,21 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Row } from './rows';
 
-
 /** The course's pair pattern, unchanged: Hangul syllables, spaces and `.!?` inside each parenthesis. */
 export const PAIR_PATTERN = /\([가-힣 .!?]*\)\/\([가-힣 .!?]*\)/g;
 
 export type Mode = 'course' | 'clean';
-export interface Utterance { id?: string; form: string; [k: string]: unknown }
-export interface AihubFile { id: string; metadata: { category?: string; [k: string]: unknown }; utterance: Utterance[]; [k: string]: unknown }
+export interface Utterance {
+  id?: string;
+  form: string;
+  [k: string]: unknown;
+}
+export interface AihubFile {
+  id: string;
+  metadata: { category?: string; [k: string]: unknown };
+  utterance: Utterance[];
+  [k: string]: unknown;
+}
 
 export interface ConvertConfig {
   /** `course`: the original notebook's rules; `clean`: those plus the clean rules (see cleanForm). */
@@ -27,7 +35,11 @@ export interface ConvertConfig {
   /** Extra regions → labels, e.g. `{ 강원: 4 }`; keys match the category's region name with or without 방언. */
   labelMap: Record<string, number>;
 }
-export const convertDefaults = (o: Partial<ConvertConfig> = {}): ConvertConfig => ({ mode: 'course', labelMap: {}, ...o });
+export const convertDefaults = (o: Partial<ConvertConfig> = {}): ConvertConfig => ({
+  mode: 'course',
+  labelMap: {},
+  ...o,
+});
 
 /** Python's `s.replace(old, new)`: every non-overlapping occurrence, left to right. */
 const replaceAll = (s: string, old: string, rep: string) => s.split(old).join(rep);
@@ -37,10 +49,13 @@ export function convertForm(form: string): { standard: string; dialect: string }
   const cleaned = replaceAll(replaceAll(replaceAll(form, '*', ''), '#', ''), '(())', '');
   const pairs = cleaned.match(PAIR_PATTERN);
   if (!pairs) return null;
-  let standard = cleaned, dialect = cleaned, differs = false;
+  let standard = cleaned,
+    dialect = cleaned,
+    differs = false;
   for (const p of pairs) {
     const cut = p.indexOf(')/(');
-    const d = p.slice(1, cut), s = p.slice(cut + 3, -1);
+    const d = p.slice(1, cut),
+      s = p.slice(cut + 3, -1);
     standard = replaceAll(standard, p, s);
     dialect = replaceAll(dialect, p, d);
     if (d !== s) differs = true;
@@ -63,7 +78,8 @@ export function colloquialOnly(dialect: string, standard: string): boolean {
   if (dialect === standard || dialect.length !== standard.length) return false;
   for (let i = 0; i < dialect.length; i++) {
     if (dialect[i] === standard[i]) continue;
-    const d = syll(dialect[i]), s = syll(standard[i]);
+    const d = syll(dialect[i]),
+      s = syll(standard[i]);
     if (!d || !s || d.fin !== s.fin) return false;
     const tensed = d.med === s.med && (TENSE[s.ini] === d.ini || TENSE[d.ini] === s.ini);
     const raised = d.ini === s.ini && ((s.med === 8 && d.med === 13) || (s.med === 13 && d.med === 8));
@@ -74,11 +90,27 @@ export function colloquialOnly(dialect: string, standard: string): boolean {
 
 /** What each clean rule did, counted over utterances (or rows, for duplicates). */
 export interface CleanStats {
-  uncertain_unwrapped: number; uncertain_dropped: number; events_removed: number; names_removed: number; false_starts_removed: number;
-  colloquial_pairs_neutralised: number; dropped_colloquial_only: number; dropped_empty: number; duplicates_dropped: number;
+  uncertain_unwrapped: number;
+  uncertain_dropped: number;
+  events_removed: number;
+  names_removed: number;
+  false_starts_removed: number;
+  colloquial_pairs_neutralised: number;
+  dropped_colloquial_only: number;
+  dropped_empty: number;
+  duplicates_dropped: number;
 }
-export const emptyCleanStats = (): CleanStats => ({ uncertain_unwrapped: 0, uncertain_dropped: 0, events_removed: 0, names_removed: 0, false_starts_removed: 0,
-  colloquial_pairs_neutralised: 0, dropped_colloquial_only: 0, dropped_empty: 0, duplicates_dropped: 0 });
+export const emptyCleanStats = (): CleanStats => ({
+  uncertain_unwrapped: 0,
+  uncertain_dropped: 0,
+  events_removed: 0,
+  names_removed: 0,
+  false_starts_removed: 0,
+  colloquial_pairs_neutralised: 0,
+  dropped_colloquial_only: 0,
+  dropped_empty: 0,
+  duplicates_dropped: 0,
+});
 
 /**
  * The `clean` preprocessing (documented rule by rule in data/README.md): the course's rules, plus
@@ -86,19 +118,30 @@ export const emptyCleanStats = (): CleanStats => ({ uncertain_unwrapped: 0, unce
  * anonymised names and `-있-` false-start marks removed, colloquial-only pairs written in standard spelling on both sides (an utterance
  * left with no real dialect pair is dropped), and whitespace collapsed.
  */
-export function cleanForm(form: string, stats: CleanStats = emptyCleanStats()): { standard: string; dialect: string } | null {
+export function cleanForm(
+  form: string,
+  stats: CleanStats = emptyCleanStats(),
+): { standard: string; dialect: string } | null {
   let f = replaceAll(replaceAll(replaceAll(form, '*', ''), '#', ''), '(())', '');
   f = f.replace(/\(\(([^()]*)\)\)/g, (_, inner: string) => {
-    if (/^[가-힣 .!?]+$/.test(inner)) { stats.uncertain_unwrapped++; return inner; }
+    if (/^[가-힣 .!?]+$/.test(inner)) {
+      stats.uncertain_unwrapped++;
+      return inner;
+    }
     stats.uncertain_dropped++;
     return ' ';
   });
   const pairs = f.match(PAIR_PATTERN);
   if (!pairs) return null;
-  let standard = f, dialect = f, differs = false, neutralised = 0, anyDiff = false;
+  let standard = f,
+    dialect = f,
+    differs = false,
+    neutralised = 0,
+    anyDiff = false;
   for (const p of pairs) {
     const cut = p.indexOf(')/(');
-    const d = p.slice(1, cut), s = p.slice(cut + 3, -1);
+    const d = p.slice(1, cut),
+      s = p.slice(cut + 3, -1);
     const casual = colloquialOnly(d, s);
     if (casual) neutralised++;
     anyDiff ||= d !== s;
@@ -107,7 +150,10 @@ export function cleanForm(form: string, stats: CleanStats = emptyCleanStats()): 
     if (d !== s && !casual) differs = true;
   }
   stats.colloquial_pairs_neutralised += neutralised;
-  if (!differs) { if (anyDiff) stats.dropped_colloquial_only++; return null; }
+  if (!differs) {
+    if (anyDiff) stats.dropped_colloquial_only++;
+    return null;
+  }
   const tidy = (x: string) => {
     let y = x.replace(/@[가-힣]+|\{[a-z]+\}/g, ' ');
     y = y.replace(/&[^&\s]+&/g, ' ');
@@ -117,8 +163,12 @@ export function cleanForm(form: string, stats: CleanStats = emptyCleanStats()): 
   if (/@[가-힣]+|\{[a-z]+\}/.test(f)) stats.events_removed++;
   if (/&[^&\s]+&/.test(f)) stats.names_removed++;
   if (/(^|\s)-[가-힣]+-(?=\s|$)/.test(f)) stats.false_starts_removed++;
-  standard = tidy(standard); dialect = tidy(dialect);
-  if (!standard || !dialect) { stats.dropped_empty++; return null; }
+  standard = tidy(standard);
+  dialect = tidy(dialect);
+  if (!standard || !dialect) {
+    stats.dropped_empty++;
+    return null;
+  }
   return { standard, dialect };
 }
 
@@ -126,7 +176,10 @@ const REGION_LABELS: Record<string, number> = { 경상: 1, 제주: 2, 전라: 3,
 const ID_LABELS: Record<string, number> = { DK: 1, DZ: 2, DJ: 3 };
 
 /** Label of a file's region from `metadata.category` (e.g. "전남방언 > 사적 대화 > 일상 대화"), else its id prefix. */
-export function regionLabel(file: AihubFile, labelMap: Record<string, number> = {}): { label: number | null; region: string } {
+export function regionLabel(
+  file: AihubFile,
+  labelMap: Record<string, number> = {},
+): { label: number | null; region: string } {
   const region = (file.metadata?.category ?? '').split('>')[0].trim();
   const bare = region.replace(/방언$/, '');
   for (const key of [region, bare]) if (key in labelMap) return { label: labelMap[key], region };
@@ -152,14 +205,18 @@ export function readAihubFile(file: string): AihubFile {
   } catch (e) {
     throw new Error(`${file}: not valid JSON: ${(e as Error).message}`);
   }
-  if (typeof j !== 'object' || j === null || Array.isArray(j)) throw new Error(`${file}: expected a JSON object at the top level`);
+  if (typeof j !== 'object' || j === null || Array.isArray(j))
+    throw new Error(`${file}: expected a JSON object at the top level`);
   const f = j as Partial<AihubFile>;
   if (typeof f.id !== 'string') throw new Error(`${file}: missing field "id" (string)`);
-  if (typeof f.metadata !== 'object' || f.metadata === null) throw new Error(`${file}: missing field "metadata" (object)`);
+  if (typeof f.metadata !== 'object' || f.metadata === null)
+    throw new Error(`${file}: missing field "metadata" (object)`);
   if (!Array.isArray(f.utterance)) throw new Error(`${file}: missing field "utterance" (array)`);
   f.utterance.forEach((u, i) => {
     if (typeof u !== 'object' || u === null || typeof (u as Utterance).form !== 'string') {
-      throw new Error(`${file}: utterance[${i}]${u && typeof (u as Utterance).id === 'string' ? ` (${(u as Utterance).id})` : ''}: missing field "form" (string)`);
+      throw new Error(
+        `${file}: utterance[${i}]${u && typeof (u as Utterance).id === 'string' ? ` (${(u as Utterance).id})` : ''}: missing field "form" (string)`,
+      );
     }
   });
   return f as AihubFile;
@@ -172,7 +229,10 @@ export function convertFile(file: AihubFile, label: number, mode: Mode = 'course
     const p = mode === 'course' ? convertForm(u.form) : cleanForm(u.form, stats);
     if (p) pairs.push({ ...p, source: typeof u.id === 'string' ? u.id : `${file.id}#${i}` });
   });
-  return [...pairs.map((p) => ({ contents: p.standard, label: 0, source: p.source })), ...pairs.map((p) => ({ contents: p.dialect, label, source: p.source }))];
+  return [
+    ...pairs.map((p) => ({ contents: p.standard, label: 0, source: p.source })),
+    ...pairs.map((p) => ({ contents: p.dialect, label, source: p.source })),
+  ];
 }
 
 /** Every `.json` file under the given files and folders, in lexicographic path order (as Python's sorted()). */
@@ -180,16 +240,36 @@ export function listJsonFiles(inputs: string[]): string[] {
   const out: string[] = [];
   const walk = (p: string) => {
     let st: fs.Stats;
-    try { st = fs.statSync(p); } catch { throw new Error(`${p}: no such file or folder`); }
-    if (st.isDirectory()) for (const e of fs.readdirSync(p)) { const c = path.join(p, e); if (fs.statSync(c).isDirectory() || c.endsWith('.json')) walk(c); }
+    try {
+      st = fs.statSync(p);
+    } catch {
+      throw new Error(`${p}: no such file or folder`);
+    }
+    if (st.isDirectory())
+      for (const e of fs.readdirSync(p)) {
+        const c = path.join(p, e);
+        if (fs.statSync(c).isDirectory() || c.endsWith('.json')) walk(c);
+      }
     else out.push(p);
   };
   inputs.forEach(walk);
   return [...new Set(out)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
-export interface FileReport { file: string; region: string; label: number | null; utterances: number; rows: number; error?: string; skipped?: string }
-export interface ConvertResult { rows: Row[]; files: FileReport[]; stats?: CleanStats }
+export interface FileReport {
+  file: string;
+  region: string;
+  label: number | null;
+  utterances: number;
+  rows: number;
+  error?: string;
+  skipped?: string;
+}
+export interface ConvertResult {
+  rows: Row[];
+  files: FileReport[];
+  stats?: CleanStats;
+}
 
 /** Converts every file; a bad or unmapped file is reported in `files`, never silently dropped. */
 export function convertFiles(inputs: string[], cfg: ConvertConfig = convertDefaults()): ConvertResult {
@@ -206,7 +286,14 @@ export function convertFiles(inputs: string[], cfg: ConvertConfig = convertDefau
     }
     const { label, region } = regionLabel(parsed, cfg.labelMap);
     if (label === null) {
-      files.push({ file, region, label, utterances: parsed.utterance.length, rows: 0, skipped: `region '${region}' has no label (give one with --label-map)` });
+      files.push({
+        file,
+        region,
+        label,
+        utterances: parsed.utterance.length,
+        rows: 0,
+        skipped: `region '${region}' has no label (give one with --label-map)`,
+      });
       continue;
     }
     const r = convertFile(parsed, label, cfg.mode, stats);
@@ -225,6 +312,3 @@ export function convertFiles(inputs: string[], cfg: ConvertConfig = convertDefau
   stats.duplicates_dropped = rows.length - unique.length;
   return { rows: unique, files, stats };
 }
-
-
-

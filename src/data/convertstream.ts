@@ -9,7 +9,18 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { AihubFile, CleanStats, ConvertConfig, FileReport, convertDefaults, convertFile, emptyCleanStats, listJsonFiles, readAihubFile, regionLabel } from './aihub';
+import {
+  AihubFile,
+  CleanStats,
+  ConvertConfig,
+  FileReport,
+  convertDefaults,
+  convertFile,
+  emptyCleanStats,
+  listJsonFiles,
+  readAihubFile,
+  regionLabel,
+} from './aihub';
 import { toCsv } from './rows';
 import { Progress } from '../util/progress';
 
@@ -20,34 +31,78 @@ export interface ConvertStreamOptions {
   progress: boolean | 'auto';
   write: (s: string) => void;
 }
-export interface ConvertStreamResult { out: string; written: boolean; rows: number; files: FileReport[]; label_counts: Map<number, number>; stats?: CleanStats }
+export interface ConvertStreamResult {
+  out: string;
+  written: boolean;
+  rows: number;
+  files: FileReport[];
+  label_counts: Map<number, number>;
+  stats?: CleanStats;
+}
 
 const HEADER = toCsv([]);
 
-export function convertFilesToCsv(inputs: string[], out: string, cfg: ConvertConfig = convertDefaults(), o: Partial<ConvertStreamOptions> = {}): ConvertStreamResult {
+export function convertFilesToCsv(
+  inputs: string[],
+  out: string,
+  cfg: ConvertConfig = convertDefaults(),
+  o: Partial<ConvertStreamOptions> = {},
+): ConvertStreamResult {
   const opt: ConvertStreamOptions = { skipBad: false, progress: 'auto', write: (s) => process.stderr.write(s), ...o };
   const list = listJsonFiles(inputs);
-  const files: FileReport[] = [], counts = new Map<number, number>();
+  const files: FileReport[] = [],
+    counts = new Map<number, number>();
   // The same clean statistics convertFiles keeps: convertFile fills them file by file.
   const stats: CleanStats | undefined = cfg.mode === 'clean' ? emptyCleanStats() : undefined;
   const seen = new Set<string>();
   const tmp = path.join(path.dirname(path.resolve(out)), `.${path.basename(out)}.${process.pid}.tmp`);
   const fd = fs.openSync(tmp, 'w');
-  let rows = 0, dropped = 0, buf: string[] = [], bytes = 0;
-  const flush = () => { if (buf.length) { fs.writeSync(fd, buf.join('')); buf = []; bytes = 0; } };
-  const bar = (opt.progress === 'auto' ? list.length >= 2000 : opt.progress) ? new Progress({ desc: 'convert', write: opt.write, showLoss: false }) : null;
+  let rows = 0,
+    dropped = 0,
+    buf: string[] = [],
+    bytes = 0;
+  const flush = () => {
+    if (buf.length) {
+      fs.writeSync(fd, buf.join(''));
+      buf = [];
+      bytes = 0;
+    }
+  };
+  const bar = (opt.progress === 'auto' ? list.length >= 2000 : opt.progress)
+    ? new Progress({ desc: 'convert', write: opt.write, showLoss: false })
+    : null;
   try {
     buf.push(HEADER);
     list.forEach((file, k) => {
       bar?.update(k, list.length);
       let parsed: AihubFile;
-      try { parsed = readAihubFile(file); } catch (e) { files.push({ file, region: '', label: null, utterances: 0, rows: 0, error: (e as Error).message }); return; }
+      try {
+        parsed = readAihubFile(file);
+      } catch (e) {
+        files.push({ file, region: '', label: null, utterances: 0, rows: 0, error: (e as Error).message });
+        return;
+      }
       const { label, region } = regionLabel(parsed, cfg.labelMap);
-      if (label === null) { files.push({ file, region, label, utterances: parsed.utterance.length, rows: 0, skipped: `region '${region}' has no label (give one with --label-map)` }); return; }
+      if (label === null) {
+        files.push({
+          file,
+          region,
+          label,
+          utterances: parsed.utterance.length,
+          rows: 0,
+          skipped: `region '${region}' has no label (give one with --label-map)`,
+        });
+        return;
+      }
       let r = convertFile(parsed, label, cfg.mode, stats);
       files.push({ file, region, label, utterances: parsed.utterance.length, rows: r.length });
       if (stats) {
-        r = r.filter((x) => { const key = `${x.label}\u0000${x.contents}`; if (seen.has(key)) return false; seen.add(key); return true; });
+        r = r.filter((x) => {
+          const key = `${x.label}\u0000${x.contents}`;
+          if (seen.has(key)) return false;
+          seen.add(key);
+          return true;
+        });
         dropped += files[files.length - 1].rows - r.length;
       }
       for (const x of r) counts.set(x.label, (counts.get(x.label) ?? 0) + 1);
@@ -57,7 +112,10 @@ export function convertFilesToCsv(inputs: string[], out: string, cfg: ConvertCon
       bytes += text.length;
       if (bytes > 1 << 20) flush();
     });
-    if (bar) { bar.update(list.length, list.length); bar.close(); }
+    if (bar) {
+      bar.update(list.length, list.length);
+      bar.close();
+    }
     flush();
     fs.closeSync(fd);
   } catch (e) {
@@ -66,7 +124,8 @@ export function convertFilesToCsv(inputs: string[], out: string, cfg: ConvertCon
     throw e;
   }
   const written = !files.some((f) => f.error) || opt.skipBad;
-  if (written) fs.renameSync(tmp, out); else fs.rmSync(tmp, { force: true });
+  if (written) fs.renameSync(tmp, out);
+  else fs.rmSync(tmp, { force: true });
   if (stats) stats.duplicates_dropped = dropped;
   return { out, written, rows, files, label_counts: counts, stats };
 }

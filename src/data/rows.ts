@@ -11,7 +11,11 @@ export const LABELS = ['표준어', '경상도', '제주도', '전라도'] as co
 export const LABELS_EN = ['standard', 'Gyeongsang', 'Jeju', 'Jeolla'] as const;
 
 /** A table row; `source` (the utterance id) is kept in memory for splits and inspection, not written to CSV. */
-export interface Row { contents: string; label: number; source?: string }
+export interface Row {
+  contents: string;
+  label: number;
+  source?: string;
+}
 
 /** RFC 4180 CSV that pandas.read_csv and danfo read back to the same strings. */
 export function toCsv(rows: Row[]): string {

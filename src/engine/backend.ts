@@ -35,8 +35,17 @@ export const BACKEND_PACKAGES: Record<BackendName, { pkg: string; module: string
   cpu: { pkg: '@tensorflow/tfjs-backend-cpu', module: '@tensorflow/tfjs-backend-cpu', tfName: 'cpu' },
 };
 
-export interface GpuInfo { seen: boolean; devices: string[]; how: string }
-export interface Candidate { name: BackendName; installed: boolean; available: boolean | null; why: string }
+export interface GpuInfo {
+  seen: boolean;
+  devices: string[];
+  how: string;
+}
+export interface Candidate {
+  name: BackendName;
+  installed: boolean;
+  available: boolean | null;
+  why: string;
+}
 export interface BackendInfo {
   name: BackendName;
   tfBackend: string;
@@ -55,7 +64,10 @@ export interface BackendInfo {
 export function detectGpu(): GpuInfo {
   const smi = spawnSync('nvidia-smi', ['-L'], { encoding: 'utf8', timeout: 5000 });
   if (!smi.error && smi.status === 0) {
-    const devices = smi.stdout.split('\n').map((s) => s.trim()).filter(Boolean);
+    const devices = smi.stdout
+      .split('\n')
+      .map((s) => s.trim())
+      .filter(Boolean);
     return { seen: devices.length > 0, devices, how: 'nvidia-smi -L' };
   }
   const dir = '/proc/driver/nvidia/gpus';
@@ -108,8 +120,10 @@ async function tryActivate(name: BackendName, gpu: GpuInfo): Promise<string | nu
   } finally {
     // The wasm module (Emscripten) installs handlers that rethrow every uncaught error from inside its
     // minified bundle, so Node prints 30 kB of it instead of the user's stack. Put Node's defaults back.
-    for (const l of process.listeners('uncaughtException')) if (!before.exc.includes(l)) process.removeListener('uncaughtException', l);
-    for (const l of process.listeners('unhandledRejection')) if (!before.rej.includes(l)) process.removeListener('unhandledRejection', l);
+    for (const l of process.listeners('uncaughtException'))
+      if (!before.exc.includes(l)) process.removeListener('uncaughtException', l);
+    for (const l of process.listeners('unhandledRejection'))
+      if (!before.rej.includes(l)) process.removeListener('unhandledRejection', l);
   }
   return ok ? null : `tf.setBackend('${tfName}') failed to initialise`;
 }
@@ -130,7 +144,9 @@ export async function initBackend(requested: string | undefined = process.env[BA
   planThreads(); // a bad HAI_WASM_THREADS is an error too, not a silent fallback to another backend
   if (current) {
     if (want !== 'auto' && want !== current.name) {
-      throw new Error(`backend already initialised as '${current.name}'; cannot switch to '${want}' in the same process`);
+      throw new Error(
+        `backend already initialised as '${current.name}'; cannot switch to '${want}' in the same process`,
+      );
     }
     return current;
   }
@@ -140,22 +156,41 @@ export async function initBackend(requested: string | undefined = process.env[BA
   let chosen: BackendName | null = null;
   for (const name of order) {
     const why = await tryActivate(name, gpu);
-    candidates.push({ name, installed: isInstalled(BACKEND_PACKAGES[name].module), available: why === null, why: why ?? 'chosen' });
-    if (why === null) { chosen = name; break; }
+    candidates.push({
+      name,
+      installed: isInstalled(BACKEND_PACKAGES[name].module),
+      available: why === null,
+      why: why ?? 'chosen',
+    });
+    if (why === null) {
+      chosen = name;
+      break;
+    }
     if (want !== 'auto') {
       throw new Error(`${BACKEND_ENV}=${want} was requested but the '${want}' backend is not available: ${why}`);
     }
   }
   for (const name of BACKENDS) {
     if (!candidates.some((c) => c.name === name)) {
-      candidates.push({ name, installed: isInstalled(BACKEND_PACKAGES[name].module), available: null, why: `'${chosen}' comes first` });
+      candidates.push({
+        name,
+        installed: isInstalled(BACKEND_PACKAGES[name].module),
+        available: null,
+        why: `'${chosen}' comes first`,
+      });
     }
   }
-  if (chosen === null) throw new Error(`no tfjs backend could start: ${candidates.map((c) => `${c.name}: ${c.why}`).join('; ')}`);
-  const skipped = candidates.filter((c) => BACKENDS.indexOf(c.name) < BACKENDS.indexOf(chosen!) && c.available === false);
-  const reason = want !== 'auto'
-    ? `forced by ${BACKEND_ENV}=${want}`
-    : skipped.length === 0 ? 'best backend available' : skipped.map((c) => `${c.name}: ${c.why}`).join('; ');
+  if (chosen === null)
+    throw new Error(`no tfjs backend could start: ${candidates.map((c) => `${c.name}: ${c.why}`).join('; ')}`);
+  const skipped = candidates.filter(
+    (c) => BACKENDS.indexOf(c.name) < BACKENDS.indexOf(chosen!) && c.available === false,
+  );
+  const reason =
+    want !== 'auto'
+      ? `forced by ${BACKEND_ENV}=${want}`
+      : skipped.length === 0
+        ? 'best backend available'
+        : skipped.map((c) => `${c.name}: ${c.why}`).join('; ');
   let threads = 1;
   let threadsNote = 'one JavaScript thread';
   let simd: boolean | null = null;
@@ -170,13 +205,28 @@ export async function initBackend(requested: string | undefined = process.env[BA
   }
   const tfBackend = tf.getBackend();
   const extraKernels = EXTRA_KERNELS.filter((k) => k.backendName === tfBackend).map((k) => k.kernelName);
-  current = { name: chosen, tfBackend, requested: want, reason, threads, threadsNote, simd, gpu, candidates, extraKernels };
+  current = {
+    name: chosen,
+    tfBackend,
+    requested: want,
+    reason,
+    threads,
+    threadsNote,
+    simd,
+    gpu,
+    candidates,
+    extraKernels,
+  };
   return current;
 }
 
 /** One line for logs and notebook cells, e.g. `backend: wasm (SIMD, 1 thread) — cuda: …; node: …`. */
 export function describeBackend(info: BackendInfo): string {
-  const extras = [info.simd === null ? null : info.simd ? 'SIMD' : 'no SIMD', `${info.threads} thread${info.threads === 1 ? '' : 's'}`]
-    .filter(Boolean).join(', ');
+  const extras = [
+    info.simd === null ? null : info.simd ? 'SIMD' : 'no SIMD',
+    `${info.threads} thread${info.threads === 1 ? '' : 's'}`,
+  ]
+    .filter(Boolean)
+    .join(', ');
   return `backend: ${info.name} (${extras}) - ${info.reason}`;
 }

@@ -38,7 +38,24 @@ export interface FusedLayerSpec {
 export const fusesActivation = (act: unknown): boolean => act === 'gelu' || act === 'gelu_python';
 
 /** Parameter order of `fusedEncoderLayer`'s `w`. */
-export const FUSED_PARAMS = ['q.w', 'q.b', 'k.w', 'k.b', 'v.w', 'v.b', 'o.w', 'o.b', 'ln1.g', 'ln1.b', 'ffn1.w', 'ffn1.b', 'ffn2.w', 'ffn2.b', 'ln2.g', 'ln2.b'] as const;
+export const FUSED_PARAMS = [
+  'q.w',
+  'q.b',
+  'k.w',
+  'k.b',
+  'v.w',
+  'v.b',
+  'o.w',
+  'o.b',
+  'ln1.g',
+  'ln1.b',
+  'ffn1.w',
+  'ffn1.b',
+  'ffn2.w',
+  'ffn2.b',
+  'ln2.g',
+  'ln2.b',
+] as const;
 
 /** tf.dropout's multiplier, drawn the same way: floor(U[0,1) + keep) / keep. */
 function dropMask(shape: number[], rate: number, seed: number): tf.Tensor {
@@ -57,7 +74,12 @@ function layerNormParts(x: tf.Tensor, g: tf.Tensor, b: tf.Tensor, eps: number) {
 }
 
 /** dL/dx of LayerNorm from dL/dy: (ĝ − mean(ĝ) − x̂·mean(ĝ·x̂)) / std with ĝ = dy·γ; and γ, β gradients. */
-function layerNormBackward(dy: tf.Tensor, g: tf.Tensor, xhat: tf.Tensor, std: tf.Tensor): [tf.Tensor, tf.Tensor, tf.Tensor] {
+function layerNormBackward(
+  dy: tf.Tensor,
+  g: tf.Tensor,
+  xhat: tf.Tensor,
+  std: tf.Tensor,
+): [tf.Tensor, tf.Tensor, tf.Tensor] {
   const gh = tf.mul(dy, g);
   const dx = tf.div(tf.sub(tf.sub(gh, tf.mean(gh, -1, true)), tf.mul(xhat, tf.mean(tf.mul(gh, xhat), -1, true))), std);
   return [dx, columnSum(tf.mul(dy, xhat)), columnSum(dy)];
@@ -71,21 +93,27 @@ function geluParts(x: tf.Tensor): { y: tf.Tensor; cdf2: tf.Tensor } {
   const cdf2 = tf.add(1, tf.erf(tf.mul(x, Math.SQRT1_2)));
   return { y: tf.mul(tf.mul(x, 0.5), cdf2), cdf2 };
 }
-const geluGrad = (x: tf.Tensor, cdf2: tf.Tensor) => tf.add(tf.mul(0.5, cdf2), tf.mul(x, tf.mul(1 / Math.sqrt(2 * Math.PI), tf.exp(tf.mul(tf.square(x), -0.5)))));
+const geluGrad = (x: tf.Tensor, cdf2: tf.Tensor) =>
+  tf.add(tf.mul(0.5, cdf2), tf.mul(x, tf.mul(1 / Math.sqrt(2 * Math.PI), tf.exp(tf.mul(tf.square(x), -0.5)))));
 
 /**
  * `h: [B, T, H]`, `maskAdd: [B, 1, 1, T]` (src/models/modeling.ts `additiveMask`), `w`: the 16 tensors named by
  * `FUSED_PARAMS` (Linear weights `[in, out]`). Returns the layer's output `[B, T, H]`.
  */
 export function fusedEncoderLayer(h: tf.Tensor, maskAdd: tf.Tensor, w: tf.Tensor[], s: FusedLayerSpec): tf.Tensor {
-  if (w.length !== FUSED_PARAMS.length) throw new Error(`fusedEncoderLayer: expected ${FUSED_PARAMS.length} parameters, got ${w.length}`);
+  if (w.length !== FUSED_PARAMS.length)
+    throw new Error(`fusedEncoderLayer: expected ${FUSED_PARAMS.length} parameters, got ${w.length}`);
   const [B, T, H] = h.shape as [number, number, number];
-  const N = B * T, nH = s.heads, dH = H / nH, scale = Math.sqrt(dH);
+  const N = B * T,
+    nH = s.heads,
+    dH = H / nH,
+    scale = Math.sqrt(dH);
   const split = (x: tf.Tensor) => tf.transpose(tf.reshape(x, [B, T, nH, dH]), [0, 2, 1, 3]);
   const merge = (x: tf.Tensor) => tf.reshape(tf.transpose(x, [0, 2, 1, 3]), [N, H]);
   // Seeds in the order src/models/families.ts draws them: probs, [attention output], FFN output.
   const seeds = { probs: s.seed, attnOut: s.seed + 1, ffn: s.seed + (s.distil ? 1 : 2) };
-  const useAtt = s.training && s.attentionDropout > 0, useHid = s.training && s.hiddenDropout > 0;
+  const useAtt = s.training && s.attentionDropout > 0,
+    useHid = s.training && s.hiddenDropout > 0;
   const masks = () => ({
     probs: useAtt ? dropMask([B, nH, T, T], s.attentionDropout, seeds.probs) : null,
     attnOut: useHid && !s.distil ? dropMask([N, H], s.hiddenDropout, seeds.attnOut) : null,
@@ -93,7 +121,8 @@ export function fusedEncoderLayer(h: tf.Tensor, maskAdd: tf.Tensor, w: tf.Tensor
   });
 
   // On the wasm backend with onnxruntime-node: the same layer as two native graphs (src/engine/nativelayer.ts).
-  if (nativeActive()) return nativeEncoderLayer(h, maskAdd, w, { hidden: H, heads: nH, eps: s.eps, distil: s.distil }, s.training, masks);
+  if (nativeActive())
+    return nativeEncoderLayer(h, maskAdd, w, { hidden: H, heads: nH, eps: s.eps, distil: s.distil }, s.training, masks);
 
   const op = tf.customGrad(((...args: unknown[]) => {
     const save = args.pop() as tf.GradSaveFunc;
@@ -102,7 +131,8 @@ export function fusedEncoderLayer(h: tf.Tensor, maskAdd: tf.Tensor, w: tf.Tensor
       const m = masks();
       const x = tf.reshape(hIn, [N, H]);
       let qh = split(lin(x, Wq, bq));
-      const kh = split(lin(x, Wk, bk)), vh = split(lin(x, Wv, bv));
+      const kh = split(lin(x, Wk, bk)),
+        vh = split(lin(x, Wv, bv));
       if (s.distil) qh = tf.div(qh, scale);
       let scores = product(qh, swapLast2(kh));
       if (!s.distil) scores = tf.div(scores, scale);
@@ -111,7 +141,8 @@ export function fusedEncoderLayer(h: tf.Tensor, maskAdd: tf.Tensor, w: tf.Tensor
       let a = lin(ctx, Wo, bo);
       if (m.attnOut) a = tf.mul(a, m.attnOut);
       const n1 = layerNormParts(tf.add(a, x), g1, be1, s.eps);
-      const i = lin(n1.y, Wi, bi), { y: g, cdf2 } = geluParts(i);
+      const i = lin(n1.y, Wi, bi),
+        { y: g, cdf2 } = geluParts(i);
       let o = lin(g, Wo2, bo2);
       if (m.ffn) o = tf.mul(o, m.ffn);
       const n2 = layerNormParts(tf.add(o, n1.y), g2, be2, s.eps);
@@ -120,37 +151,56 @@ export function fusedEncoderLayer(h: tf.Tensor, maskAdd: tf.Tensor, w: tf.Tensor
     save(kept.slice(1));
     return {
       value: kept[0],
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.tidy(() => {
-        const [x, qh, kh, vh, p, ctx, y1, xhat1, std1, i, g, cdf2, xhat2, std2] = saved;
-        const m = masks();
-        const xT = swapLast2(x);
-        const dW = (inT: tf.Tensor, d: tf.Tensor) => product(inT, d);
-        const back = (d: tf.Tensor, W: tf.Tensor) => product(d, swapLast2(W));
-        // Second LayerNorm and the FFN.
-        const [dh2, dg2, dbe2] = layerNormBackward(tf.reshape(dy, [N, H]), g2, xhat2, std2);
-        const dO = m.ffn ? tf.mul(dh2, m.ffn) : dh2;
-        const dI = tf.mul(back(dO, Wo2), geluGrad(i, cdf2));
-        const dy1 = tf.add(dh2, back(dI, Wi));
-        // First LayerNorm and the attention output.
-        const [dh1, dg1, dbe1] = layerNormBackward(dy1, g1, xhat1, std1);
-        const dA = m.attnOut ? tf.mul(dh1, m.attnOut) : dh1;
-        const dCtx = split(back(dA, Wo));
-        const pd = m.probs ? tf.mul(p, m.probs) : p;
-        let dP = product(dCtx, swapLast2(vh));
-        if (m.probs) dP = tf.mul(dP, m.probs);
-        const dvh = product(swapLast2(pd), dCtx);
-        let dS = tf.mul(p, tf.sub(dP, tf.sum(tf.mul(dP, p), -1, true))); // softmax's backward
-        if (!s.distil) dS = tf.div(dS, scale);
-        let dqh = product(dS, kh);
-        const dkh = product(swapLast2(dS), qh);
-        if (s.distil) dqh = tf.div(dqh, scale);
-        const dq = merge(dqh), dk = merge(dkh), dv = merge(dvh);
-        const dx = tf.addN([dh1, back(dq, Wq), back(dk, Wk), back(dv, Wv)]);
-        return [tf.reshape(dx, [B, T, H]), tf.zerosLike(mAdd),
-          dW(xT, dq), columnSum(dq), dW(xT, dk), columnSum(dk), dW(xT, dv), columnSum(dv),
-          dW(swapLast2(ctx), dA), columnSum(dA), dg1, dbe1,
-          dW(swapLast2(y1), dI), columnSum(dI), dW(swapLast2(g), dO), columnSum(dO), dg2, dbe2];
-      }),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
+        tf.tidy(() => {
+          const [x, qh, kh, vh, p, ctx, y1, xhat1, std1, i, g, cdf2, xhat2, std2] = saved;
+          const m = masks();
+          const xT = swapLast2(x);
+          const dW = (inT: tf.Tensor, d: tf.Tensor) => product(inT, d);
+          const back = (d: tf.Tensor, W: tf.Tensor) => product(d, swapLast2(W));
+          // Second LayerNorm and the FFN.
+          const [dh2, dg2, dbe2] = layerNormBackward(tf.reshape(dy, [N, H]), g2, xhat2, std2);
+          const dO = m.ffn ? tf.mul(dh2, m.ffn) : dh2;
+          const dI = tf.mul(back(dO, Wo2), geluGrad(i, cdf2));
+          const dy1 = tf.add(dh2, back(dI, Wi));
+          // First LayerNorm and the attention output.
+          const [dh1, dg1, dbe1] = layerNormBackward(dy1, g1, xhat1, std1);
+          const dA = m.attnOut ? tf.mul(dh1, m.attnOut) : dh1;
+          const dCtx = split(back(dA, Wo));
+          const pd = m.probs ? tf.mul(p, m.probs) : p;
+          let dP = product(dCtx, swapLast2(vh));
+          if (m.probs) dP = tf.mul(dP, m.probs);
+          const dvh = product(swapLast2(pd), dCtx);
+          let dS = tf.mul(p, tf.sub(dP, tf.sum(tf.mul(dP, p), -1, true))); // softmax's backward
+          if (!s.distil) dS = tf.div(dS, scale);
+          let dqh = product(dS, kh);
+          const dkh = product(swapLast2(dS), qh);
+          if (s.distil) dqh = tf.div(dqh, scale);
+          const dq = merge(dqh),
+            dk = merge(dkh),
+            dv = merge(dvh);
+          const dx = tf.addN([dh1, back(dq, Wq), back(dk, Wk), back(dv, Wv)]);
+          return [
+            tf.reshape(dx, [B, T, H]),
+            tf.zerosLike(mAdd),
+            dW(xT, dq),
+            columnSum(dq),
+            dW(xT, dk),
+            columnSum(dk),
+            dW(xT, dv),
+            columnSum(dv),
+            dW(swapLast2(ctx), dA),
+            columnSum(dA),
+            dg1,
+            dbe1,
+            dW(swapLast2(y1), dI),
+            columnSum(dI),
+            dW(swapLast2(g), dO),
+            columnSum(dO),
+            dg2,
+            dbe2,
+          ];
+        }),
     };
   }) as Parameters<typeof tf.customGrad>[0]) as (...xs: tf.Tensor[]) => tf.Tensor;
   return op(h, maskAdd, ...w);

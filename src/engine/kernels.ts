@@ -18,7 +18,11 @@ import { nativeProduct } from './nativematmul';
 type Inputs = { x: tf.TensorInfo; segmentIds: tf.TensorInfo };
 
 /** out[segmentIds[i], ...] += x[i, ...]; rows whose id is outside [0, numSegments) are dropped, as in TF. */
-export function unsortedSegmentSumWasm(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }): tf.TensorInfo {
+export function unsortedSegmentSumWasm(args: {
+  inputs: tf.NamedTensorInfoMap;
+  backend: unknown;
+  attrs?: tf.NamedAttrMap;
+}): tf.TensorInfo {
   const { x, segmentIds } = args.inputs as unknown as Inputs;
   const backend = args.backend as BackendWasm;
   const numSegments = Number((args.attrs as { numSegments: number }).numSegments);
@@ -29,7 +33,9 @@ export function unsortedSegmentSumWasm(args: { inputs: tf.NamedTensorInfoMap; ba
   const total = x.shape.reduce((a, b) => a * b, 1);
   const inner = rows === 0 ? 0 : total / rows;
   if (!Number.isInteger(inner) || x.shape.slice(0, segmentIds.shape.length).join() !== segmentIds.shape.join()) {
-    throw new Error(`UnsortedSegmentSum: segmentIds shape [${segmentIds.shape}] must be a prefix of x shape [${x.shape}]`);
+    throw new Error(
+      `UnsortedSegmentSum: segmentIds shape [${segmentIds.shape}] must be a prefix of x shape [${x.shape}]`,
+    );
   }
   const outShape = [numSegments, ...x.shape.slice(segmentIds.shape.length)];
   const out = backend.makeOutput(outShape, x.dtype);
@@ -57,9 +63,13 @@ export function unsortedSegmentSumWasm(args: { inputs: tf.NamedTensorInfoMap; ba
 export function swapLast2Wasm(args: { inputs: tf.NamedTensorInfoMap; backend: unknown }): tf.TensorInfo {
   const { x } = args.inputs as { x: tf.TensorInfo };
   const backend = args.backend as BackendWasm;
-  const r = x.shape.length, R = x.shape[r - 2], C = x.shape[r - 1], n = x.shape.slice(0, -2).reduce((a, b) => a * b, 1);
+  const r = x.shape.length,
+    R = x.shape[r - 2],
+    C = x.shape[r - 1],
+    n = x.shape.slice(0, -2).reduce((a, b) => a * b, 1);
   const out = backend.makeOutput([...x.shape.slice(0, -2), C, R], x.dtype);
-  const o = backend.typedArrayFromHeap(out), a = backend.typedArrayFromHeap(x);
+  const o = backend.typedArrayFromHeap(out),
+    a = backend.typedArrayFromHeap(x);
   const T = 16;
   for (let m = 0; m < n; m++) {
     const base = m * R * C;
@@ -85,10 +95,12 @@ export function swapLast2Wasm(args: { inputs: tf.NamedTensorInfoMap; backend: un
 export function columnSumWasm(args: { inputs: tf.NamedTensorInfoMap; backend: unknown }): tf.TensorInfo {
   const { x } = args.inputs as { x: tf.TensorInfo };
   const backend = args.backend as BackendWasm;
-  const C = x.shape[x.shape.length - 1], rows = x.shape.slice(0, -1).reduce((a, b) => a * b, 1);
+  const C = x.shape[x.shape.length - 1],
+    rows = x.shape.slice(0, -1).reduce((a, b) => a * b, 1);
   const acc = new Float64Array(C);
   const out = backend.makeOutput([C], 'float32');
-  const o = backend.typedArrayFromHeap(out), a = backend.typedArrayFromHeap(x);
+  const o = backend.typedArrayFromHeap(out),
+    a = backend.typedArrayFromHeap(x);
   for (let i = 0; i < rows; i++) {
     const src = i * C;
     for (let j = 0; j < C; j++) acc[j] += a[src + j];
@@ -102,7 +114,11 @@ export const COLUMN_SUM = 'HaiColumnSum';
 
 /** The kernels this module adds, by backend. `registerExtraKernels` is idempotent. */
 export const EXTRA_KERNELS: tf.KernelConfig[] = [
-  { kernelName: tf.UnsortedSegmentSum, backendName: 'wasm', kernelFunc: unsortedSegmentSumWasm as unknown as tf.KernelFunc },
+  {
+    kernelName: tf.UnsortedSegmentSum,
+    backendName: 'wasm',
+    kernelFunc: unsortedSegmentSumWasm as unknown as tf.KernelFunc,
+  },
   { kernelName: SWAP_LAST2, backendName: 'wasm', kernelFunc: swapLast2Wasm as unknown as tf.KernelFunc },
   { kernelName: COLUMN_SUM, backendName: 'wasm', kernelFunc: columnSumWasm as unknown as tf.KernelFunc },
 ];
@@ -130,23 +146,30 @@ export function registerExtraKernels(): string[] {
 const onWasm = () => tf.getBackend() === 'wasm';
 /** Swaps the last two axes (float32 on wasm: the tiled kernel above; its gradient is itself). */
 export function swapLast2(x: tf.Tensor): tf.Tensor {
-  if (!onWasm() || x.dtype !== 'float32' || tf.getKernel(SWAP_LAST2, 'wasm') == null) return tf.transpose(x, [...Array(x.rank - 2).keys(), x.rank - 1, x.rank - 2]);
+  if (!onWasm() || x.dtype !== 'float32' || tf.getKernel(SWAP_LAST2, 'wasm') == null)
+    return tf.transpose(x, [...Array(x.rank - 2).keys(), x.rank - 1, x.rank - 2]);
   return swapGrad(x);
 }
 const swapGrad = tf.customGrad(((...args: unknown[]) => {
   const x = args[0] as tf.Tensor;
-  return { value: tf.engine().runKernel(SWAP_LAST2, { x }, {}) as tf.Tensor, gradFunc: (dy: tf.Tensor) => swapLast2(dy) };
+  return {
+    value: tf.engine().runKernel(SWAP_LAST2, { x }, {}) as tf.Tensor,
+    gradFunc: (dy: tf.Tensor) => swapLast2(dy),
+  };
 }) as Parameters<typeof tf.customGrad>[0]) as (x: tf.Tensor) => tf.Tensor;
 
 /** `x` summed over every axis but the last. */
 export function columnSum(x: tf.Tensor): tf.Tensor {
-  if (!onWasm() || x.dtype !== 'float32' || tf.getKernel(COLUMN_SUM, 'wasm') == null) return tf.sum(tf.reshape(x, [-1, x.shape[x.rank - 1]]), 0);
+  if (!onWasm() || x.dtype !== 'float32' || tf.getKernel(COLUMN_SUM, 'wasm') == null)
+    return tf.sum(tf.reshape(x, [-1, x.shape[x.rank - 1]]), 0);
   return tf.engine().runKernel(COLUMN_SUM, { x }, {}) as tf.Tensor;
 }
 
 /** `a · b` without flags; batched products go slice by slice to XNNPACK when src/engine/wasmfast.ts can. */
-export const product = (a: tf.Tensor, b: tf.Tensor): tf.Tensor => nativeProduct(a, b) // null when native kernels are off (src/engine/nativematmul.ts)
-  ?? (a.rank > 2 && a.size > a.shape[a.rank - 2] * a.shape[a.rank - 1] ? fastBatchMatMul(a, b) : null) ?? tf.matMul(a, b);
+export const product = (a: tf.Tensor, b: tf.Tensor): tf.Tensor =>
+  nativeProduct(a, b) ?? // null when native kernels are off (src/engine/nativematmul.ts)
+  (a.rank > 2 && a.size > a.shape[a.rank - 2] * a.shape[a.rank - 1] ? fastBatchMatMul(a, b) : null) ??
+  tf.matMul(a, b);
 
 const matMulNoFlags = tf.customGrad(((...args: unknown[]) => {
   const [a, b, save] = args as [tf.Tensor, tf.Tensor, tf.GradSaveFunc];
@@ -154,7 +177,8 @@ const matMulNoFlags = tf.customGrad(((...args: unknown[]) => {
   return {
     value: product(a, b),
     // In a tidy: tfjs keeps whatever a gradient function leaves behind until the whole backward pass ends.
-    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.tidy(() => [product(dy, swapLast2(saved[1])), product(swapLast2(saved[0]), dy)]),
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
+      tf.tidy(() => [product(dy, swapLast2(saved[1])), product(swapLast2(saved[0]), dy)]),
   };
 }) as Parameters<typeof tf.customGrad>[0]) as (a: tf.Tensor, b: tf.Tensor) => tf.Tensor;
 
@@ -168,7 +192,8 @@ const linearWasm = tf.customGrad(((...args: unknown[]) => {
   save([x, W]);
   return {
     value: tf.add(product(x, W), b),
-    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.tidy(() => [product(dy, swapLast2(saved[1])), product(swapLast2(saved[0]), dy), columnSum(dy)]),
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
+      tf.tidy(() => [product(dy, swapLast2(saved[1])), product(swapLast2(saved[0]), dy), columnSum(dy)]),
   };
 }) as Parameters<typeof tf.customGrad>[0]) as (x: tf.Tensor, W: tf.Tensor, b: tf.Tensor) => tf.Tensor;
 
@@ -201,7 +226,12 @@ export const checkpointSupported = () => tf.version_core === CHECKPOINT_TFJS_VER
 let warned = false;
 export function checkpoint(fn: (...xs: tf.Tensor[]) => tf.Tensor, inputs: tf.Tensor[]): tf.Tensor {
   if (!checkpointSupported()) {
-    if (!warned) { warned = true; console.warn(`hai: activation checkpointing needs tfjs-core ${CHECKPOINT_TFJS_VERSION} (found ${tf.version_core}); layers keep their activations`); }
+    if (!warned) {
+      warned = true;
+      console.warn(
+        `hai: activation checkpointing needs tfjs-core ${CHECKPOINT_TFJS_VERSION} (found ${tf.version_core}); layers keep their activations`,
+      );
+    }
     return fn(...inputs);
   }
   const g = tf.customGrad(((...args: unknown[]) => {

@@ -19,7 +19,12 @@ import { ONNX_DTYPE, OnnxGraph } from '../util/onnxproto';
 import { NativeSession, NativeTensor, NATIVE_ORT_VERSION, nativeSession } from './nativematmul';
 
 /** What a layer graph depends on besides batch and sequence length. */
-export interface NativeLayerShape { hidden: number; heads: number; eps: number; distil: boolean }
+export interface NativeLayerShape {
+  hidden: number;
+  heads: number;
+  eps: number;
+  distil: boolean;
+}
 type Masks = { probs: tf.Tensor | null; attnOut: tf.Tensor | null; ffn: tf.Tensor | null };
 
 const W_NAMES = ['Wq', 'bq', 'Wk', 'bk', 'Wv', 'bv', 'Wo', 'bo', 'g1', 'be1', 'Wi', 'bi', 'Wo2', 'bo2', 'g2', 'be2'];
@@ -27,13 +32,33 @@ const W_NAMES = ['Wq', 'bq', 'Wk', 'bk', 'Wv', 'bv', 'Wo', 'bo', 'g1', 'be1', 'W
 const SAVED = ['qh', 'kh', 'vh', 'p', 'ctx', 'y1', 'xhat1', 'std1', 'i', 'xhat2', 'std2'];
 /** The weights the backward graph reads. */
 const BACK_W = ['Wq', 'Wk', 'Wv', 'Wo', 'g1', 'Wi', 'Wo2', 'g2'];
-const GRADS = ['dx', 'dWq', 'dbq', 'dWk', 'dbk', 'dWv', 'dbv', 'dWo', 'dbo', 'dg1', 'dbe1', 'dWi', 'dbi', 'dWo2', 'dbo2', 'dg2', 'dbe2'];
+const GRADS = [
+  'dx',
+  'dWq',
+  'dbq',
+  'dWk',
+  'dbk',
+  'dWv',
+  'dbv',
+  'dWo',
+  'dbo',
+  'dg1',
+  'dbe1',
+  'dWi',
+  'dbi',
+  'dWo2',
+  'dbo2',
+  'dg2',
+  'dbe2',
+];
 
 /** Graph-building helpers over symbolic [B, T, ·] activations. */
 class LayerGraph {
   g = new OnnxGraph();
   constructor(readonly s: NativeLayerShape) {}
-  get dH() { return this.s.hidden / this.s.heads; }
+  get dH() {
+    return this.s.hidden / this.s.heads;
+  }
   op = (op: string, xs: string[], attrs = {}, out?: string) => this.g.op(op, xs, attrs, out);
   add = (a: string, b: string, out?: string) => this.op('Add', [a, b], {}, out);
   sub = (a: string, b: string) => this.op('Sub', [a, b]);
@@ -46,9 +71,16 @@ class LayerGraph {
   /** d·Wᵀ: the input gradient of a Linear. */
   back = (d: string, W: string) => this.op('MatMul', [d, this.T(W, [1, 0])]);
   /** [B, T, H] → [B, nH, T, dH]. */
-  split = (x: string, out?: string) => this.op('Transpose', [this.op('Reshape', [x, this.g.i64([0, 0, this.s.heads, this.dH])])], { perm: { ints: [0, 2, 1, 3] } }, out);
+  split = (x: string, out?: string) =>
+    this.op(
+      'Transpose',
+      [this.op('Reshape', [x, this.g.i64([0, 0, this.s.heads, this.dH])])],
+      { perm: { ints: [0, 2, 1, 3] } },
+      out,
+    );
   /** [B, nH, T, dH] → [B, T, H]. */
-  merge = (x: string, out?: string) => this.op('Reshape', [this.T(x, [0, 2, 1, 3]), this.g.i64([0, 0, this.s.hidden])], {}, out);
+  merge = (x: string, out?: string) =>
+    this.op('Reshape', [this.T(x, [0, 2, 1, 3]), this.g.i64([0, 0, this.s.hidden])], {}, out);
   /** [B, T, X] → [B·T, X]. */
   rows = (x: string) => this.op('Flatten', [x], { axis: { i: 2 } });
   /** inᵀ·d summed over every row: a Linear's weight gradient. */
@@ -58,13 +90,16 @@ class LayerGraph {
   out = (name: string) => this.g.output(name, ONNX_DTYPE.FLOAT, this.dims(name));
   /** Shapes of every tensor the two graphs exchange, by name. */
   dims(name: string): (number | string)[] {
-    const H = this.s.hidden, nH = this.s.heads, dH = this.dH;
+    const H = this.s.hidden,
+      nH = this.s.heads,
+      dH = this.dH;
     if (name === 'p' || name === 'mProbs') return ['B', nH, 'T', 'T'];
     if (['qh', 'kh', 'vh'].includes(name)) return ['B', nH, 'T', dH];
     if (name.startsWith('std')) return ['B', 'T', 1];
     if (name === 'i') return ['B', 'T', 'I'];
     const w = name.startsWith('d') && W_NAMES.includes(name.slice(1)) ? name.slice(1) : name;
-    if (W_NAMES.includes(w)) return w === 'Wi' ? [H, 'I'] : w === 'Wo2' ? ['I', H] : w.startsWith('W') ? [H, H] : [w === 'bi' ? 'I' : H];
+    if (W_NAMES.includes(w))
+      return w === 'Wi' ? [H, 'I'] : w === 'Wo2' ? ['I', H] : w.startsWith('W') ? [H, H] : [w === 'bi' ? 'I' : H];
     return ['B', 'T', H];
   }
   /** LayerNorm as tf.moments computes it; returns y, x̂ and the standard deviation. */
@@ -81,21 +116,34 @@ class LayerGraph {
     this.colSum(dy, db);
     return dx;
   }
-  weights(names = W_NAMES) { return names.map((n) => this.in(n, this.dims(n))); }
-  bytes(name: string): Uint8Array { return new Uint8Array(Buffer.concat(this.g.encode({ name, opset: 13, producer: 'hai-dialect-lab', version: NATIVE_ORT_VERSION }))); }
+  weights(names = W_NAMES) {
+    return names.map((n) => this.in(n, this.dims(n)));
+  }
+  bytes(name: string): Uint8Array {
+    return new Uint8Array(
+      Buffer.concat(this.g.encode({ name, opset: 13, producer: 'hai-dialect-lab', version: NATIVE_ORT_VERSION })),
+    );
+  }
 }
 
 const maskKey = (m: { probs: boolean; attnOut: boolean; ffn: boolean }) => `${+m.probs}${+m.attnOut}${+m.ffn}`;
 
-function forwardGraph(s: NativeLayerShape, m: { probs: boolean; attnOut: boolean; ffn: boolean }, training: boolean): Uint8Array {
-  const L = new LayerGraph(s), { g } = L;
+function forwardGraph(
+  s: NativeLayerShape,
+  m: { probs: boolean; attnOut: boolean; ffn: boolean },
+  training: boolean,
+): Uint8Array {
+  const L = new LayerGraph(s),
+    { g } = L;
   const scale = g.f32(Math.sqrt(L.dH));
-  const x = L.in('x', ['B', 'T', s.hidden]), maskAdd = L.in('maskAdd', ['B', 1, 1, 'T']);
+  const x = L.in('x', ['B', 'T', s.hidden]),
+    maskAdd = L.in('maskAdd', ['B', 1, 1, 'T']);
   const [Wq, bq, Wk, bk, Wv, bv, Wo, bo, g1, be1, Wi, bi, Wo2, bo2, g2, be2] = L.weights();
   const mp = m.probs ? L.in('mProbs', ['B', s.heads, 'T', 'T']) : null;
   const ma = m.attnOut ? L.in('mAttn', ['B', 'T', s.hidden]) : null;
   const mf = m.ffn ? L.in('mFfn', ['B', 'T', s.hidden]) : null;
-  const kh = L.split(L.lin(x, Wk, bk), 'kh'), vh = L.split(L.lin(x, Wv, bv), 'vh');
+  const kh = L.split(L.lin(x, Wk, bk), 'kh'),
+    vh = L.split(L.lin(x, Wv, bv), 'vh');
   const qh = s.distil ? L.div(L.split(L.lin(x, Wq, bq)), scale, 'qh') : L.split(L.lin(x, Wq, bq), 'qh');
   let scores = L.op('MatMul', [qh, L.T(kh, [0, 1, 3, 2])]);
   if (!s.distil) scores = L.div(scores, scale);
@@ -115,9 +163,12 @@ function forwardGraph(s: NativeLayerShape, m: { probs: boolean; attnOut: boolean
 }
 
 function backwardGraph(s: NativeLayerShape, m: { probs: boolean; attnOut: boolean; ffn: boolean }): Uint8Array {
-  const L = new LayerGraph(s), { g } = L, H = s.hidden;
+  const L = new LayerGraph(s),
+    { g } = L,
+    H = s.hidden;
   const scale = g.f32(Math.sqrt(L.dH));
-  const dy = L.in('dy', ['B', 'T', H]), x = L.in('x', ['B', 'T', H]);
+  const dy = L.in('dy', ['B', 'T', H]),
+    x = L.in('x', ['B', 'T', H]);
   const [Wq, Wk, Wv, Wo, g1, Wi, Wo2, g2] = L.weights(BACK_W);
   const [qh, kh, vh, p, ctx, y1, xhat1, std1, i, xhat2, std2] = SAVED.map((n) => L.in(n, L.dims(n)));
   const mp = m.probs ? L.in('mProbs', L.dims('mProbs')) : null;
@@ -125,7 +176,10 @@ function backwardGraph(s: NativeLayerShape, m: { probs: boolean; attnOut: boolea
   const mf = m.ffn ? L.in('mFfn', ['B', 'T', H]) : null;
   const cdf2 = L.add(g.f32(1), L.op('Erf', [L.mul(i, g.f32(Math.SQRT1_2))]));
   const gelu = L.mul(L.mul(i, g.f32(0.5)), cdf2);
-  const geluGrad = L.add(L.mul(g.f32(0.5), cdf2), L.mul(i, L.mul(g.f32(1 / Math.sqrt(2 * Math.PI)), L.op('Exp', [L.mul(L.mul(i, i), g.f32(-0.5))]))));
+  const geluGrad = L.add(
+    L.mul(g.f32(0.5), cdf2),
+    L.mul(i, L.mul(g.f32(1 / Math.sqrt(2 * Math.PI)), L.op('Exp', [L.mul(L.mul(i, i), g.f32(-0.5))]))),
+  );
   const dh2 = L.layerNormBack(dy, g2, xhat2, std2, 'dg2', 'dbe2');
   const dO = mf ? L.mul(dh2, mf) : dh2;
   const dI = L.mul(L.back(dO, Wo2), geluGrad);
@@ -140,14 +194,22 @@ function backwardGraph(s: NativeLayerShape, m: { probs: boolean; attnOut: boolea
   let dqh = L.op('MatMul', [dS, kh]);
   const dkh = L.op('MatMul', [L.T(dS, [0, 1, 3, 2]), qh]);
   if (s.distil) dqh = L.div(dqh, scale);
-  const dq = L.merge(dqh), dk = L.merge(dkh), dv = L.merge(dvh);
+  const dq = L.merge(dqh),
+    dk = L.merge(dkh),
+    dv = L.merge(dvh);
   L.op('Sum', [dh1, L.back(dq, Wq), L.back(dk, Wk), L.back(dv, Wv)], {}, 'dx');
-  L.dW(x, dq, 'dWq'); L.colSum(dq, 'dbq');
-  L.dW(x, dk, 'dWk'); L.colSum(dk, 'dbk');
-  L.dW(x, dv, 'dWv'); L.colSum(dv, 'dbv');
-  L.dW(ctx, dA, 'dWo'); L.colSum(dA, 'dbo');
-  L.dW(y1, dI, 'dWi'); L.colSum(dI, 'dbi');
-  L.dW(gelu, dO, 'dWo2'); L.colSum(dO, 'dbo2');
+  L.dW(x, dq, 'dWq');
+  L.colSum(dq, 'dbq');
+  L.dW(x, dk, 'dWk');
+  L.colSum(dk, 'dbk');
+  L.dW(x, dv, 'dWv');
+  L.colSum(dv, 'dbv');
+  L.dW(ctx, dA, 'dWo');
+  L.colSum(dA, 'dbo');
+  L.dW(y1, dI, 'dWi');
+  L.colSum(dI, 'dbi');
+  L.dW(gelu, dO, 'dWo2');
+  L.colSum(dO, 'dbo2');
   GRADS.forEach(L.out);
   return L.bytes(`hai_layer_backward_${maskKey(m)}`);
 }
@@ -155,7 +217,10 @@ function backwardGraph(s: NativeLayerShape, m: { probs: boolean; attnOut: boolea
 const sessions = new Map<string, NativeSession>();
 function cached(key: string, build: () => Uint8Array): NativeSession {
   let s = sessions.get(key);
-  if (!s) { s = nativeSession(build()); sessions.set(key, s); }
+  if (!s) {
+    s = nativeSession(build());
+    sessions.set(key, s);
+  }
   return s;
 }
 
@@ -166,7 +231,14 @@ const toTensor = (t: NativeTensor, shape: number[]) => tf.tensor(t.data, shape, 
  * The layer on onnxruntime-node: `h: [B, T, H]`, `maskAdd: [B, 1, 1, T]`, `w` in `FUSED_PARAMS` order, `masks`
  * drawn by the caller's function (fusedlayer.ts), once per call and kept for the backward pass.
  */
-export function nativeEncoderLayer(h: tf.Tensor, maskAdd: tf.Tensor, w: tf.Tensor[], s: NativeLayerShape, training: boolean, masks: () => Masks): tf.Tensor {
+export function nativeEncoderLayer(
+  h: tf.Tensor,
+  maskAdd: tf.Tensor,
+  w: tf.Tensor[],
+  s: NativeLayerShape,
+  training: boolean,
+  masks: () => Masks,
+): tf.Tensor {
   const key = `${s.hidden}/${s.heads}/${s.eps}/${s.distil}`;
   const feedMasks = (m: Masks) => {
     const f: Record<string, NativeTensor> = {};
@@ -183,8 +255,14 @@ export function nativeEncoderLayer(h: tf.Tensor, maskAdd: tf.Tensor, w: tf.Tenso
     const m = tf.tidy(masks as () => never) as Masks;
     const which = { probs: m.probs !== null, attnOut: m.attnOut !== null, ffn: m.ffn !== null };
     const feeds: Record<string, NativeTensor> = { x: host(hIn), maskAdd: host(mAdd), ...feedMasks(m) };
-    ws.forEach((t, k) => { feeds[W_NAMES[k]] = host(t); });
-    const forward = (train: boolean) => cached(`f${+train}${maskKey(which)}/${key}`, () => forwardGraph(s, which, train)).run(feeds, train ? ['y', ...SAVED] : ['y']);
+    ws.forEach((t, k) => {
+      feeds[W_NAMES[k]] = host(t);
+    });
+    const forward = (train: boolean) =>
+      cached(`f${+train}${maskKey(which)}/${key}`, () => forwardGraph(s, which, train)).run(
+        feeds,
+        train ? ['y', ...SAVED] : ['y'],
+      );
     // Inference fetches only y; a gradient of an inference pass (tests, saliency) recomputes the rest: no dropout
     // there, so the same numbers.
     let out = forward(training);
@@ -200,7 +278,11 @@ export function nativeEncoderLayer(h: tf.Tensor, maskAdd: tf.Tensor, w: tf.Tenso
         for (const n of SAVED) bf[n] = out[n];
         for (const n of BACK_W) bf[n] = feeds[n];
         const gr = bwd.run(bf, GRADS);
-        return [toTensor(gr.dx, hIn.shape), tf.zerosLike(mAdd), ...GRADS.slice(1).map((n, k) => toTensor(gr[n], ws[k].shape))];
+        return [
+          toTensor(gr.dx, hIn.shape),
+          tf.zerosLike(mAdd),
+          ...GRADS.slice(1).map((n, k) => toTensor(gr[n], ws[k].shape)),
+        ];
       },
     };
   }) as Parameters<typeof tf.customGrad>[0]) as (...xs: tf.Tensor[]) => tf.Tensor;

@@ -27,19 +27,34 @@ export const NATIVE_ORT_VERSION = '1.14.0';
 type OrtTensor = { type: string; data: Float32Array; dims: number[] };
 interface SessionHandle {
   loadModel(buffer: ArrayBuffer, byteOffset: number, byteLength: number, options: Record<string, unknown>): void;
-  run(feeds: Record<string, OrtTensor>, fetches: Record<string, null>, options: Record<string, unknown>): Record<string, OrtTensor>;
+  run(
+    feeds: Record<string, OrtTensor>,
+    fetches: Record<string, null>,
+    options: Record<string, unknown>,
+  ): Record<string, OrtTensor>;
 }
-interface Binding { InferenceSession: new () => SessionHandle }
+interface Binding {
+  InferenceSession: new () => SessionHandle;
+}
 
 let override: boolean | null = null;
 /** Turns the native path on or off in this process (`null`: back to `HAI_NATIVE`); for tests and notebooks. */
-export function setNativeMatMul(on: boolean | null): void { override = on; }
+export function setNativeMatMul(on: boolean | null): void {
+  override = on;
+}
 const requested = () => override ?? process.env.HAI_NATIVE !== '0';
 
-let binding: Binding | null = null, bindingProblem: string | null = null, loaded = false, cachedVersion: string | undefined;
+let binding: Binding | null = null,
+  bindingProblem: string | null = null,
+  loaded = false,
+  cachedVersion: string | undefined;
 
 function installedVersion(): string {
-  try { return (require('onnxruntime-node/package.json') as { version: string }).version; } catch { return 'not installed'; }
+  try {
+    return (require('onnxruntime-node/package.json') as { version: string }).version;
+  } catch {
+    return 'not installed';
+  }
 }
 
 function loadBinding(): string | null {
@@ -47,9 +62,11 @@ function loadBinding(): string | null {
   loaded = true;
   try {
     const b = (require('onnxruntime-node/dist/binding') as { binding?: Binding }).binding;
-    if (typeof b?.InferenceSession !== 'function') return (bindingProblem = 'onnxruntime-node\'s binding has no InferenceSession');
+    if (typeof b?.InferenceSession !== 'function')
+      return (bindingProblem = "onnxruntime-node's binding has no InferenceSession");
     const s = new b.InferenceSession();
-    if (typeof s.loadModel !== 'function' || typeof s.run !== 'function') return (bindingProblem = 'onnxruntime-node\'s InferenceSession lacks loadModel/run');
+    if (typeof s.loadModel !== 'function' || typeof s.run !== 'function')
+      return (bindingProblem = "onnxruntime-node's InferenceSession lacks loadModel/run");
     binding = b;
   } catch (e) {
     bindingProblem = `onnxruntime-node's binding cannot be loaded: ${(e as Error).message.split('\n')[0]}`;
@@ -59,30 +76,48 @@ function loadBinding(): string | null {
 
 /** Why products do not run on onnxruntime-node now (null: they do). `version` is injectable for tests. */
 export function nativeMatMulProblem(version = installedVersion()): string | null {
-  if (!requested()) return override === false ? 'turned off in this process (setNativeMatMul(false))' : 'turned off by HAI_NATIVE=0';
-  if (tf.getBackend() !== 'wasm') return `the active backend is ${tf.getBackend()}; the native matmul serves the wasm backend only`;
-  if (version !== NATIVE_ORT_VERSION) return `onnxruntime-node ${version} is installed; the native matmul was written for ${NATIVE_ORT_VERSION}`;
+  if (!requested())
+    return override === false ? 'turned off in this process (setNativeMatMul(false))' : 'turned off by HAI_NATIVE=0';
+  if (tf.getBackend() !== 'wasm')
+    return `the active backend is ${tf.getBackend()}; the native matmul serves the wasm backend only`;
+  if (version !== NATIVE_ORT_VERSION)
+    return `onnxruntime-node ${version} is installed; the native matmul was written for ${NATIVE_ORT_VERSION}`;
   return loadBinding();
 }
 
 export function nativeMatMulStatus(): { active: boolean; reason: string } {
   const p = nativeMatMulProblem();
-  return p ? { active: false, reason: p } : { active: true, reason: `products and fused layers on onnxruntime-node ${NATIVE_ORT_VERSION}, ${threads()} intra-op thread(s) (HAI_NATIVE=0 turns it off)` };
+  return p
+    ? { active: false, reason: p }
+    : {
+        active: true,
+        reason: `products and fused layers on onnxruntime-node ${NATIVE_ORT_VERSION}, ${threads()} intra-op thread(s) (HAI_NATIVE=0 turns it off)`,
+      };
 }
 
 /** Whether native kernels serve this call (cheap: the version is read once). */
-export const nativeActive = (): boolean => nativeMatMulProblem(cachedVersion ??= installedVersion()) === null;
+export const nativeActive = (): boolean => nativeMatMulProblem((cachedVersion ??= installedVersion())) === null;
 
 /** A float32 feed or fetch of a native session. */
-export interface NativeTensor { data: Float32Array; dims: number[] }
+export interface NativeTensor {
+  data: Float32Array;
+  dims: number[];
+}
 /** An ONNX graph loaded into onnxruntime-node, run synchronously (only while `nativeActive()`). */
-export interface NativeSession { run(feeds: Record<string, NativeTensor>, fetches: string[]): Record<string, NativeTensor> }
+export interface NativeSession {
+  run(feeds: Record<string, NativeTensor>, fetches: string[]): Record<string, NativeTensor>;
+}
 
 /** Loads a serialised ONNX model (float32 inputs and outputs) as a synchronous session. */
 export function nativeSession(bytes: Uint8Array): NativeSession {
   if (loadBinding() !== null) throw new Error(`native session: ${bindingProblem}`);
   const s = new binding!.InferenceSession();
-  s.loadModel(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength, { intraOpNumThreads: threads(), interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all' });
+  s.loadModel(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength, {
+    intraOpNumThreads: threads(),
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
+    graphOptimizationLevel: 'all',
+  });
   return {
     run(feeds, fetches) {
       const f: Record<string, OrtTensor> = {};
@@ -109,7 +144,11 @@ function session(rank: number): NativeSession {
   g.input('a', ONNX_DTYPE.FLOAT, [...batch, 'm', 'k']);
   g.input('b', ONNX_DTYPE.FLOAT, [...batch, 'k', 'n']);
   g.output(g.op('MatMul', ['a', 'b'], {}, 'y'), ONNX_DTYPE.FLOAT, [...batch, 'm', 'n']);
-  s = nativeSession(Buffer.concat(g.encode({ name: `hai_matmul_rank${rank}`, opset: 13, producer: 'hai-dialect-lab', version: NATIVE_ORT_VERSION })));
+  s = nativeSession(
+    Buffer.concat(
+      g.encode({ name: `hai_matmul_rank${rank}`, opset: 13, producer: 'hai-dialect-lab', version: NATIVE_ORT_VERSION }),
+    ),
+  );
   sessions.set(rank, s);
   return s;
 }
@@ -124,7 +163,13 @@ export function nativeProduct(a: tf.Tensor, b: tf.Tensor): tf.Tensor | null {
   const r = a.rank;
   if (a.shape.slice(0, -2).join() !== b.shape.slice(0, -2).join() || a.shape[r - 1] !== b.shape[r - 2]) return null;
   if (a.size === 0 || b.size === 0) return null;
-  const out = session(r).run({ a: { data: a.dataSync() as Float32Array, dims: [...a.shape] }, b: { data: b.dataSync() as Float32Array, dims: [...b.shape] } }, ['y']).y;
+  const out = session(r).run(
+    {
+      a: { data: a.dataSync() as Float32Array, dims: [...a.shape] },
+      b: { data: b.dataSync() as Float32Array, dims: [...b.shape] },
+    },
+    ['y'],
+  ).y;
   return tf.tensor(out.data, out.dims, 'float32');
 }
 

@@ -26,7 +26,10 @@ import * as tf from '@tensorflow/tfjs';
 export const WASM_INTERNALS_VERSION = '4.22.0';
 export const SLICED_MATMUL = 'HaiSlicedBatchMatMul';
 
-interface WasmData { id: number; memoryOffset: number }
+interface WasmData {
+  id: number;
+  memoryOffset: number;
+}
 interface WasmBackendInternals {
   dataIdMap: { get(dataId: object): WasmData };
   dataIdNextNumber: number;
@@ -53,9 +56,16 @@ export function fastPathProblem(version = installedVersion()): string | null {
   }
   if (tf.getBackend() !== 'wasm') return `the active backend is ${tf.getBackend()}, not wasm`;
   const be = tf.backend() as unknown as Partial<WasmBackendInternals>;
-  const ok = be.dataIdMap && typeof be.dataIdNextNumber === 'number' && typeof be.makeOutput === 'function' &&
-    typeof be.wasm?.cwrap === 'function' && typeof be.wasm?.tfjs?.registerTensor === 'function' && typeof be.wasm?.tfjs?.disposeData === 'function';
-  return ok ? null : 'the wasm backend does not expose the internals this kernel needs (dataIdMap, registerTensor, cwrap)';
+  const ok =
+    be.dataIdMap &&
+    typeof be.dataIdNextNumber === 'number' &&
+    typeof be.makeOutput === 'function' &&
+    typeof be.wasm?.cwrap === 'function' &&
+    typeof be.wasm?.tfjs?.registerTensor === 'function' &&
+    typeof be.wasm?.tfjs?.disposeData === 'function';
+  return ok
+    ? null
+    : 'the wasm backend does not expose the internals this kernel needs (dataIdMap, registerTensor, cwrap)';
 }
 
 let cwrapped: ((...a: unknown[]) => void) | null = null;
@@ -65,25 +75,48 @@ const shapeBytes = (s: number[]) => new Uint8Array(new Int32Array(s).buffer);
 function slicedKernel(args: { inputs: tf.NamedTensorInfoMap; backend: unknown }): tf.TensorInfo {
   const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
   const be = args.backend as WasmBackendInternals;
-  const [n, M, K] = a.shape, N = b.shape[2];
-  if (a.dtype !== 'float32' || b.dtype !== 'float32' || a.shape.length !== 3 || b.shape.length !== 3 || b.shape[0] !== n || b.shape[1] !== K) {
+  const [n, M, K] = a.shape,
+    N = b.shape[2];
+  if (
+    a.dtype !== 'float32' ||
+    b.dtype !== 'float32' ||
+    a.shape.length !== 3 ||
+    b.shape.length !== 3 ||
+    b.shape[0] !== n ||
+    b.shape[1] !== K
+  ) {
     throw new Error(`${SLICED_MATMUL}: expects float32 [n, M, K] × [n, K, N], got [${a.shape}] × [${b.shape}]`);
   }
-  cwrapped ??= be.wasm.cwrap('BatchMatMul', null, ['number', 'array', 'number', 'number', 'array', 'number', 'number', 'number', 'number']);
+  cwrapped ??= be.wasm.cwrap('BatchMatMul', null, [
+    'number',
+    'array',
+    'number',
+    'number',
+    'array',
+    'number',
+    'number',
+    'number',
+    'number',
+  ]);
   const out = be.makeOutput([n, M, N], 'float32');
   // Offsets are read after makeOutput (it may grow the heap); offsets, unlike typed-array views, stay valid.
   const [oa, ob, oo] = [a, b, out].map((t) => be.dataIdMap.get(t.dataId).memoryOffset);
-  const sa = shapeBytes([1, M, K]), sb = shapeBytes([1, K, N]);
+  const sa = shapeBytes([1, M, K]),
+    sb = shapeBytes([1, K, N]);
   const { registerTensor, disposeData } = be.wasm.tfjs;
   for (let i = 0; i < n; i++) {
-    const ia = be.dataIdNextNumber++, ib = be.dataIdNextNumber++, io = be.dataIdNextNumber++;
+    const ia = be.dataIdNextNumber++,
+      ib = be.dataIdNextNumber++,
+      io = be.dataIdNextNumber++;
     registerTensor(ia, M * K, oa + i * M * K * 4);
     registerTensor(ib, K * N, ob + i * K * N * 4);
     registerTensor(io, M * N, oo + i * M * N * 4);
     try {
       cwrapped(ia, sa, 3, ib, sb, 3, false, false, io);
     } finally {
-      disposeData(ia); disposeData(ib); disposeData(io);
+      disposeData(ia);
+      disposeData(ib);
+      disposeData(io);
     }
   }
   return out;
@@ -96,12 +129,21 @@ export function fastPathStatus(): { active: boolean; reason: string } {
   if (!status) {
     const problem = fastPathProblem();
     if (!problem && tf.getKernel(SLICED_MATMUL, 'wasm') == null) {
-      tf.registerKernel({ kernelName: SLICED_MATMUL, backendName: 'wasm', kernelFunc: slicedKernel as unknown as tf.KernelFunc });
+      tf.registerKernel({
+        kernelName: SLICED_MATMUL,
+        backendName: 'wasm',
+        kernelFunc: slicedKernel as unknown as tf.KernelFunc,
+      });
     }
     if (tf.getBackend() !== 'wasm') return { active: false, reason: problem ?? 'not on wasm' }; // not cached: the backend may change
     status = { problem };
   }
-  return status.problem ? { active: false, reason: status.problem } : { active: true, reason: `batched products run per slice on XNNPACK (tfjs-backend-wasm ${WASM_INTERNALS_VERSION})` };
+  return status.problem
+    ? { active: false, reason: status.problem }
+    : {
+        active: true,
+        reason: `batched products run per slice on XNNPACK (tfjs-backend-wasm ${WASM_INTERNALS_VERSION})`,
+      };
 }
 
 /**
@@ -110,17 +152,23 @@ export function fastPathStatus(): { active: boolean; reason: string } {
  */
 export function fastBatchMatMul(a: tf.Tensor, b: tf.Tensor): tf.Tensor | null {
   if (tf.getBackend() !== 'wasm' || !fastPathStatus().active) return null;
-  const M = a.shape[a.rank - 2], K = a.shape[a.rank - 1], N = b.shape[b.rank - 1];
+  const M = a.shape[a.rank - 2],
+    K = a.shape[a.rank - 1],
+    N = b.shape[b.rank - 1];
   const batch = a.shape.slice(0, -2);
   const n = batch.reduce((x, y) => x * y, 1);
   return tf.tidy(() => {
-    const out = tf.engine().runKernel(SLICED_MATMUL, { a: tf.reshape(a, [n, M, K]), b: tf.reshape(b, [n, K, N]) }, {}) as tf.Tensor;
+    const out = tf
+      .engine()
+      .runKernel(SLICED_MATMUL, { a: tf.reshape(a, [n, M, K]), b: tf.reshape(b, [n, K, N]) }, {}) as tf.Tensor;
     return tf.reshape(out, [...batch, M, N]);
   });
 }
 
 /** For tests: forget the cached check (e.g. after changing HAI_WASM_FAST). */
-export function resetFastPath(): void { status = null; }
+export function resetFastPath(): void {
+  status = null;
+}
 
 /**
  * Bytes of the wasm heap (its WebAssembly.Memory, which grows and never shrinks, so after a step this is the

@@ -39,21 +39,34 @@ export const THREADS_ENV = 'HAI_WASM_THREADS';
 /** PTHREAD_POOL_SIZE of the 4.22 build and `max_num_threads` of its C++ side. */
 const POOL_SIZE = 8;
 /** The bundle-scope names the factory text uses, and what they are in the bundle. */
-export const BUNDLE_NAMES = 'var require$$0 = require("fs"), require$$1 = require("path"), require$$3 = require("perf_hooks"), '
-  + 'require$$4 = require("os");\nvar commonjsGlobal = globalThis, _scriptDir = undefined;\n';
+export const BUNDLE_NAMES =
+  'var require$$0 = require("fs"), require$$1 = require("path"), require$$3 = require("perf_hooks"), ' +
+  'require$$4 = require("os");\nvar commonjsGlobal = globalThis, _scriptDir = undefined;\n';
 const MAIN_PREFIX = 'var WasmBackendModuleThreadedSimd = ';
 /** A healthy start takes under a second (a few on a loaded machine); a stuck one should not hold a notebook for a minute. */
 const START_TIMEOUT_MS = 20_000;
 const EXIT_RACE = /^a pthread worker exited \(code 0\) during the start$/;
 
 type WasmModule = typeof import('@tensorflow/tfjs-backend-wasm');
-interface PThreadWorker { unref(): void }
-interface EmscriptenModule { PThread?: { runningWorkers: PThreadWorker[]; unusedWorkers: PThreadWorker[] } }
+interface PThreadWorker {
+  unref(): void;
+}
+interface EmscriptenModule {
+  PThread?: { runningWorkers: PThreadWorker[]; unusedWorkers: PThreadWorker[] };
+}
 
 /** How many XNNPACK threads were wanted and, when only 1, why. */
-export interface ThreadsPlan { threads: number; reason: string | null }
+export interface ThreadsPlan {
+  threads: number;
+  reason: string | null;
+}
 /** What `activateWasm` did: threads is what XNNPACK reports; reason says why it is 1 (null when > 1). */
-export interface WasmThreadsInfo { requested: number; threads: number; threaded: boolean; reason: string | null }
+export interface WasmThreadsInfo {
+  requested: number;
+  threads: number;
+  threaded: boolean;
+  reason: string | null;
+}
 
 let last: WasmThreadsInfo | null = null;
 /** The outcome of the last `activateWasm`, or null before it ran. */
@@ -62,18 +75,24 @@ export function wasmThreadsInfo(): WasmThreadsInfo | null {
 }
 
 /** Reads HAI_WASM_THREADS (0 or 1 = off; unset = every core), capped at the pool of 8. */
-export function planThreads(value: string | undefined = process.env[THREADS_ENV], cores = os.availableParallelism()): ThreadsPlan {
+export function planThreads(
+  value: string | undefined = process.env[THREADS_ENV],
+  cores = os.availableParallelism(),
+): ThreadsPlan {
   const v = (value ?? '').trim();
-  if (v !== '' && !/^\d+$/.test(v)) throw new Error(`${THREADS_ENV}=${value} is not a thread count: use a whole number (0 or 1 = one thread)`);
+  if (v !== '' && !/^\d+$/.test(v))
+    throw new Error(`${THREADS_ENV}=${value} is not a thread count: use a whole number (0 or 1 = one thread)`);
   const want = v === '' ? cores : Number(v);
-  if (want <= 1) return { threads: 1, reason: v === '' ? `one core (os.availableParallelism() = ${cores})` : `${THREADS_ENV}=${v}` };
+  if (want <= 1)
+    return { threads: 1, reason: v === '' ? `one core (os.availableParallelism() = ${cores})` : `${THREADS_ENV}=${v}` };
   return { threads: Math.min(want, POOL_SIZE), reason: null };
 }
 
 /** The `threadsNote` of `hai doctor`: how many threads XNNPACK runs on and, when 1, why. */
 export function wasmThreadsNote(info: WasmThreadsInfo | null = last): string {
   if (info === null) return 'wasm backend not started';
-  if (info.reason === null) return `XNNPACK runs on ${info.threads} threads, ${os.availableParallelism()} cores here (wasm pthreads on worker_threads; ${THREADS_ENV}=N to change)`;
+  if (info.reason === null)
+    return `XNNPACK runs on ${info.threads} threads, ${os.availableParallelism()} cores here (wasm pthreads on worker_threads; ${THREADS_ENV}=N to change)`;
   return `XNNPACK runs on ${info.threads}: ${info.reason}`;
 }
 
@@ -84,7 +103,9 @@ const firstLine = (e: unknown) => String(e instanceof Error ? e.message : e).spl
  * `version` (default: the installed package's) and `bundleNames` (the workers' definitions of the bundle's
  * names) are injectable so that both fallbacks, before and after the workers start, can be tested.
  */
-export async function activateWasm(opts: { version?: string; env?: string; cores?: number; bundleNames?: string } = {}): Promise<boolean> {
+export async function activateWasm(
+  opts: { version?: string; env?: string; cores?: number; bundleNames?: string } = {},
+): Promise<boolean> {
   // A process starts the wasm module once; a second call just selects it again.
   if (last !== null && last.threads > 0) return tf.setBackend('wasm');
   const wasm = require('@tensorflow/tfjs-backend-wasm') as WasmModule;
@@ -105,7 +126,12 @@ export async function activateWasm(opts: { version?: string; env?: string; cores
     }
     if (reason === null) {
       const got = wasm.getThreadsCount();
-      last = { requested: plan.threads, threads: got, threaded: true, reason: got > 1 ? null : 'the threaded build started, but XNNPACK reports 1 thread' };
+      last = {
+        requested: plan.threads,
+        threads: got,
+        threaded: true,
+        reason: got > 1 ? null : 'the threaded build started, but XNNPACK reports 1 thread',
+      };
       return true;
     }
     console.warn(`hai: wasm threads unavailable, running on 1 thread: ${reason}`);
@@ -127,17 +153,32 @@ async function startThreaded(wasm: WasmModule, threads: number, bundleNames: str
   }
   const mainPath = path.join(dir, 'main.cjs');
   const workerPath = path.join(dir, 'worker.cjs');
-  const saved = { Blob: globalThis.Blob, createObjectURL: URL.createObjectURL, cpus: nodeOs.cpus, worker: Object.getOwnPropertyDescriptor(globalThis, 'Worker') };
+  const saved = {
+    Blob: globalThis.Blob,
+    createObjectURL: URL.createObjectURL,
+    cpus: nodeOs.cpus,
+    worker: Object.getOwnPropertyDescriptor(globalThis, 'Worker'),
+  };
   const texts = new WeakMap<object, string>();
   const workers: NodeWorker[] = [];
   let online = 0;
   let failure: string | null = null;
   let failed: (why: string) => void = () => {};
-  const failedPromise = new Promise<string>((resolve) => { failed = (why) => { failure ??= why; resolve(failure); }; });
+  const failedPromise = new Promise<string>((resolve) => {
+    failed = (why) => {
+      failure ??= why;
+      resolve(failure);
+    };
+  });
   let starting = true;
   // A write error inside tfjs's init() would only surface as "setBackend failed": keep the real reason.
   const write = (file: string, text: string) => {
-    try { fs.writeFileSync(file, text); } catch (e) { failed(`cannot write ${file}: ${firstLine(e)}`); throw e; }
+    try {
+      fs.writeFileSync(file, text);
+    } catch (e) {
+      failed(`cannot write ${file}: ${firstLine(e)}`);
+      throw e;
+    }
   };
 
   // (1, 2) Record the text of each Blob; write the main script, with the bundle's names defined, when made.
@@ -159,8 +200,12 @@ async function startThreaded(wasm: WasmModule, threads: number, bundleNames: str
   // the main script is swapped for the file (the Blob itself survives postMessage, only its URL is useless).
   URL.createObjectURL = (obj: Blob) => {
     const text = texts.get(obj);
-    if (text === undefined || !text.includes('WasmBackendModuleThreadedSimd(Module)')) return saved.createObjectURL(obj);
-    write(workerPath, `${text}\nURL.createObjectURL = () => ${JSON.stringify(mainPath)}; URL.revokeObjectURL = () => {};\n`);
+    if (text === undefined || !text.includes('WasmBackendModuleThreadedSimd(Module)'))
+      return saved.createObjectURL(obj);
+    write(
+      workerPath,
+      `${text}\nURL.createObjectURL = () => ${JSON.stringify(mainPath)}; URL.revokeObjectURL = () => {};\n`,
+    );
     return workerPath;
   };
   // (3) num_cores = os.cpus().length / 2 is read once, by the C++ static constructors during this start.
@@ -169,10 +214,16 @@ async function startThreaded(wasm: WasmModule, threads: number, bundleNames: str
   // Emscripten sets the global `Worker` to worker_threads' and creates its pool with it: record them, and
   // turn a worker's error during the start into a failure here instead of an uncaught exception.
   class RecordedWorker extends NodeWorker {
-    constructor(...args: ConstructorParameters<typeof NodeWorker>) { super(...args); workers.push(this); }
+    constructor(...args: ConstructorParameters<typeof NodeWorker>) {
+      super(...args);
+      workers.push(this);
+    }
     override emit(event: string | symbol, ...args: unknown[]): boolean {
       // After a failed start these workers are being terminated: their later errors are not news either.
-      if (event === 'error' && (starting || failure !== null)) { failed(`a pthread worker failed: ${firstLine(args[0])}`); return true; }
+      if (event === 'error' && (starting || failure !== null)) {
+        failed(`a pthread worker failed: ${firstLine(args[0])}`);
+        return true;
+      }
       if (event === 'online') online += 1;
       // A worker that exits during the start never reports back: the start would wait for it until the timeout.
       if (event === 'exit' && starting) failed(`a pthread worker exited (code ${String(args[0])}) during the start`);
@@ -185,10 +236,26 @@ async function startThreaded(wasm: WasmModule, threads: number, bundleNames: str
   try {
     tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', true);
     wasm.setThreadsCount(threads);
-    const timeout = new Promise<string>((resolve) => { timer = setTimeout(() => resolve(
-      `no start within ${START_TIMEOUT_MS / 1000} s (${workers.length} pthread workers created, ${online} online)`), START_TIMEOUT_MS); });
-    const ok = await Promise.race([tf.setBackend('wasm').catch((e) => { failed(firstLine(e)); return false; }), failedPromise, timeout]);
-    if (ok !== true) failure ??= typeof ok === 'string' ? ok : `tf.setBackend('wasm') failed with the threaded build (see the warning above)`;
+    const timeout = new Promise<string>((resolve) => {
+      timer = setTimeout(
+        () =>
+          resolve(
+            `no start within ${START_TIMEOUT_MS / 1000} s (${workers.length} pthread workers created, ${online} online)`,
+          ),
+        START_TIMEOUT_MS,
+      );
+    });
+    const ok = await Promise.race([
+      tf.setBackend('wasm').catch((e) => {
+        failed(firstLine(e));
+        return false;
+      }),
+      failedPromise,
+      timeout,
+    ]);
+    if (ok !== true)
+      failure ??=
+        typeof ok === 'string' ? ok : `tf.setBackend('wasm') failed with the threaded build (see the warning above)`;
   } catch (e) {
     failure ??= firstLine(e);
   } finally {

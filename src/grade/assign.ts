@@ -11,7 +11,16 @@ import * as path from 'node:path';
 import { readNotebook, writeNotebook } from '../notebook/nbrun';
 import { writeFileAtomic } from '../util/files';
 import { REPO_ROOT } from '../util/paths';
-import { cellSource, formatIssue, lintCourse, NotebookExercises, parseNotebookExercises, solutionRegions, sourceHash, studentSource } from './exercises';
+import {
+  cellSource,
+  formatIssue,
+  lintCourse,
+  NotebookExercises,
+  parseNotebookExercises,
+  solutionRegions,
+  sourceHash,
+  studentSource,
+} from './exercises';
 
 export interface AssignConfig {
   /** The instructor's notebooks. */
@@ -24,29 +33,63 @@ export interface AssignConfig {
   notebooks: string[] | null;
 }
 export const assignDefaults = (o: Partial<AssignConfig> = {}): AssignConfig => ({
-  src: path.join(REPO_ROOT, 'notebooks'), out: 'student', grading: 'grading', notebooks: null,
+  src: path.join(REPO_ROOT, 'notebooks'),
+  out: 'student',
+  grading: 'grading',
+  notebooks: null,
   ...Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)),
 });
 
 /** The official test of an exercise, as the grading file keeps it. */
-export interface GradingTest { hidden: boolean; source: string }
-export interface GradingExercise { id: string; points: number; cell_id: string; stub_sha256: string; tests: GradingTest[] }
+export interface GradingTest {
+  hidden: boolean;
+  source: string;
+}
+export interface GradingExercise {
+  id: string;
+  points: number;
+  cell_id: string;
+  stub_sha256: string;
+  tests: GradingTest[];
+}
 /** One notebook's grading file (a checks file with `notebook` and `exercises`). */
-export interface GradingFile { title: string; notebook: string; hai_grading: 1; checks: unknown[]; exercises: GradingExercise[] }
+export interface GradingFile {
+  title: string;
+  notebook: string;
+  hai_grading: 1;
+  checks: unknown[];
+  exercises: GradingExercise[];
+}
 
 /** The cell id the student version gives an exercise cell (nbformat ids: letters, digits, - and _). */
 export const exerciseCellId = (id: string) => `ex-${id.replace(/[^\w-]/g, '-')}`;
 const clean = (c: any) => (c.cell_type === 'code' ? { ...c, outputs: [], execution_count: null } : { ...c });
 
 /** The course notebooks under `dir` with their exercises parsed. */
-export function readCourse(dir: string, names: string[] | null = null): { file: string; nb: any; parsed: NotebookExercises }[] {
-  const files = (names ?? fs.readdirSync(dir).filter((f) => /^\d\d_.*\.ipynb$/.test(f)).sort()).map((f) => path.join(dir, f));
+export function readCourse(
+  dir: string,
+  names: string[] | null = null,
+): { file: string; nb: any; parsed: NotebookExercises }[] {
+  const files = (
+    names ??
+    fs
+      .readdirSync(dir)
+      .filter((f) => /^\d\d_.*\.ipynb$/.test(f))
+      .sort()
+  ).map((f) => path.join(dir, f));
   if (!files.length) throw new Error(`${dir}: no course notebooks (NN_name.ipynb)`);
-  return files.map((file) => { const nb = readNotebook(file); return { file, nb, parsed: parseNotebookExercises(path.basename(file), nb) }; });
+  return files.map((file) => {
+    const nb = readNotebook(file);
+    return { file, nb, parsed: parseNotebookExercises(path.basename(file), nb) };
+  });
 }
 
 /** The student version of one notebook and its grading file (null without exercises). */
-export function studentNotebook(name: string, nb: any, parsed: NotebookExercises): { student: any; grading: GradingFile | null } {
+export function studentNotebook(
+  name: string,
+  nb: any,
+  parsed: NotebookExercises,
+): { student: any; grading: GradingFile | null } {
   const drop = new Set(parsed.tests.filter((t) => t.hidden).map((t) => t.cell));
   const exercises: GradingExercise[] = [];
   const cells = nb.cells.flatMap((c: any, i: number) => {
@@ -56,9 +99,16 @@ export function studentNotebook(name: string, nb: any, parsed: NotebookExercises
     if (ex) {
       const source = studentSource(cellSource(c), ex.id);
       const cellId = exerciseCellId(ex.id);
-      exercises.push({ id: ex.id, points: ex.points, cell_id: cellId, stub_sha256: sourceHash(source),
-        tests: parsed.tests.filter((t) => t.id === ex.id).map((t) => ({ hidden: t.hidden, source: t.source })) });
-      return [{ ...clean(c), id: cellId, metadata: { ...c.metadata, hai: { exercise: ex.id } }, source: splitLines(source) }];
+      exercises.push({
+        id: ex.id,
+        points: ex.points,
+        cell_id: cellId,
+        stub_sha256: sourceHash(source),
+        tests: parsed.tests.filter((t) => t.id === ex.id).map((t) => ({ hidden: t.hidden, source: t.source })),
+      });
+      return [
+        { ...clean(c), id: cellId, metadata: { ...c.metadata, hai: { exercise: ex.id } }, source: splitLines(source) },
+      ];
     }
     if (test) return [{ ...clean(c), metadata: { ...c.metadata, hai: { tests: test.id } } }];
     return [clean(c)];
@@ -66,12 +116,18 @@ export function studentNotebook(name: string, nb: any, parsed: NotebookExercises
   const stem = name.replace(/\.ipynb$/, '');
   const student = { ...nb, metadata: { ...nb.metadata, hai: { notebook: stem, version: 'student' } }, cells };
   const grading: GradingFile | null = exercises.length
-    ? { title: `${stem}: exercises`, notebook: name, hai_grading: 1, checks: [], exercises } : null;
+    ? { title: `${stem}: exercises`, notebook: name, hai_grading: 1, checks: [], exercises }
+    : null;
   return { student, grading };
 }
 const splitLines = (s: string) => s.split(/(?<=\n)/);
 
-export interface LeakFinding { notebook: string; cell: number; what: string; line: string }
+export interface LeakFinding {
+  notebook: string;
+  cell: number;
+  what: string;
+  line: string;
+}
 
 /**
  * What a student notebook must not contain: solution markers, hidden-test markers, any solution line or hidden-test
@@ -79,12 +135,14 @@ export interface LeakFinding { notebook: string; cell: number; what: string; lin
  */
 export function leakScan(instructor: any, parsed: NotebookExercises, student: any): LeakFinding[] {
   const secret = new Map<string, string>();
-  const exCells = new Set(parsed.exercises.map((e) => e.cell)), hidden = new Set(parsed.tests.filter((t) => t.hidden).map((t) => t.cell));
+  const exCells = new Set(parsed.exercises.map((e) => e.cell)),
+    hidden = new Set(parsed.tests.filter((t) => t.hidden).map((t) => t.cell));
   const publicLines = new Set<string>();
   for (const [i, c] of instructor.cells.entries()) {
     const lines = cellSource(c).split('\n');
     const inRegion = new Set<number>();
-    if (exCells.has(i)) for (const r of solutionRegions(cellSource(c))) for (let k = r.begin; k <= r.end; k++) inRegion.add(k);
+    if (exCells.has(i))
+      for (const r of solutionRegions(cellSource(c))) for (let k = r.begin; k <= r.end; k++) inRegion.add(k);
     lines.forEach((l, k) => {
       const t = l.trim();
       if (t.length < 8) return;
@@ -97,30 +155,53 @@ export function leakScan(instructor: any, parsed: NotebookExercises, student: an
   for (const [i, c] of student.cells.entries()) {
     for (const l of cellSource(c).split('\n')) {
       const t = l.trim();
-      if (/^\/\/\s*(BEGIN|END) SOLUTION\s*$/.test(t)) out.push({ notebook: parsed.notebook, cell: i, what: 'solution marker', line: t });
-      else if (/@tests\s+\S+\s+hidden/.test(t)) out.push({ notebook: parsed.notebook, cell: i, what: 'hidden test marker', line: t });
-      else if (secret.has(t) && !publicLines.has(t)) out.push({ notebook: parsed.notebook, cell: i, what: secret.get(t)!, line: t });
+      if (/^\/\/\s*(BEGIN|END) SOLUTION\s*$/.test(t))
+        out.push({ notebook: parsed.notebook, cell: i, what: 'solution marker', line: t });
+      else if (/@tests\s+\S+\s+hidden/.test(t))
+        out.push({ notebook: parsed.notebook, cell: i, what: 'hidden test marker', line: t });
+      else if (secret.has(t) && !publicLines.has(t))
+        out.push({ notebook: parsed.notebook, cell: i, what: secret.get(t)!, line: t });
     }
-    if (c.cell_type === 'code' && (c.outputs?.length || c.execution_count !== null)) out.push({ notebook: parsed.notebook, cell: i, what: 'outputs not cleared', line: '' });
+    if (c.cell_type === 'code' && (c.outputs?.length || c.execution_count !== null))
+      out.push({ notebook: parsed.notebook, cell: i, what: 'outputs not cleared', line: '' });
   }
   return out;
 }
 
-const inside = (a: string, b: string) => { const r = path.relative(path.resolve(b), path.resolve(a)); return r === '' || (!r.startsWith('..') && !path.isAbsolute(r)); };
+const inside = (a: string, b: string) => {
+  const r = path.relative(path.resolve(b), path.resolve(a));
+  return r === '' || (!r.startsWith('..') && !path.isAbsolute(r));
+};
 
-export interface AssignResult { student: string[]; grading: string[]; exercises: { notebook: string; id: string; points: number; tests: number; hidden: number }[] }
+export interface AssignResult {
+  student: string[];
+  grading: string[];
+  exercises: { notebook: string; id: string; points: number; tests: number; hidden: number }[];
+}
 
 /** Lints the course, writes the student notebooks and grading files, and leak-scans them; any problem throws. */
 export function assignCourse(cfg: Partial<AssignConfig> = {}): AssignResult {
   const c = assignDefaults(cfg);
-  if (inside(c.grading, c.out) || inside(c.out, c.grading)) throw new Error(`--out ${c.out} and --grading ${c.grading} must be separate folders (nothing of grading/ goes into student/)`);
-  if (inside(c.out, c.src) || inside(c.grading, c.src)) throw new Error(`--out and --grading must not be inside ${c.src} (the instructor's notebooks)`);
+  if (inside(c.grading, c.out) || inside(c.out, c.grading))
+    throw new Error(
+      `--out ${c.out} and --grading ${c.grading} must be separate folders (nothing of grading/ goes into student/)`,
+    );
+  if (inside(c.out, c.src) || inside(c.grading, c.src))
+    throw new Error(`--out and --grading must not be inside ${c.src} (the instructor's notebooks)`);
   const course = readCourse(c.src, c.notebooks);
   const issues = lintCourse(course.map((x) => x.parsed));
-  if (issues.length) throw new Error(`the exercise markers have ${issues.length} problem(s):\n${issues.map(formatIssue).join('\n')}`);
-  const built = course.map((x) => ({ ...x, name: path.basename(x.file), ...studentNotebook(path.basename(x.file), x.nb, x.parsed) }));
+  if (issues.length)
+    throw new Error(`the exercise markers have ${issues.length} problem(s):\n${issues.map(formatIssue).join('\n')}`);
+  const built = course.map((x) => ({
+    ...x,
+    name: path.basename(x.file),
+    ...studentNotebook(path.basename(x.file), x.nb, x.parsed),
+  }));
   const leaks = built.flatMap((b) => leakScan(b.nb, b.parsed, b.student));
-  if (leaks.length) throw new Error(`the student version would leak:\n${leaks.map((l) => `${l.notebook}: cell ${l.cell}: ${l.what}: ${l.line}`).join('\n')}`);
+  if (leaks.length)
+    throw new Error(
+      `the student version would leak:\n${leaks.map((l) => `${l.notebook}: cell ${l.cell}: ${l.what}: ${l.line}`).join('\n')}`,
+    );
   const res: AssignResult = { student: [], grading: [], exercises: [] };
   fs.mkdirSync(c.out, { recursive: true });
   fs.mkdirSync(c.grading, { recursive: true });
@@ -132,7 +213,14 @@ export function assignCourse(cfg: Partial<AssignConfig> = {}): AssignResult {
     const g = path.join(c.grading, b.name.replace(/\.ipynb$/, '.grading.json'));
     writeFileAtomic(g, JSON.stringify(b.grading, null, 1) + '\n');
     res.grading.push(g);
-    for (const e of b.grading.exercises) res.exercises.push({ notebook: b.name, id: e.id, points: e.points, tests: e.tests.length, hidden: e.tests.filter((t) => t.hidden).length });
+    for (const e of b.grading.exercises)
+      res.exercises.push({
+        notebook: b.name,
+        id: e.id,
+        points: e.points,
+        tests: e.tests.length,
+        hidden: e.tests.filter((t) => t.hidden).length,
+      });
   }
   return res;
 }

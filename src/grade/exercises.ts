@@ -12,13 +12,44 @@
  */
 import * as crypto from 'node:crypto';
 
-export interface ExerciseMarker { id: string; points: number }
-export interface TestMarker { id: string; hidden: boolean }
-export interface SolutionRegion { begin: number; end: number; indent: string }
-export interface ExerciseCell { id: string; points: number; cell: number; cellId?: string; source: string; regions: SolutionRegion[] }
-export interface TestCell { id: string; hidden: boolean; cell: number; source: string }
-export interface NotebookExercises { notebook: string; exercises: ExerciseCell[]; tests: TestCell[]; issues: LintIssue[] }
-export interface LintIssue { notebook: string; cell: number; message: string }
+export interface ExerciseMarker {
+  id: string;
+  points: number;
+}
+export interface TestMarker {
+  id: string;
+  hidden: boolean;
+}
+export interface SolutionRegion {
+  begin: number;
+  end: number;
+  indent: string;
+}
+export interface ExerciseCell {
+  id: string;
+  points: number;
+  cell: number;
+  cellId?: string;
+  source: string;
+  regions: SolutionRegion[];
+}
+export interface TestCell {
+  id: string;
+  hidden: boolean;
+  cell: number;
+  source: string;
+}
+export interface NotebookExercises {
+  notebook: string;
+  exercises: ExerciseCell[];
+  tests: TestCell[];
+  issues: LintIssue[];
+}
+export interface LintIssue {
+  notebook: string;
+  cell: number;
+  message: string;
+}
 
 /** Ids: the notebook's number, a dot, a short name (`04.maxlen`). */
 export const EXERCISE_ID = /^\d\d\.[a-z][a-z0-9_-]*$/;
@@ -27,7 +58,8 @@ const TESTS_RE = /^\s*\/\/\s*@tests\b(.*)$/;
 const BEGIN_RE = /^(\s*)\/\/\s*BEGIN SOLUTION\s*$/;
 const END_RE = /^\s*\/\/\s*END SOLUTION\s*$/;
 
-export const cellSource = (c: { source?: string | string[] }) => (Array.isArray(c.source) ? c.source.join('') : c.source ?? '');
+export const cellSource = (c: { source?: string | string[] }) =>
+  Array.isArray(c.source) ? c.source.join('') : (c.source ?? '');
 /** The first line that is not blank: where a marker must be. */
 const firstLine = (s: string) => s.split('\n').find((l) => l.trim() !== '') ?? '';
 
@@ -55,7 +87,8 @@ export function parseTestMarker(line: string): TestMarker | null {
   const words = m[1].trim().split(/\s+/).filter(Boolean);
   const id = words[0] ?? '';
   if (!EXERCISE_ID.test(id)) throw new Error(`tests id "${id}" is not NN.name (e.g. 04.maxlen)`);
-  if (words.length > 2 || (words[1] !== undefined && words[1] !== 'hidden')) throw new Error(`@tests ${id}: expected "// @tests ${id}" or "// @tests ${id} hidden"`);
+  if (words.length > 2 || (words[1] !== undefined && words[1] !== 'hidden'))
+    throw new Error(`@tests ${id}: expected "// @tests ${id}" or "// @tests ${id} hidden"`);
   return { id, hidden: words[1] === 'hidden' };
 }
 
@@ -66,13 +99,17 @@ export function solutionRegions(source: string): SolutionRegion[] {
   for (const [i, line] of source.split('\n').entries()) {
     const b = BEGIN_RE.exec(line);
     if (b) {
-      if (open) throw new Error(`line ${i + 1}: BEGIN SOLUTION inside the region opened at line ${open.begin + 1} (regions do not nest)`);
+      if (open)
+        throw new Error(
+          `line ${i + 1}: BEGIN SOLUTION inside the region opened at line ${open.begin + 1} (regions do not nest)`,
+        );
       open = { begin: i, indent: b[1] };
     } else if (END_RE.test(line)) {
       if (!open) throw new Error(`line ${i + 1}: END SOLUTION without a BEGIN SOLUTION`);
       out.push({ ...open, end: i });
       open = null;
-    } else if (/BEGIN SOLUTION|END SOLUTION/.test(line)) throw new Error(`line ${i + 1}: a solution marker must be a line of its own: "// BEGIN SOLUTION"`);
+    } else if (/BEGIN SOLUTION|END SOLUTION/.test(line))
+      throw new Error(`line ${i + 1}: a solution marker must be a line of its own: "// BEGIN SOLUTION"`);
   }
   if (open) throw new Error(`line ${open.begin + 1}: BEGIN SOLUTION is never closed`);
   return out;
@@ -80,7 +117,10 @@ export function solutionRegions(source: string): SolutionRegion[] {
 
 /** What replaces a solution region in the student version: a comment and a `TODO(<id>)` error. */
 export function stubLines(id: string, indent: string): string[] {
-  return [`${indent}// YOUR CODE HERE`, `${indent}throw new Error('TODO(${id}): 여기를 채우세요 / write your code here');`];
+  return [
+    `${indent}// YOUR CODE HERE`,
+    `${indent}throw new Error('TODO(${id}): 여기를 채우세요 / write your code here');`,
+  ];
 }
 
 /** The student version of an exercise cell's source: every solution region replaced by the stub. */
@@ -93,29 +133,43 @@ export function studentSource(source: string, id: string): string {
 
 /** A hash of a cell's source that ignores trailing spaces and blank lines at the ends (editors add and drop them). */
 export function sourceHash(source: string): string {
-  const norm = source.replace(/\r\n/g, '\n').split('\n').map((l) => l.replace(/\s+$/, '')).join('\n').trim();
+  const norm = source
+    .replace(/\r\n/g, '\n')
+    .split('\n')
+    .map((l) => l.replace(/\s+$/, ''))
+    .join('\n')
+    .trim();
   return crypto.createHash('sha256').update(norm).digest('hex');
 }
 
 /** A TODO error of this exercise in an error message: the student has not written it yet. */
-export const isTodoError = (id: string, message: string | undefined) => Boolean(message && message.includes(`TODO(${id})`));
+export const isTodoError = (id: string, message: string | undefined) =>
+  Boolean(message && message.includes(`TODO(${id})`));
 
 /** The exercise and test cells of one notebook, with every marker problem it has on its own. */
 export function parseNotebookExercises(notebook: string, nb: { cells: any[] }): NotebookExercises {
-  const exercises: ExerciseCell[] = [], tests: TestCell[] = [], issues: LintIssue[] = [];
+  const exercises: ExerciseCell[] = [],
+    tests: TestCell[] = [],
+    issues: LintIssue[] = [];
   const issue = (cell: number, message: string) => issues.push({ notebook, cell, message });
   for (const [i, c] of nb.cells.entries()) {
     const source = cellSource(c);
     if (c.cell_type !== 'code') {
-      if (/^\s*\/\/\s*@(exercise|tests)\b/m.test(source)) issue(i, 'a marker in a markdown cell: exercises and tests are code cells');
+      if (/^\s*\/\/\s*@(exercise|tests)\b/m.test(source))
+        issue(i, 'a marker in a markdown cell: exercises and tests are code cells');
       continue;
     }
     const first = firstLine(source);
     const lines = source.split('\n');
     const markerLines = lines.filter((l) => EXERCISE_RE.test(l) || TESTS_RE.test(l));
-    if (markerLines.length > 1 || (markerLines.length === 1 && markerLines[0] !== first)) issue(i, 'an @exercise / @tests marker must be the first line of its cell, once');
+    if (markerLines.length > 1 || (markerLines.length === 1 && markerLines[0] !== first))
+      issue(i, 'an @exercise / @tests marker must be the first line of its cell, once');
     let regions: SolutionRegion[] = [];
-    try { regions = solutionRegions(source); } catch (e) { issue(i, (e as Error).message); }
+    try {
+      regions = solutionRegions(source);
+    } catch (e) {
+      issue(i, (e as Error).message);
+    }
     try {
       const ex = parseExerciseMarker(first);
       const t = ex ? null : parseTestMarker(first);
@@ -125,15 +179,19 @@ export function parseNotebookExercises(notebook: string, nb: { cells: any[] }): 
       } else if (t) {
         if (regions.length) issue(i, `tests of ${t.id} contain a solution region (only exercise cells do)`);
         tests.push({ ...t, cell: i, source });
-      } else if (regions.length) issue(i, 'a solution region outside an exercise cell (start the cell with // @exercise <id> points=<n>)');
-    } catch (e) { issue(i, (e as Error).message); }
+      } else if (regions.length)
+        issue(i, 'a solution region outside an exercise cell (start the cell with // @exercise <id> points=<n>)');
+    } catch (e) {
+      issue(i, (e as Error).message);
+    }
   }
   const seen = new Map<string, number>();
   for (const e of exercises) {
     if (seen.has(e.id)) issue(e.cell, `exercise ${e.id} is declared twice (cells ${seen.get(e.id)} and ${e.cell})`);
     seen.set(e.id, e.cell);
     const prefix = /^(\d\d)_/.exec(notebook.split('/').pop() ?? '')?.[1];
-    if (prefix && !e.id.startsWith(prefix + '.')) issue(e.cell, `exercise ${e.id} in notebook ${prefix}: its id should start with "${prefix}."`);
+    if (prefix && !e.id.startsWith(prefix + '.'))
+      issue(e.cell, `exercise ${e.id} in notebook ${prefix}: its id should start with "${prefix}."`);
     if (!tests.some((t) => t.id === e.id)) issue(e.cell, `exercise ${e.id} has no test cell (// @tests ${e.id})`);
   }
   for (const t of tests) {
@@ -148,11 +206,13 @@ export function parseNotebookExercises(notebook: string, nb: { cells: any[] }): 
 export function lintCourse(parsed: NotebookExercises[]): LintIssue[] {
   const issues = parsed.flatMap((p) => p.issues);
   const where = new Map<string, string>();
-  for (const p of parsed) for (const e of p.exercises) {
-    const other = where.get(e.id);
-    if (other && other !== p.notebook) issues.push({ notebook: p.notebook, cell: e.cell, message: `exercise id ${e.id} is also used in ${other}` });
-    where.set(e.id, p.notebook);
-  }
+  for (const p of parsed)
+    for (const e of p.exercises) {
+      const other = where.get(e.id);
+      if (other && other !== p.notebook)
+        issues.push({ notebook: p.notebook, cell: e.cell, message: `exercise id ${e.id} is also used in ${other}` });
+      where.set(e.id, p.notebook);
+    }
   return issues;
 }
 

@@ -18,7 +18,16 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ChecksFile, CheckRun, defaultChecks, extractMetrics, readChecksFile, runCheckCode, scoreChecks, streamText } from './gradecheck';
+import {
+  ChecksFile,
+  CheckRun,
+  defaultChecks,
+  extractMetrics,
+  readChecksFile,
+  runCheckCode,
+  scoreChecks,
+  streamText,
+} from './gradecheck';
 import { CellReport, readNotebook, runNotebook, writeNotebook } from '../notebook/nbrun';
 import type { GradeReport, OutsideWrite, SubmissionReport } from './types';
 import { CourseGrading, ExercisePlan, loadGrading, planExercises } from './byexercise';
@@ -67,9 +76,25 @@ export interface GradeConfig {
 }
 const LIB = REPO_ROOT;
 export const gradeDefaults = (o: Partial<GradeConfig> = {}): GradeConfig => ({
-  cellTimeoutS: 600, totalTimeoutS: 3600, smoke: false, checks: null, maxOutputChars: 200_000, maxOldSpaceMb: 4096, allowErrors: true,
-  tmpDir: null, keep: false, jobs: 1, shard: null, outDir: null, libDir: LIB, dataDir: path.join(o.libDir ?? LIB, 'data'), watch: [path.join(o.libDir ?? LIB, 'data')],
-  env: process.env, log: () => {}, sandbox: {}, ...Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)),
+  cellTimeoutS: 600,
+  totalTimeoutS: 3600,
+  smoke: false,
+  checks: null,
+  maxOutputChars: 200_000,
+  maxOldSpaceMb: 4096,
+  allowErrors: true,
+  tmpDir: null,
+  keep: false,
+  jobs: 1,
+  shard: null,
+  outDir: null,
+  libDir: LIB,
+  dataDir: path.join(o.libDir ?? LIB, 'data'),
+  watch: [path.join(o.libDir ?? LIB, 'data')],
+  env: process.env,
+  log: () => {},
+  sandbox: {},
+  ...Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)),
 });
 
 const SKIP_DIRS = new Set(['node_modules', '.git', '.ipynb_checkpoints']);
@@ -96,17 +121,30 @@ export function listSubmissions(inputs: string[]): string[] {
 
 type Snapshot = Map<string, string>;
 /** Paths under `dir` (not following links) with type, size and mtime; `skip(rel)` leaves a subtree out. */
-export function snapshot(dir: string, o: { recursive?: boolean; skip?: (rel: string) => boolean; limit?: number } = {}, into: Snapshot = new Map()): Snapshot {
+export function snapshot(
+  dir: string,
+  o: { recursive?: boolean; skip?: (rel: string) => boolean; limit?: number } = {},
+  into: Snapshot = new Map(),
+): Snapshot {
   const limit = o.limit ?? 50000;
   const walk = (d: string) => {
     let entries: fs.Dirent[];
-    try { entries = fs.readdirSync(d, { withFileTypes: true }); } catch { return; }
+    try {
+      entries = fs.readdirSync(d, { withFileTypes: true });
+    } catch {
+      return;
+    }
     for (const e of entries) {
       if (into.size >= limit) return;
-      const p = path.join(d, e.name), rel = path.relative(dir, p);
+      const p = path.join(d, e.name),
+        rel = path.relative(dir, p);
       if (o.skip?.(rel)) continue;
       let st: fs.Stats;
-      try { st = fs.lstatSync(p); } catch { continue; }
+      try {
+        st = fs.lstatSync(p);
+      } catch {
+        continue;
+      }
       into.set(p, st.isDirectory() ? 'dir' : `${st.isSymbolicLink() ? 'link' : 'file'}:${st.size}:${st.mtimeMs}`);
       if (st.isDirectory() && o.recursive !== false && !SKIP_DIRS.has(e.name)) walk(p);
     }
@@ -116,7 +154,9 @@ export function snapshot(dir: string, o: { recursive?: boolean; skip?: (rel: str
 }
 export function diffSnapshots(before: Snapshot, after: Snapshot): OutsideWrite[] {
   const out: OutsideWrite[] = [];
-  for (const [p, v] of after) if (!before.has(p)) out.push({ path: p, change: 'created' }); else if (before.get(p) !== v && v !== 'dir') out.push({ path: p, change: 'modified' });
+  for (const [p, v] of after)
+    if (!before.has(p)) out.push({ path: p, change: 'created' });
+    else if (before.get(p) !== v && v !== 'dir') out.push({ path: p, change: 'modified' });
   for (const p of before.keys()) if (!after.has(p)) out.push({ path: p, change: 'deleted' });
   return out.sort((a, b) => a.path.localeCompare(b.path));
 }
@@ -147,27 +187,63 @@ function prepare(runDir: string, file: string, bytes: Buffer, c: GradeConfig): s
 }
 
 /** Grades one submission; never throws for the submission's faults. */
-async function gradeOne(file: string, n: number, root: string, spec: ChecksFile, c: GradeConfig, watched: (runDir: string) => Snapshot, grading: CourseGrading | null, gs: GradingSandbox): Promise<SubmissionReport> {
+async function gradeOne(
+  file: string,
+  n: number,
+  root: string,
+  spec: ChecksFile,
+  c: GradeConfig,
+  watched: (runDir: string) => Snapshot,
+  grading: CourseGrading | null,
+  gs: GradingSandbox,
+): Promise<SubmissionReport> {
   const t0 = performance.now();
   const bytes = fs.readFileSync(file);
-  const r: SubmissionReport = { file, index: n, status: 'ok', cells: [], metrics: {}, history: [], remeasured: {}, checks: [], points: 0,
-    max_points: spec.checks.reduce((a, x) => a + x.points, 0), seconds: 0, sha256: sha256(bytes), unchanged: true, outside_writes: [], notes: [] };
-  const runDir = path.join(root, `${String(n).padStart(3, '0')}-${path.basename(file, '.ipynb').replace(/[^\w.-]+/g, '_').slice(0, 60)}`);
+  const r: SubmissionReport = {
+    file,
+    index: n,
+    status: 'ok',
+    cells: [],
+    metrics: {},
+    history: [],
+    remeasured: {},
+    checks: [],
+    points: 0,
+    max_points: spec.checks.reduce((a, x) => a + x.points, 0),
+    seconds: 0,
+    sha256: sha256(bytes),
+    unchanged: true,
+    outside_writes: [],
+    notes: [],
+  };
+  const runDir = path.join(
+    root,
+    `${String(n).padStart(3, '0')}-${path
+      .basename(file, '.ipynb')
+      .replace(/[^\w.-]+/g, '_')
+      .slice(0, 60)}`,
+  );
   let run: CheckRun = { outcomes: new Map(), cells: [] };
-  let executed: any = null, why = 'the kernel was not running';
+  let executed: any = null,
+    why = 'the kernel was not running';
   let plan: ExercisePlan | null = null; // grading by exercise: what runs is the submission with the official tests
   try {
     const nb = readNotebook(file);
     plan = grading ? planExercises(file, nb, grading) : null;
-    if (grading && !plan) r.notes.push('no grading file matches this notebook (by metadata, file name or exercise markers)');
-    if (plan) { r.max_points += plan.maxPoints; r.notes.push(...plan.notes); }
+    if (grading && !plan)
+      r.notes.push('no grading file matches this notebook (by metadata, file name or exercise markers)');
+    if (plan) {
+      r.max_points += plan.maxPoints;
+      r.notes.push(...plan.notes);
+    }
   } catch (e) {
     r.status = 'error';
     r.error = (e as Error).message;
   }
   if (!r.error) {
     let before: Snapshot | null = null;
-    const copy = path.join(runDir, 'work', 'notebooks', path.basename(file)), kit = { libDir: c.libDir, dataDir: c.dataDir };
+    const copy = path.join(runDir, 'work', 'notebooks', path.basename(file)),
+      kit = { libDir: c.libDir, dataDir: c.dataDir };
     const env = kernelEnv(c.env, path.dirname(copy), path.join(runDir, 'tmp'));
     let box: ReturnType<typeof submissionBox> = null;
     try {
@@ -175,9 +251,18 @@ async function gradeOne(file: string, n: number, root: string, spec: ChecksFile,
       before = watched(runDir);
       box = submissionBox(gs, runDir, copy, kit, spec, c.env);
       const res = await runNotebook(copy, {
-        timeoutS: c.cellTimeoutS, totalTimeoutS: c.totalTimeoutS, smoke: c.smoke, allowErrors: c.allowErrors, maxOutputChars: c.maxOutputChars,
-        maxOldSpaceMb: c.maxOldSpaceMb, env: box?.env ?? env, launcher: box?.launcher, connDir: box?.connDir,
-        after: async (kernel, _cells, nb) => { run = await runCheckCode(kernel, kernelChecks(spec), reportedMetrics(nb).metrics, c.maxOutputChars); },
+        timeoutS: c.cellTimeoutS,
+        totalTimeoutS: c.totalTimeoutS,
+        smoke: c.smoke,
+        allowErrors: c.allowErrors,
+        maxOutputChars: c.maxOutputChars,
+        maxOldSpaceMb: c.maxOldSpaceMb,
+        env: box?.env ?? env,
+        launcher: box?.launcher,
+        connDir: box?.connDir,
+        after: async (kernel, _cells, nb) => {
+          run = await runCheckCode(kernel, kernelChecks(spec), reportedMetrics(nb).metrics, c.maxOutputChars);
+        },
       });
       executed = res.executed;
       r.cells = res.cells.map((x: CellReport) => ({ ...x, status: CELL_STATUS[x.status] }));
@@ -188,12 +273,26 @@ async function gradeOne(file: string, n: number, root: string, spec: ChecksFile,
     } finally {
       box?.dispose();
     }
-    if (executed) run = await runFreshChecks(run, gs, { runDir, notebook: copy, kit, spec, claimed: reportedMetrics(executed).metrics, env: c.env, maxOutputChars: c.maxOutputChars, plainEnv: env });
+    if (executed)
+      run = await runFreshChecks(run, gs, {
+        runDir,
+        notebook: copy,
+        kit,
+        spec,
+        claimed: reportedMetrics(executed).metrics,
+        env: c.env,
+        maxOutputChars: c.maxOutputChars,
+        plainEnv: env,
+      });
     r.notes.push(...sandboxNotes(gs, r.cells, runDir, copy, kit));
     if (before) r.outside_writes = diffSnapshots(before, watched(runDir));
   }
   let after: Buffer | null = null;
-  try { after = fs.readFileSync(file); } catch { /* deleted: written back below */ }
+  try {
+    after = fs.readFileSync(file);
+  } catch {
+    /* deleted: written back below */
+  }
   if (!after?.equals(bytes)) {
     r.unchanged = false;
     r.notes.push('the submission file changed while it was graded; the original bytes were written back');
@@ -206,24 +305,47 @@ async function gradeOne(file: string, n: number, root: string, spec: ChecksFile,
     r.metrics = got.metrics;
     r.history = got.history;
   }
-  if (plan) { const f = plan.finish(r.cells, Boolean(executed)); r.cells = f.cells; r.exercises = f.exercises; }
+  if (plan) {
+    const f = plan.finish(r.cells, Boolean(executed));
+    r.cells = f.cells;
+    r.exercises = f.exercises;
+  }
   const bad = r.cells.find((x) => x.status !== 'ok' && x.status !== 'skipped');
   if (!r.error) {
-    r.status = r.cells.some((x) => x.status === 'crashed') ? 'crashed' : r.cells.some((x) => x.status === 'timeout') ? 'timeout' : bad ? 'error' : 'ok';
+    r.status = r.cells.some((x) => x.status === 'crashed')
+      ? 'crashed'
+      : r.cells.some((x) => x.status === 'timeout')
+        ? 'timeout'
+        : bad
+          ? 'error'
+          : 'ok';
     if (bad) r.error = `cell ${bad.index} ${bad.status}: ${bad.error ?? ''}`.trim();
   }
   const ranToEnd = Boolean(executed) && !bad;
-  const scored = scoreChecks(spec, run.outcomes, { ranToEnd, outsideWrites: r.outside_writes.length, claimed: r.metrics }, why);
+  const scored = scoreChecks(
+    spec,
+    run.outcomes,
+    { ranToEnd, outsideWrites: r.outside_writes.length, claimed: r.metrics },
+    why,
+  );
   r.checks = scored.results;
   r.remeasured = scored.remeasured;
   r.points = r.checks.reduce((a, x) => a + x.points, 0) + (r.exercises ?? []).reduce((a, x) => a + x.points, 0);
   for (const x of r.cells) {
     if (x.dropped_chars) r.notes.push(`cell ${x.index}: output truncated (${x.dropped_chars} characters left out)`);
-    if (x.lost_output) r.notes.push(`cell ${x.index}: the kernel dropped output messages (a burst of output); some lines are missing`);
+    if (x.lost_output)
+      r.notes.push(`cell ${x.index}: the kernel dropped output messages (a burst of output); some lines are missing`);
   }
   if (r.outside_writes.length) r.notes.push(`${r.outside_writes.length} files changed outside the working folder`);
   if (c.outDir && executed) {
-    for (const k of run.cells) executed.cells.push({ cell_type: 'code', execution_count: null, metadata: { hai_grade_check: k.name }, outputs: k.outputs.map(toNb), source: k.source });
+    for (const k of run.cells)
+      executed.cells.push({
+        cell_type: 'code',
+        execution_count: null,
+        metadata: { hai_grade_check: k.name },
+        outputs: k.outputs.map(toNb),
+        source: k.source,
+      });
     r.executed = path.join(c.outDir, `${path.basename(runDir)}.ipynb`);
     writeNotebook(r.executed, executed);
   }
@@ -233,9 +355,16 @@ async function gradeOne(file: string, n: number, root: string, spec: ChecksFile,
   return r;
 }
 
-const toNb = (o: any) => (o.output_type === 'stream' ? { output_type: 'stream', name: o.name, text: o.text } : { ...o, metadata: {} });
+const toNb = (o: any) =>
+  o.output_type === 'stream' ? { output_type: 'stream', name: o.name, text: o.text } : { ...o, metadata: {} };
 /** What the notebook printed, cell after cell. */
-const reportedMetrics = (nb: any) => extractMetrics(nb.cells.filter((x: any) => x.cell_type === 'code').map((x: any) => streamText(x.outputs)).join('\n'));
+const reportedMetrics = (nb: any) =>
+  extractMetrics(
+    nb.cells
+      .filter((x: any) => x.cell_type === 'code')
+      .map((x: any) => streamText(x.outputs))
+      .join('\n'),
+  );
 
 /**
  * Grades every notebook in `inputs` (files, or folders searched for `*.ipynb`) one after another. Throws only when
@@ -245,41 +374,82 @@ const reportedMetrics = (nb: any) => extractMetrics(nb.cells.filter((x: any) => 
 export async function gradeSubmissions(inputs: string[], cfg: Partial<GradeConfig> = {}): Promise<GradeReport> {
   const grading = cfg.checks ? loadGrading(cfg.checks) : null;
   const spec = grading ? grading.spec : cfg.checks ? readChecksFile(cfg.checks) : defaultChecks();
-  const c = gradeDefaults({ cellTimeoutS: spec.limits.cell_s, totalTimeoutS: spec.limits.total_s, ...Object.fromEntries(Object.entries(cfg).filter(([, v]) => v !== undefined)) });
+  const c = gradeDefaults({
+    cellTimeoutS: spec.limits.cell_s,
+    totalTimeoutS: spec.limits.total_s,
+    ...Object.fromEntries(Object.entries(cfg).filter(([, v]) => v !== undefined)),
+  });
   for (const need of ['dist/index.js', 'node_modules/tslab', 'package.json']) {
-    if (!fs.existsSync(path.join(c.libDir, need))) throw new Error(`${path.join(c.libDir, need)} is missing: run \`npm ci\` (or \`npm run build\`) first`);
+    if (!fs.existsSync(path.join(c.libDir, need)))
+      throw new Error(`${path.join(c.libDir, need)} is missing: run \`npm ci\` (or \`npm run build\`) first`);
   }
   const gs = gradingSandbox(c.sandbox, c.env, c.totalTimeoutS); // throws for --sandbox without a working bubblewrap
   if (gs.warning) c.log(gs.warning);
-  const all = listSubmissions(inputs), picked = shardPositions(all.length, c.shard);
+  const all = listSubmissions(inputs),
+    picked = shardPositions(all.length, c.shard);
   const root = fs.mkdtempSync(path.join(c.tmpDir ?? os.tmpdir(), 'hai-grade-'));
   // Watched: the grading folder outside each working folder (a relative path escaping it lands here), the folders the
   // submissions came from (a file's own folder, a given folder recursively), and `watch`.
   const watchRoots = [
-    ...inputs.map((i) => (fs.statSync(i).isDirectory() ? { dir: path.resolve(i), recursive: true } : { dir: path.dirname(path.resolve(i)), recursive: false })),
+    ...inputs.map((i) =>
+      fs.statSync(i).isDirectory()
+        ? { dir: path.resolve(i), recursive: true }
+        : { dir: path.dirname(path.resolve(i)), recursive: false },
+    ),
     ...c.watch.filter((d) => fs.existsSync(d)).map((d) => ({ dir: path.resolve(d), recursive: true })),
   ];
   const watched = (runDir: string) => {
     // With --jobs > 1 the other runs come and go beside this one: their folders are left out (what a submission writes
     // into another's folder is not seen), this run's own work/ and tmp/ as with one job.
-    const mine = path.basename(runDir), other = (top: string) => c.jobs > 1 && top !== mine && /^\d{3,}-/.test(top);
-    const s = snapshot(root, { skip: (rel) => { const [top, sub] = rel.split(path.sep); return other(top) || (top === mine && /^(work|tmp)$/.test(sub ?? '')); } });
-    for (const w of watchRoots) snapshot(w.dir, { recursive: w.recursive, skip: (rel) => path.resolve(w.dir, rel) === root }, s);
+    const mine = path.basename(runDir),
+      other = (top: string) => c.jobs > 1 && top !== mine && /^\d{3,}-/.test(top);
+    const s = snapshot(root, {
+      skip: (rel) => {
+        const [top, sub] = rel.split(path.sep);
+        return other(top) || (top === mine && /^(work|tmp)$/.test(sub ?? ''));
+      },
+    });
+    for (const w of watchRoots)
+      snapshot(w.dir, { recursive: w.recursive, skip: (rel) => path.resolve(w.dir, rel) === root }, s);
     return s;
   };
   let submissions: SubmissionReport[] = [];
   try {
-    submissions = await runPool(picked, c.jobs, (i) => gradeOne(all[i], i + 1, root, spec, c, watched, grading, gs), (r, _i, done) =>
-      c.log(`[${done}/${picked.length}] ${r.file}: ${r.status}, ${r.points}/${r.max_points} points (${r.seconds.toFixed(1)} s)${r.error ? ` - ${r.error}` : ''}`));
+    submissions = await runPool(
+      picked,
+      c.jobs,
+      (i) => gradeOne(all[i], i + 1, root, spec, c, watched, grading, gs),
+      (r, _i, done) =>
+        c.log(
+          `[${done}/${picked.length}] ${r.file}: ${r.status}, ${r.points}/${r.max_points} points (${r.seconds.toFixed(1)} s)${r.error ? ` - ${r.error}` : ''}`,
+        ),
+    );
   } finally {
     if (!c.keep) fs.rmSync(root, { recursive: true, force: true });
   }
   return {
-    generated: new Date().toISOString(), checks_file: spec.file, ...(spec.title ? { title: spec.title } : {}),
-    limits: { cell_s: c.cellTimeoutS, total_s: c.totalTimeoutS, max_output_chars: c.maxOutputChars, max_old_space_mb: c.maxOldSpaceMb }, smoke: c.smoke, sandbox: gs.report,
-    ...(c.shard ? { shard: { ...c.shard, total: all.length } } : {}), submissions,
-    ...(spec.leaderboard ? { leaderboard: { ...spec.leaderboard, rows: leaderboard(submissions, spec.leaderboard) } } : {}),
-    summary: summarize(submissions, maxPointsOf(spec.checks.reduce((a, x) => a + x.points, 0), submissions)),
+    generated: new Date().toISOString(),
+    checks_file: spec.file,
+    ...(spec.title ? { title: spec.title } : {}),
+    limits: {
+      cell_s: c.cellTimeoutS,
+      total_s: c.totalTimeoutS,
+      max_output_chars: c.maxOutputChars,
+      max_old_space_mb: c.maxOldSpaceMb,
+    },
+    smoke: c.smoke,
+    sandbox: gs.report,
+    ...(c.shard ? { shard: { ...c.shard, total: all.length } } : {}),
+    submissions,
+    ...(spec.leaderboard
+      ? { leaderboard: { ...spec.leaderboard, rows: leaderboard(submissions, spec.leaderboard) } }
+      : {}),
+    summary: summarize(
+      submissions,
+      maxPointsOf(
+        spec.checks.reduce((a, x) => a + x.points, 0),
+        submissions,
+      ),
+    ),
   };
 }
-

@@ -47,16 +47,33 @@ export interface SandboxConfig {
   readOnly: string[];
 }
 export const sandboxDefaults = (o: Partial<SandboxConfig> = {}): SandboxConfig => ({
-  mode: 'auto', bwrap: process.env.HAI_BWRAP || 'bwrap', cpuS: 0, memoryMb: 8192, addressSpaceMb: 0, maxProcs: 256, fileMb: 2048, tmpMb: 512,
-  uid: 65534, readOnly: [], ...Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)),
+  mode: 'auto',
+  bwrap: process.env.HAI_BWRAP || 'bwrap',
+  cpuS: 0,
+  memoryMb: 8192,
+  addressSpaceMb: 0,
+  maxProcs: 256,
+  fileMb: 2048,
+  tmpMb: 512,
+  uid: 65534,
+  readOnly: [],
+  ...Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)),
 });
 
 /** Whether the sandbox can run here, and if not, exactly why and how to get it. */
-export interface SandboxStatus { available: boolean; bwrap: string | null; asRoot: boolean; reason: string; how?: string }
+export interface SandboxStatus {
+  available: boolean;
+  bwrap: string | null;
+  asRoot: boolean;
+  reason: string;
+  how?: string;
+}
 
-const HOW_INSTALL = 'install bubblewrap (Debian/Ubuntu: `sudo apt-get install bubblewrap`; Fedora: `sudo dnf install bubblewrap`; ' +
+const HOW_INSTALL =
+  'install bubblewrap (Debian/Ubuntu: `sudo apt-get install bubblewrap`; Fedora: `sudo dnf install bubblewrap`; ' +
   'Arch: `sudo pacman -S bubblewrap`); on macOS or Windows grade inside a Linux VM or container';
-const HOW_USERNS = 'allow unprivileged user namespaces (`sudo sysctl -w kernel.unprivileged_userns_clone=1` or ' +
+const HOW_USERNS =
+  'allow unprivileged user namespaces (`sudo sysctl -w kernel.unprivileged_userns_clone=1` or ' +
   '`user.max_user_namespaces=15000`; Ubuntu 24.04+: `kernel.apparmor_restrict_unprivileged_userns=0` or the bwrap AppArmor profile), ' +
   'or in Docker run with `--security-opt seccomp=unconfined --security-opt apparmor=unconfined` (or `--privileged`)';
 
@@ -66,23 +83,53 @@ function which(name: string, env: NodeJS.ProcessEnv): string | null {
   if (name.includes('/')) return fs.existsSync(name) ? path.resolve(name) : null;
   for (const dir of (env.PATH ?? '/usr/bin:/bin').split(':')) {
     const p = path.join(dir || '.', name);
-    try { fs.accessSync(p, fs.constants.X_OK); return p; } catch { /* next */ }
+    try {
+      fs.accessSync(p, fs.constants.X_OK);
+      return p;
+    } catch {
+      /* next */
+    }
   }
   return null;
 }
 
 /** bwrap's namespace options; as root no user namespace here (see the header), the kernel enters its own later. */
 function namespaceArgs(root: boolean): string[] {
-  return ['--unshare-pid', '--unshare-net', '--unshare-ipc', '--unshare-uts', '--unshare-cgroup-try', '--die-with-parent', '--new-session',
-    ...(root ? [] : ['--unshare-user', '--disable-userns'])];
+  return [
+    '--unshare-pid',
+    '--unshare-net',
+    '--unshare-ipc',
+    '--unshare-uts',
+    '--unshare-cgroup-try',
+    '--die-with-parent',
+    '--new-session',
+    ...(root ? [] : ['--unshare-user', '--disable-userns']),
+  ];
 }
 
 /** The chain between bwrap and the kernel: the uid switch (as root) and the limits. */
 function limitArgs(c: SandboxConfig, root: boolean): string[] {
   const mb = (n: number) => String(Math.round(n * 2 ** 20));
-  const lim = [`--nproc=${c.maxProcs}`, `--fsize=${mb(c.fileMb)}`, ...(c.cpuS > 0 ? [`--cpu=${Math.ceil(c.cpuS)}:${Math.ceil(c.cpuS) + 5}`] : []),
-    ...(c.memoryMb > 0 ? [`--data=${mb(c.memoryMb)}`] : []), ...(c.addressSpaceMb > 0 ? [`--as=${mb(c.addressSpaceMb)}`] : [])];
-  const drop = root ? ['setpriv', `--reuid=${c.uid}`, `--regid=${c.uid}`, '--clear-groups', '--inh-caps=-all', '--', 'unshare', '--user', '--'] : [];
+  const lim = [
+    `--nproc=${c.maxProcs}`,
+    `--fsize=${mb(c.fileMb)}`,
+    ...(c.cpuS > 0 ? [`--cpu=${Math.ceil(c.cpuS)}:${Math.ceil(c.cpuS) + 5}`] : []),
+    ...(c.memoryMb > 0 ? [`--data=${mb(c.memoryMb)}`] : []),
+    ...(c.addressSpaceMb > 0 ? [`--as=${mb(c.addressSpaceMb)}`] : []),
+  ];
+  const drop = root
+    ? [
+        'setpriv',
+        `--reuid=${c.uid}`,
+        `--regid=${c.uid}`,
+        '--clear-groups',
+        '--inh-caps=-all',
+        '--',
+        'unshare',
+        '--user',
+        '--',
+      ]
+    : [];
   return [...drop, 'prlimit', ...lim, '--'];
 }
 
@@ -90,23 +137,76 @@ const probes = new Map<string, SandboxStatus>();
 
 /** Probes bubblewrap once per binary: it must exist and start a sandbox with the options the kernels get. */
 export function sandboxStatus(cfg: Partial<SandboxConfig> = {}, env: NodeJS.ProcessEnv = process.env): SandboxStatus {
-  const c = sandboxDefaults(cfg), root = asRoot();
+  const c = sandboxDefaults(cfg),
+    root = asRoot();
   const key = `${c.bwrap}|${root}`;
   if (probes.has(key)) return probes.get(key)!;
   let s: SandboxStatus;
   const bwrap = which(c.bwrap, env);
-  if (process.platform !== 'linux') s = { available: false, bwrap: null, asRoot: root, reason: `bubblewrap needs Linux namespaces; this is ${process.platform}`, how: HOW_INSTALL };
-  else if (!bwrap) s = { available: false, bwrap: null, asRoot: root, reason: `bubblewrap is not installed: no ${c.bwrap.includes('/') ? c.bwrap : `\`${c.bwrap}\` on PATH`}`, how: HOW_INSTALL };
+  if (process.platform !== 'linux')
+    s = {
+      available: false,
+      bwrap: null,
+      asRoot: root,
+      reason: `bubblewrap needs Linux namespaces; this is ${process.platform}`,
+      how: HOW_INSTALL,
+    };
+  else if (!bwrap)
+    s = {
+      available: false,
+      bwrap: null,
+      asRoot: root,
+      reason: `bubblewrap is not installed: no ${c.bwrap.includes('/') ? c.bwrap : `\`${c.bwrap}\` on PATH`}`,
+      how: HOW_INSTALL,
+    };
   else {
     const tools = ['prlimit', ...(root ? ['setpriv', 'unshare'] : [])].filter((t) => !which(t, env));
-    if (tools.length) s = { available: false, bwrap, asRoot: root, reason: `${tools.join(', ')} not found (util-linux)`, how: 'install util-linux' };
+    if (tools.length)
+      s = {
+        available: false,
+        bwrap,
+        asRoot: root,
+        reason: `${tools.join(', ')} not found (util-linux)`,
+        how: 'install util-linux',
+      };
     else {
-      const args = [...namespaceArgs(root), '--ro-bind', '/', '/', '--proc', '/proc', '--dev', '/dev', '--size', String(2 ** 20), '--tmpfs', '/tmp',
-        '--chmod', '1777', '/tmp', '--', ...limitArgs({ ...c, cpuS: 5 }, root), 'true'];
+      const args = [
+        ...namespaceArgs(root),
+        '--ro-bind',
+        '/',
+        '/',
+        '--proc',
+        '/proc',
+        '--dev',
+        '/dev',
+        '--size',
+        String(2 ** 20),
+        '--tmpfs',
+        '/tmp',
+        '--chmod',
+        '1777',
+        '/tmp',
+        '--',
+        ...limitArgs({ ...c, cpuS: 5 }, root),
+        'true',
+      ];
       const r = spawnSync(bwrap, args, { encoding: 'utf8', timeout: 20000 });
       const err = (r.error?.message ?? r.stderr ?? '').trim().split('\n').slice(-2).join(' ');
-      s = r.status === 0 ? { available: true, bwrap, asRoot: root, reason: `${bwrap} works${root ? ` (as root: kernels run as uid ${c.uid})` : ''}` }
-        : { available: false, bwrap, asRoot: root, reason: `${bwrap} cannot start a sandbox here: ${err || `exit code ${r.status}`}`, how: HOW_USERNS };
+      s =
+        r.status === 0
+          ? {
+              available: true,
+              bwrap,
+              asRoot: root,
+              reason: `${bwrap} works${root ? ` (as root: kernels run as uid ${c.uid})` : ''}`,
+            }
+          : {
+              available: false,
+              bwrap,
+              asRoot: root,
+              reason: `${bwrap} cannot start a sandbox here: ${err || `exit code ${r.status}`}`,
+              how: HOW_USERNS,
+            };
     }
   }
   probes.set(key, s);
@@ -126,10 +226,23 @@ export interface BoxSpec {
   env: NodeJS.ProcessEnv;
 }
 /** A prepared sandbox for one kernel: pass `launcher`, `env` and `connDir` to the kernel; `dispose` when done. */
-export interface Box { launcher: KernelLauncher; env: NodeJS.ProcessEnv; connDir: string; ipcDir: string; dispose(): void }
+export interface Box {
+  launcher: KernelLauncher;
+  env: NodeJS.ProcessEnv;
+  connDir: string;
+  ipcDir: string;
+  dispose(): void;
+}
 
 const ENV_KEEP = /^(PATH|LANG|LANGUAGE|LC_\w+|TZ|TERM|HAI_\w+)$/;
-const exists = (p: string) => { try { fs.statSync(p); return true; } catch { return false; } };
+const exists = (p: string) => {
+  try {
+    fs.statSync(p);
+    return true;
+  } catch {
+    return false;
+  }
+};
 
 /** Makes a folder (and what is in it) the sandbox uid's, so a kernel run as that uid can write there. */
 function chownTree(dir: string, uid: number): void {
@@ -139,9 +252,16 @@ function chownTree(dir: string, uid: number): void {
 }
 
 /** Prepares one sandbox (a short socket folder; ownership when root) and the launcher that starts the kernel in it. */
-export function makeBox(spec: BoxSpec, cfg: Partial<SandboxConfig>, status: SandboxStatus, extraRo: string[] = []): Box {
-  if (!status.available) throw new Error(`the sandbox is not available: ${status.reason}${status.how ? `; to get it: ${status.how}` : ''}`);
-  const c = sandboxDefaults(cfg), root = status.asRoot;
+export function makeBox(
+  spec: BoxSpec,
+  cfg: Partial<SandboxConfig>,
+  status: SandboxStatus,
+  extraRo: string[] = [],
+): Box {
+  if (!status.available)
+    throw new Error(`the sandbox is not available: ${status.reason}${status.how ? `; to get it: ${status.how}` : ''}`);
+  const c = sandboxDefaults(cfg),
+    root = status.asRoot;
   // Unix socket paths are short (107 bytes): a folder of its own under /tmp, not inside the deep working folder.
   const ipcDir = fs.mkdtempSync(path.join(Buffer.byteLength(os.tmpdir()) < 40 ? os.tmpdir() : '/tmp', 'hai-k-'));
   const connDir = path.join(ipcDir, 'conn');
@@ -154,7 +274,8 @@ export function makeBox(spec: BoxSpec, cfg: Partial<SandboxConfig>, status: Sand
   const args: string[] = [...namespaceArgs(root)];
   // bwrap creates a mount point's missing parents 0700, which a kernel run as another uid cannot pass: make them
   // 0755 first, but only those outside the folders bound from the host (a --dir there would touch the host's).
-  const binds: string[] = [], made = new Set<string>();
+  const binds: string[] = [],
+    made = new Set<string>();
   const inside = (p: string, d: string) => p === d || p.startsWith(d.endsWith('/') ? d : d + '/');
   const mount = (kind: string, src: string | null, dst: string, bind = true, pre: string[] = []) => {
     const parts = dst.split('/').filter(Boolean);
@@ -172,8 +293,13 @@ export function makeBox(spec: BoxSpec, cfg: Partial<SandboxConfig>, status: Sand
   for (const d of ['/usr', '/etc', '/opt']) if (exists(d)) mount('--ro-bind', d, d);
   for (const d of ['/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32']) {
     let st: fs.Stats;
-    try { st = fs.lstatSync(d); } catch { continue; }
-    if (st.isSymbolicLink()) args.push('--symlink', fs.readlinkSync(d), d); else mount('--ro-bind', d, d);
+    try {
+      st = fs.lstatSync(d);
+    } catch {
+      continue;
+    }
+    if (st.isSymbolicLink()) args.push('--symlink', fs.readlinkSync(d), d);
+    else mount('--ro-bind', d, d);
   }
   args.push('--proc', '/proc', '--dev', '/dev');
   for (const t of ['/tmp', home]) {
@@ -185,23 +311,43 @@ export function makeBox(spec: BoxSpec, cfg: Partial<SandboxConfig>, status: Sand
   for (const p of ro) mount('--ro-bind', p, p);
   for (const p of [...spec.rw, ipcDir]) mount('--bind', p, p);
   // A target that is already a link to its source (work/node_modules) needs nothing; bwrap cannot mount on a link.
-  const linkTo = (dst: string, src: string) => { try { return fs.lstatSync(dst).isSymbolicLink() && fs.realpathSync(dst) === fs.realpathSync(src); } catch { return false; } };
+  const linkTo = (dst: string, src: string) => {
+    try {
+      return fs.lstatSync(dst).isSymbolicLink() && fs.realpathSync(dst) === fs.realpathSync(src);
+    } catch {
+      return false;
+    }
+  };
   for (const [src, dst] of spec.over) if (exists(src) && !linkTo(dst, src)) mount('--ro-bind', src, dst);
   args.push('--remount-ro', '/', '--chdir', spec.cwd);
   const chain = limitArgs(c, root);
   let kernel: number | null = null;
   const launcher: KernelLauncher = {
     ipcBase: path.join(ipcDir, 'k'),
-    command: (argv, kernelEnv) => ({ file: status.bwrap!, args: [...args, '--', ...chain, ...argv],
+    command: (argv, kernelEnv) => ({
+      file: status.bwrap!,
+      args: [...args, '--', ...chain, ...argv],
       // runNotebook adds HAI_SMOKE and the heap limit (NODE_OPTIONS) to the allow-listed environment.
-      env: { ...env, ...Object.fromEntries(Object.entries(kernelEnv).filter(([k]) => k === 'NODE_OPTIONS' || k === 'HAI_SMOKE')) } }),
+      env: {
+        ...env,
+        ...Object.fromEntries(Object.entries(kernelEnv).filter(([k]) => k === 'NODE_OPTIONS' || k === 'HAI_SMOKE')),
+      },
+    }),
     // The kernel is the lowest-numbered process running tslab with our connection folder (bwrap's own carry it as an argument, later).
-    kernelPid: () => (kernel ??= findProcs((argv) => argv[0] === process.execPath && argv.some((a) => a.startsWith(connDir)))[0] ?? null),
+    kernelPid: () =>
+      (kernel ??=
+        findProcs((argv) => argv[0] === process.execPath && argv.some((a) => a.startsWith(connDir)))[0] ?? null),
     describeExit: (code, signal) => describeKernelExit(code, signal, c),
     // bwrap's PID-1 carries the socket folder in its arguments: once it is gone, the namespace is empty.
     closed: async () => {
-      for (let i = 0; i < 50 && findProcs((argv) => argv.includes(ipcDir)).length; i++) await new Promise((r) => setTimeout(r, 100));
-      for (const pid of findProcs((argv) => argv.includes(ipcDir))) try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+      for (let i = 0; i < 50 && findProcs((argv) => argv.includes(ipcDir)).length; i++)
+        await new Promise((r) => setTimeout(r, 100));
+      for (const pid of findProcs((argv) => argv.includes(ipcDir)))
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          /* gone */
+        }
     },
   };
   return { launcher, env, connDir, ipcDir, dispose: () => fs.rmSync(ipcDir, { recursive: true, force: true }) };

@@ -8,16 +8,31 @@ import type { CheckResult, Metrics } from './gradecheck';
 import type { LeaderboardRow, LeaderboardSpec } from './leaderboard';
 
 export type SubmissionStatus = 'ok' | 'error' | 'timeout' | 'crashed';
-export interface GradeCell { index: number; status: 'ok' | 'error' | 'timeout' | 'crashed' | 'skipped'; seconds: number; error?: string; dropped_chars?: number; lost_output?: boolean }
+export interface GradeCell {
+  index: number;
+  status: 'ok' | 'error' | 'timeout' | 'crashed' | 'skipped';
+  seconds: number;
+  error?: string;
+  dropped_chars?: number;
+  lost_output?: boolean;
+}
 /** One exercise's grade (src/grade/byexercise.ts). */
 export type ExerciseStatus = 'passed' | 'failed' | 'not_attempted' | 'not_implemented' | 'missing';
 export interface ExerciseResult {
-  id: string; status: ExerciseStatus; points: number; max_points: number; error?: string;
+  id: string;
+  status: ExerciseStatus;
+  points: number;
+  max_points: number;
+  error?: string;
   /** The submission's cell the exercise was found in, and how. */
-  cell?: number; found_by?: 'marker' | 'metadata' | 'cell_id';
+  cell?: number;
+  found_by?: 'marker' | 'metadata' | 'cell_id';
   tests: { passed: number; total: number };
 }
-export interface OutsideWrite { path: string; change: 'created' | 'modified' | 'deleted' }
+export interface OutsideWrite {
+  path: string;
+  change: 'created' | 'modified' | 'deleted';
+}
 export interface SubmissionReport {
   file: string;
   /** Its position (1-based) among all the run's submissions, shards included: what `--merge` orders by. */
@@ -51,7 +66,14 @@ export interface SandboxReport {
   enabled: boolean;
   /** Why it is on or off, in one line (off: how to get it). */
   reason: string;
-  limits?: { cpu_s: number; memory_mb: number; address_space_mb: number; max_procs: number; file_mb: number; tmp_mb: number };
+  limits?: {
+    cpu_s: number;
+    memory_mb: number;
+    address_space_mb: number;
+    max_procs: number;
+    file_mb: number;
+    tmp_mb: number;
+  };
 }
 export interface GradeReport {
   generated: string;
@@ -66,5 +88,13 @@ export interface GradeReport {
   submissions: SubmissionReport[];
   /** With the checks file's `leaderboard`: the ranking by re-measured metrics. */
   leaderboard?: LeaderboardSpec & { rows: LeaderboardRow[] };
-  summary: { submissions: number; ok: number; error: number; timeout: number; crashed: number; mean_points: number; max_points: number };
+  summary: {
+    submissions: number;
+    ok: number;
+    error: number;
+    timeout: number;
+    crashed: number;
+    mean_points: number;
+    max_points: number;
+  };
 }

@@ -20,7 +20,17 @@ import { writeFileAtomic } from '../util/files';
 import { StateDict, TensorEntry, isFloat, writeSafetensors } from './safetensors';
 import { readCheckpoint } from './checkpoint';
 import { HubOptions, ModelUnavailableError, TOKENIZER_FILES, resolveModel } from './hub';
-import { ModelConfig, ModelType, Params, TransformerClassifier, familyOf, initParams, nextModelTag, paramSpecs, torchStateDict } from './modeling';
+import {
+  ModelConfig,
+  ModelType,
+  Params,
+  TransformerClassifier,
+  familyOf,
+  initParams,
+  nextModelTag,
+  paramSpecs,
+  torchStateDict,
+} from './modeling';
 import { buildStandin, standinBanner, standinRequested } from './standin';
 import { BertTokenizer, KoBertTokenizer, tokenizerResolution } from '../text/tokenizer';
 import { PreTrainedTokenizer } from '../text/encoding';
@@ -58,23 +68,34 @@ export interface LoadReport {
 
 const defaultLog = (s: string) => process.stderr.write(s + '\n');
 const isGeneric = (m: Record<string, string>) => Object.values(m).every((v) => /^LABEL_\d+$/.test(String(v)));
-const toMap = (x: string[] | Record<string, string>) => (Array.isArray(x) ? Object.fromEntries(x.map((v, i) => [String(i), v])) : { ...x });
+const toMap = (x: string[] | Record<string, string>) =>
+  Array.isArray(x) ? Object.fromEntries(x.map((v, i) => [String(i), v])) : { ...x };
 
 /** The label count and names from the options and config.json, refusing contradictions. */
 function resolveLabels(config: Record<string, any>, o: FromPretrainedOptions, file: string, log: (s: string) => void) {
-  const cfgMap: Record<string, string> | undefined = config.id2label && typeof config.id2label === 'object' ? config.id2label : undefined;
+  const cfgMap: Record<string, string> | undefined =
+    config.id2label && typeof config.id2label === 'object' ? config.id2label : undefined;
   const cfgN = cfgMap ? Object.keys(cfgMap).length : typeof config.num_labels === 'number' ? config.num_labels : 2;
   if (cfgMap && typeof config.num_labels === 'number' && config.num_labels !== cfgN) {
-    log(`${file}: num_labels ${config.num_labels} disagrees with id2label (${cfgN} labels); using id2label, as transformers does`);
+    log(
+      `${file}: num_labels ${config.num_labels} disagrees with id2label (${cfgN} labels); using id2label, as transformers does`,
+    );
   }
   const optMap = o.id2label ? toMap(o.id2label) : undefined;
   if (optMap && o.num_labels !== undefined && Object.keys(optMap).length !== o.num_labels) {
-    throw new Error(`num_labels ${o.num_labels} conflicts with id2label, which names ${Object.keys(optMap).length} labels`);
+    throw new Error(
+      `num_labels ${o.num_labels} conflicts with id2label, which names ${Object.keys(optMap).length} labels`,
+    );
   }
   const n = o.num_labels ?? (optMap ? Object.keys(optMap).length : cfgN);
   if (!Number.isInteger(n) || n < 1) throw new Error(`num_labels must be a positive integer, got ${n}`);
-  const id2label = optMap ?? (cfgMap && cfgN === n && !isGeneric(cfgMap) ? cfgMap
-    : n === LABELS.length ? toMap([...LABELS]) : toMap(Array.from({ length: n }, (_, i) => `LABEL_${i}`)));
+  const id2label =
+    optMap ??
+    (cfgMap && cfgN === n && !isGeneric(cfgMap)
+      ? cfgMap
+      : n === LABELS.length
+        ? toMap([...LABELS])
+        : toMap(Array.from({ length: n }, (_, i) => `LABEL_${i}`)));
   return { num_labels: n, id2label };
 }
 
@@ -84,7 +105,11 @@ export function weightFiles(dir: string): string[] {
   const shards = (index: string) => {
     const file = path.join(dir, index);
     let map: Record<string, string>;
-    try { map = JSON.parse(fs.readFileSync(file, 'utf8')).weight_map; } catch (e) { throw new Error(`${file}: not a valid index: ${(e as Error).message}`); }
+    try {
+      map = JSON.parse(fs.readFileSync(file, 'utf8')).weight_map;
+    } catch (e) {
+      throw new Error(`${file}: not a valid index: ${(e as Error).message}`);
+    }
     return [...new Set(Object.values(map ?? {}))].map((f) => path.join(dir, f));
   };
   if (has('model.safetensors')) return [path.join(dir, 'model.safetensors')];
@@ -93,13 +118,23 @@ export function weightFiles(dir: string): string[] {
   if (has('pytorch_model.bin.index.json')) return shards('pytorch_model.bin.index.json');
   const found = fs.readdirSync(dir);
   const tf2 = found.some((f) => /\.(h5|msgpack)$/.test(f)) ? ' (TensorFlow/Flax weights are not supported)' : '';
-  throw new Error(`${dir}: no model weights: looked for model.safetensors and pytorch_model.bin (found: ${found.join(', ') || 'nothing'})${tf2}`);
+  throw new Error(
+    `${dir}: no model weights: looked for model.safetensors and pytorch_model.bin (found: ${found.join(', ') || 'nothing'})${tf2}`,
+  );
 }
 
 /** A loaded (or freshly configured) classifier that knows where it came from and can save itself. */
 export class PreTrainedClassifier extends TransformerClassifier {
-  constructor(config: ModelConfig, params: Params, readonly report: LoadReport | null = null) { super(config, params); }
-  get is_standin() { return Boolean(this.config.hai_standin); }
+  constructor(
+    config: ModelConfig,
+    params: Params,
+    readonly report: LoadReport | null = null,
+  ) {
+    super(config, params);
+  }
+  get is_standin() {
+    return Boolean(this.config.hai_standin);
+  }
   /** Writes config.json, model.safetensors, when given the tokenizer files, with `onnx` onnx/model.onnx; returns the files written. */
   save_pretrained(dir: string, o: SaveOptions = {}): string[] {
     return savePretrained(this, dir, o);
@@ -124,27 +159,49 @@ export class AutoModelForSequenceClassification {
     const family = familyOf(config.model_type, 'config');
     const c = { ...family.defaults, num_labels: 2, ...config } as ModelConfig;
     const labels = resolveLabels(c, { num_labels: c.num_labels }, 'config', defaultLog);
-    const full = { ...c, ...labels, label2id: Object.fromEntries(Object.entries(labels.id2label).map(([k, v]) => [v, Number(k)])) };
+    const full = {
+      ...c,
+      ...labels,
+      label2id: Object.fromEntries(Object.entries(labels.id2label).map(([k, v]) => [v, Number(k)])),
+    };
     return new PreTrainedClassifier(full, initParams(full, seed));
   }
 }
 
-function loadFolder(nameOrPath: string, dir: string, o: FromPretrainedOptions, log: (s: string) => void): PreTrainedClassifier {
+function loadFolder(
+  nameOrPath: string,
+  dir: string,
+  o: FromPretrainedOptions,
+  log: (s: string) => void,
+): PreTrainedClassifier {
   const configFile = path.join(dir, 'config.json');
-  if (!fs.existsSync(configFile)) throw new Error(`${dir}: no config.json (found: ${fs.readdirSync(dir).join(', ') || 'nothing'})`);
+  if (!fs.existsSync(configFile))
+    throw new Error(`${dir}: no config.json (found: ${fs.readdirSync(dir).join(', ') || 'nothing'})`);
   let raw: Record<string, any>;
-  try { raw = JSON.parse(fs.readFileSync(configFile, 'utf8')); } catch (e) { throw new Error(`${configFile}: not valid JSON: ${(e as Error).message}`); }
+  try {
+    raw = JSON.parse(fs.readFileSync(configFile, 'utf8'));
+  } catch (e) {
+    throw new Error(`${configFile}: not valid JSON: ${(e as Error).message}`);
+  }
   // Old configs lack model_type: the option, then the config's own keys (DistilBERT's `dim`/`n_layers`,
   // ELECTRA's `embedding_size`), then transformers' fallback, the name ('monologg/distilkobert' reads as bert there).
-  let type: string | undefined = raw.model_type ?? o.model_type
-    ?? ('n_layers' in raw && 'dim' in raw ? 'distilbert' : 'embedding_size' in raw ? 'electra' : undefined);
+  let type: string | undefined =
+    raw.model_type ??
+    o.model_type ??
+    ('n_layers' in raw && 'dim' in raw ? 'distilbert' : 'embedding_size' in raw ? 'electra' : undefined);
   if (!type) type = ['distilbert', 'electra', 'bert'].find((t) => nameOrPath.toLowerCase().includes(t));
-  if (!type) throw new Error(`${configFile}: no model_type, and none could be told from '${nameOrPath}': pass { model_type: 'bert' | 'distilbert' | 'electra' }`);
+  if (!type)
+    throw new Error(
+      `${configFile}: no model_type, and none could be told from '${nameOrPath}': pass { model_type: 'bert' | 'distilbert' | 'electra' }`,
+    );
   const family = familyOf(type, configFile);
   if (raw.hai_standin) log(standinBanner(String(raw.hai_standin.of ?? nameOrPath), dir, { model_type: type }));
   const labels = resolveLabels(raw, o, configFile, log);
   const config = {
-    ...family.defaults, ...raw, model_type: type, ...labels,
+    ...family.defaults,
+    ...raw,
+    model_type: type,
+    ...labels,
     label2id: Object.fromEntries(Object.entries(labels.id2label).map(([k, v]) => [v, Number(k)])),
   } as ModelConfig;
   const specs = paramSpecs(config);
@@ -156,7 +213,10 @@ function loadFolder(nameOrPath: string, dir: string, o: FromPretrainedOptions, l
   const hasPrefix = dicts.some((d) => [...d.tensors.keys()].some((k) => k.startsWith(family.prefix + '.')));
   for (const d of dicts) {
     for (const [original, e] of d.tensors) {
-      if (!isFloat(e.dtype) || /(^|\.)position_ids$/.test(original) || /embeddings\.token_type_ids$/.test(original)) { ignored.push(original); continue; }
+      if (!isFloat(e.dtype) || /(^|\.)position_ids$/.test(original) || /embeddings\.token_type_ids$/.test(original)) {
+        ignored.push(original);
+        continue;
+      }
       let name = original.replace(/\.gamma$/, '.weight').replace(/\.beta$/, '.bias');
       if (!hasPrefix && specs.has(`${family.prefix}.${name}`)) name = `${family.prefix}.${name}`;
       entries.set(name, { e, file: d.file, original });
@@ -165,17 +225,28 @@ function loadFolder(nameOrPath: string, dir: string, o: FromPretrainedOptions, l
 
   const tag = nextModelTag();
   const loaded = new Map<string, tf.Variable>();
-  const missing: string[] = [], mismatched: LoadReport['mismatched'] = [];
+  const missing: string[] = [],
+    mismatched: LoadReport['mismatched'] = [];
   for (const [name, spec] of specs) {
     const src = entries.get(name);
-    if (!src) { missing.push(name); continue; }
+    if (!src) {
+      missing.push(name);
+      continue;
+    }
     const want = spec.kind === 'linear' ? [spec.shape[1], spec.shape[0]] : spec.shape; // PyTorch's layout
     if (src.e.shape.length !== want.length || src.e.shape.some((d, i) => d !== want[i])) {
       const isHead = !name.startsWith(family.prefix + '.');
-      if (o.ignore_mismatched_sizes) { mismatched.push({ name, checkpoint: src.e.shape, model: want }); continue; }
+      if (o.ignore_mismatched_sizes) {
+        mismatched.push({ name, checkpoint: src.e.shape, model: want });
+        continue;
+      }
       for (const v of loaded.values()) v.dispose();
-      throw new Error(`${src.file}: tensor '${src.original}' has shape [${src.e.shape}] but the ${type} model built from ${configFile} expects [${want}]` +
-        (isHead ? ` (the checkpoint's head was trained for other labels; num_labels is ${config.num_labels}: pass ignore_mismatched_sizes: true to re-initialise the head)` : ''));
+      throw new Error(
+        `${src.file}: tensor '${src.original}' has shape [${src.e.shape}] but the ${type} model built from ${configFile} expects [${want}]` +
+          (isHead
+            ? ` (the checkpoint's head was trained for other labels; num_labels is ${config.num_labels}: pass ignore_mismatched_sizes: true to re-initialise the head)`
+            : ''),
+      );
     }
     const values = src.e.read();
     const v = tf.tidy(() => {
@@ -188,8 +259,15 @@ function loadFolder(nameOrPath: string, dir: string, o: FromPretrainedOptions, l
   const fresh = reinit.size ? initParams(config, o.seed ?? 0, reinit) : new Map<string, tf.Variable>();
   const params: Params = new Map([...specs.keys()].map((k) => [k, (loaded.get(k) ?? fresh.get(k))!]));
   const report: LoadReport = {
-    name_or_path: nameOrPath, dir, files, format: dicts[0].format, standin: Boolean(raw.hai_standin),
-    unused: [...entries].filter(([k]) => !specs.has(k)).map(([, v]) => v.original), newly_initialized: missing, mismatched, ignored,
+    name_or_path: nameOrPath,
+    dir,
+    files,
+    format: dicts[0].format,
+    standin: Boolean(raw.hai_standin),
+    unused: [...entries].filter(([k]) => !specs.has(k)).map(([, v]) => v.original),
+    newly_initialized: missing,
+    mismatched,
+    ignored,
   };
   const text = formatLoadReport(report, family.architecture);
   if (text) log(text);
@@ -200,17 +278,31 @@ function loadFolder(nameOrPath: string, dir: string, o: FromPretrainedOptions, l
 export function formatLoadReport(r: LoadReport, architecture: string): string {
   const out: string[] = [];
   if (r.unused.length) {
-    out.push(`Some weights of the model checkpoint at ${r.name_or_path} were not used when initializing ${architecture}: [${r.unused.join(', ')}]\n` +
-      `- This IS expected if you are initializing ${architecture} from the checkpoint of a model trained on another task or with another architecture (e.g. a pre-training checkpoint).`);
+    out.push(
+      `Some weights of the model checkpoint at ${r.name_or_path} were not used when initializing ${architecture}: [${r.unused.join(', ')}]\n` +
+        `- This IS expected if you are initializing ${architecture} from the checkpoint of a model trained on another task or with another architecture (e.g. a pre-training checkpoint).`,
+    );
   }
   if (r.newly_initialized.length) {
-    out.push(`Some weights of ${architecture} were not initialized from the model checkpoint at ${r.name_or_path} and are newly initialized: [${r.newly_initialized.join(', ')}]`);
+    out.push(
+      `Some weights of ${architecture} were not initialized from the model checkpoint at ${r.name_or_path} and are newly initialized: [${r.newly_initialized.join(', ')}]`,
+    );
   }
   if (r.mismatched.length) {
-    out.push(`Some weights of ${architecture} were not initialized from the model checkpoint at ${r.name_or_path} and are newly initialized because the shapes did not match:\n` +
-      r.mismatched.map((m) => `- ${m.name}: found shape [${m.checkpoint}] in the checkpoint and [${m.model}] in the model instantiated`).join('\n'));
+    out.push(
+      `Some weights of ${architecture} were not initialized from the model checkpoint at ${r.name_or_path} and are newly initialized because the shapes did not match:\n` +
+        r.mismatched
+          .map(
+            (m) =>
+              `- ${m.name}: found shape [${m.checkpoint}] in the checkpoint and [${m.model}] in the model instantiated`,
+          )
+          .join('\n'),
+    );
   }
-  if (r.newly_initialized.length || r.mismatched.length) out.push('You should probably TRAIN this model on a down-stream task to be able to use it for predictions and inference.');
+  if (r.newly_initialized.length || r.mismatched.length)
+    out.push(
+      'You should probably TRAIN this model on a down-stream task to be able to use it for predictions and inference.',
+    );
   return out.join('\n');
 }
 
@@ -221,22 +313,42 @@ export interface SaveOptions {
 }
 
 /** `save_pretrained` for any family's model: config.json, model.safetensors, tokenizer files. Each file atomically. */
-export function savePretrained(model: { config: ModelConfig; params: Params }, dir: string, o: SaveOptions = {}): string[] {
+export function savePretrained(
+  model: { config: ModelConfig; params: Params },
+  dir: string,
+  o: SaveOptions = {},
+): string[] {
   const family = familyOf(model.config.model_type, 'model config');
   fs.mkdirSync(dir, { recursive: true });
   const n = model.config.num_labels;
-  const id2label = model.config.id2label && typeof model.config.id2label === 'object' && Object.keys(model.config.id2label).length === n
-    ? model.config.id2label as Record<string, string> : n === LABELS.length ? toMap([...LABELS]) : toMap(Array.from({ length: n }, (_, i) => `LABEL_${i}`));
+  const id2label =
+    model.config.id2label &&
+    typeof model.config.id2label === 'object' &&
+    Object.keys(model.config.id2label).length === n
+      ? (model.config.id2label as Record<string, string>)
+      : n === LABELS.length
+        ? toMap([...LABELS])
+        : toMap(Array.from({ length: n }, (_, i) => `LABEL_${i}`));
   const config = {
-    ...model.config, architectures: [family.architecture], model_type: family.model_type, num_labels: n, id2label,
-    label2id: Object.fromEntries(Object.entries(id2label).map(([k, v]) => [v, Number(k)])), torch_dtype: 'float32',
+    ...model.config,
+    architectures: [family.architecture],
+    model_type: family.model_type,
+    num_labels: n,
+    id2label,
+    label2id: Object.fromEntries(Object.entries(id2label).map(([k, v]) => [v, Number(k)])),
+    torch_dtype: 'float32',
   };
   const written = [path.join(dir, 'config.json'), path.join(dir, 'model.safetensors')];
   writeSafetensors(written[1], torchStateDict(model.params, model.config));
   writeFileAtomic(written[0], JSON.stringify(config, null, 2) + '\n');
   if (o.tokenizer !== undefined) written.push(...saveTokenizer(dir, o.tokenizer));
   // With the tokenizer as a folder path, its files were copied; tokenizer.json then comes from that folder (if it has one).
-  if (o.onnx) written.push(...exportOnnx({ config: { ...model.config, ...config }, params: model.params }, dir, { tokenizer: typeof o.tokenizer === 'object' ? o.tokenizer : undefined }));
+  if (o.onnx)
+    written.push(
+      ...exportOnnx({ config: { ...model.config, ...config }, params: model.params }, dir, {
+        tokenizer: typeof o.tokenizer === 'object' ? o.tokenizer : undefined,
+      }),
+    );
   return written;
 }
 
@@ -245,29 +357,43 @@ function saveTokenizer(dir: string, tok: PreTrainedTokenizer | string): string[]
     const src = path.resolve(tok);
     const files = TOKENIZER_FILES.filter((f) => fs.existsSync(path.join(src, f)));
     if (!files.length) throw new Error(`${src}: no tokenizer files (${TOKENIZER_FILES.join(', ')})`);
-    for (const f of files) if (path.resolve(src, f) !== path.resolve(dir, f)) fs.copyFileSync(path.join(src, f), path.join(dir, f));
+    for (const f of files)
+      if (path.resolve(src, f) !== path.resolve(dir, f)) fs.copyFileSync(path.join(src, f), path.join(dir, f));
     return files.map((f) => path.join(dir, f));
   }
   if (tok instanceof KoBertTokenizer) {
     // KoBERT cannot be rebuilt from memory (its SentencePiece model): copy the folder it was read from, and name
     // the class, which that folder may have left to the caller's option.
     const from = tokenizerResolution(tok)?.dir;
-    if (!from) throw new Error('this KoBertTokenizer was not read from a folder, so its SentencePiece file is unknown: pass its folder path as tokenizer');
+    if (!from)
+      throw new Error(
+        'this KoBertTokenizer was not read from a folder, so its SentencePiece file is unknown: pass its folder path as tokenizer',
+      );
     const files = saveTokenizer(dir, from);
     const tc = path.join(dir, 'tokenizer_config.json');
     const config = fs.existsSync(tc) ? JSON.parse(fs.readFileSync(tc, 'utf8')) : {};
     writeFileAtomic(tc, JSON.stringify({ ...config, tokenizer_class: 'KoBertTokenizer' }) + '\n');
     return files.includes(tc) ? files : [...files, tc];
   }
-  if (!(tok instanceof BertTokenizer)) throw new Error('this tokenizer cannot be rebuilt from memory: pass its folder path as tokenizer');
+  if (!(tok instanceof BertTokenizer))
+    throw new Error('this tokenizer cannot be rebuilt from memory: pass its folder path as tokenizer');
   const vocab: string[] = [];
   for (let i = 0; i < tok.ids_to_tokens.size; i++) {
     const t = tok.ids_to_tokens.get(i);
-    if (t === undefined) throw new Error(`the tokenizer's vocabulary has no id ${i} (repeated vocab.txt lines?): pass its folder path as tokenizer`);
+    if (t === undefined)
+      throw new Error(
+        `the tokenizer's vocabulary has no id ${i} (repeated vocab.txt lines?): pass its folder path as tokenizer`,
+      );
     vocab.push(t);
   }
   const c = tok.config;
-  saveWordPieceTokenizer(dir, vocab, { tokenizer_class: 'BertTokenizer', do_lower_case: c.do_lower_case, strip_accents: c.strip_accents,
-    tokenize_chinese_chars: c.tokenize_chinese_chars, ...(c.normalize_nfc ? { normalize_nfc: true } : {}), ...(c.model_max_length !== undefined ? { model_max_length: c.model_max_length } : {}) });
+  saveWordPieceTokenizer(dir, vocab, {
+    tokenizer_class: 'BertTokenizer',
+    do_lower_case: c.do_lower_case,
+    strip_accents: c.strip_accents,
+    tokenize_chinese_chars: c.tokenize_chinese_chars,
+    ...(c.normalize_nfc ? { normalize_nfc: true } : {}),
+    ...(c.model_max_length !== undefined ? { model_max_length: c.model_max_length } : {}),
+  });
   return ['vocab.txt', 'tokenizer_config.json'].map((f) => path.join(dir, f));
 }

@@ -19,7 +19,10 @@ export class AutoTokenizer {
    * `resolveTokenizerClass`), so `monologg/distilkobert` gives WordPiece unless `tokenizer_class: 'KoBertTokenizer'`
    * is passed; `standin` allows an offline stand-in for a hub id.
    */
-  static async from_pretrained(pathOrId: string, options: TokenizerOptions & { standin?: boolean } = {}): Promise<PreTrainedTokenizer> {
+  static async from_pretrained(
+    pathOrId: string,
+    options: TokenizerOptions & { standin?: boolean } = {},
+  ): Promise<PreTrainedTokenizer> {
     const { standin, ...opts } = options;
     options = opts;
     let dir = path.resolve(pathOrId);

@@ -10,10 +10,19 @@ export type ModelType = 'bert' | 'distilbert' | 'electra';
 export const MODEL_TYPES: ModelType[] = ['bert', 'distilbert', 'electra'];
 
 /** A config.json as HF writes it; the fields each family reads are listed in its defaults (src/models/families.ts). */
-export interface ModelConfig { model_type: string; num_labels: number; [k: string]: unknown }
+export interface ModelConfig {
+  model_type: string;
+  num_labels: number;
+  [k: string]: unknown;
+}
 
-export interface ForwardOptions { training?: boolean; seed?: number; tokenTypeIds?: tf.Tensor2D; /** recompute encoder layers in the backward pass (less memory) */ checkpoint?: boolean;
-  /** encoder layers as one op each with a hand-written backward (src/engine/fusedlayer.ts); default true */ fused?: boolean }
+export interface ForwardOptions {
+  training?: boolean;
+  seed?: number;
+  tokenTypeIds?: tf.Tensor2D;
+  /** recompute encoder layers in the backward pass (less memory) */ checkpoint?: boolean;
+  /** encoder layers as one op each with a hand-written backward (src/engine/fusedlayer.ts); default true */ fused?: boolean;
+}
 
 /** What the trainer (src/train/trainer.ts) needs of any family. Frozen parameters have `trainable === false`. */
 export interface SequenceClassifier {
@@ -29,4 +38,7 @@ export type Params = Map<string, tf.Variable>;
  * PyTorch files; `embedding`: `[num, dim]` in both; `norm_weight`/`norm_bias`: LayerNorm; `bias`: a Linear bias.
  */
 export type ParamKind = 'linear' | 'bias' | 'embedding' | 'norm_weight' | 'norm_bias';
-export interface ParamSpec { shape: number[]; kind: ParamKind }
+export interface ParamSpec {
+  shape: number[];
+  kind: ParamKind;
+}

@@ -34,7 +34,13 @@ export interface Ctx {
   fused?: boolean;
 }
 
-type LayerBody = (h: tf.Tensor, maskAdd: tf.Tensor, P: (name: string) => tf.Tensor, drop: (x: tf.Tensor, rate: number) => tf.Tensor, seed: number) => tf.Tensor;
+type LayerBody = (
+  h: tf.Tensor,
+  maskAdd: tf.Tensor,
+  P: (name: string) => tf.Tensor,
+  drop: (x: tf.Tensor, rate: number) => tf.Tensor,
+  seed: number,
+) => tf.Tensor;
 
 /** Whether a layer with this activation can run fused: only HF's erf GELU is written out in src/engine/fusedlayer.ts. */
 const fusable = (ctx: Ctx, act: unknown) => ctx.fused !== false && fusesActivation(act);
@@ -52,7 +58,17 @@ function runLayer(ctx: Ctx, l: number, prefix: string, h: tf.Tensor, maskAdd: tf
   };
   if (!ctx.checkpoint || !ctx.names) return body(h, maskAdd, ctx.P, localDrop(), base);
   const names = ctx.names.filter((n) => n.startsWith(prefix));
-  const fn = (hh: tf.Tensor, mm: tf.Tensor, ...ps: tf.Tensor[]) => body(hh, mm, (n) => { const i = names.indexOf(n); return i >= 0 ? ps[i] : ctx.P(n); }, localDrop(), base);
+  const fn = (hh: tf.Tensor, mm: tf.Tensor, ...ps: tf.Tensor[]) =>
+    body(
+      hh,
+      mm,
+      (n) => {
+        const i = names.indexOf(n);
+        return i >= 0 ? ps[i] : ctx.P(n);
+      },
+      localDrop(),
+      base,
+    );
   return checkpoint(fn, [h, maskAdd, ...names.map((n) => ctx.P(n))]);
 }
 
@@ -72,7 +88,8 @@ export interface Family {
 
 const int = (c: ModelConfig, key: string): number => {
   const v = c[key];
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw new Error(`config.json: ${key} must be a non-negative integer, got ${JSON.stringify(v)}`);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0)
+    throw new Error(`config.json: ${key} must be a non-negative integer, got ${JSON.stringify(v)}`);
   return v;
 };
 const rate = (c: ModelConfig, key: string, fallback?: string): number => {
@@ -81,9 +98,16 @@ const rate = (c: ModelConfig, key: string, fallback?: string): number => {
 };
 
 type Spec = Map<string, ParamSpec>;
-const lin = (s: Spec, name: string, i: number, o: number) => { s.set(`${name}.weight`, { shape: [i, o], kind: 'linear' }); s.set(`${name}.bias`, { shape: [o], kind: 'bias' }); };
-const norm = (s: Spec, name: string, n: number) => { s.set(`${name}.weight`, { shape: [n], kind: 'norm_weight' }); s.set(`${name}.bias`, { shape: [n], kind: 'norm_bias' }); };
-const emb = (s: Spec, name: string, n: number, d: number) => s.set(`${name}.weight`, { shape: [n, d], kind: 'embedding' });
+const lin = (s: Spec, name: string, i: number, o: number) => {
+  s.set(`${name}.weight`, { shape: [i, o], kind: 'linear' });
+  s.set(`${name}.bias`, { shape: [o], kind: 'bias' });
+};
+const norm = (s: Spec, name: string, n: number) => {
+  s.set(`${name}.weight`, { shape: [n], kind: 'norm_weight' });
+  s.set(`${name}.bias`, { shape: [n], kind: 'norm_bias' });
+};
+const emb = (s: Spec, name: string, n: number, d: number) =>
+  s.set(`${name}.weight`, { shape: [n, d], kind: 'embedding' });
 
 function checkHeads(c: ModelConfig, hidden: string, heads: string): void {
   if (int(c, heads) === 0 || int(c, hidden) % int(c, heads) !== 0) {
@@ -95,12 +119,14 @@ function checkHeads(c: ModelConfig, hidden: string, heads: string): void {
 const splitHeads = (x: tf.Tensor, B: number, T: number, nH: number) =>
   tf.transpose(tf.reshape(x, [B, T, nH, x.shape[2]! / nH]), [0, 2, 1, 3]);
 const mergeHeads = (x: tf.Tensor, B: number, T: number) => tf.reshape(tf.transpose(x, [0, 2, 1, 3]), [B, T, -1]);
-const firstToken = (h: tf.Tensor) => tf.reshape(tf.slice(h, [0, 0, 0], [h.shape[0], 1, h.shape[2]!]), [h.shape[0], h.shape[2]!]);
+const firstToken = (h: tf.Tensor) =>
+  tf.reshape(tf.slice(h, [0, 0, 0], [h.shape[0], 1, h.shape[2]!]), [h.shape[0], h.shape[2]!]);
 
 // ---- BERT and ELECTRA share embeddings and layers -------------------------------------------------------
 
 function bertLayerSpecs(s: Spec, c: ModelConfig, base: string): void {
-  const H = int(c, 'hidden_size'), I = int(c, 'intermediate_size');
+  const H = int(c, 'hidden_size'),
+    I = int(c, 'intermediate_size');
   for (let l = 0; l < int(c, 'num_hidden_layers'); l++) {
     const p = `${base}.encoder.layer.${l}`;
     for (const n of ['query', 'key', 'value']) lin(s, `${p}.attention.self.${n}`, H, H);
@@ -121,34 +147,60 @@ function bertEmbeddingSpecs(s: Spec, c: ModelConfig, base: string, E: number): v
 
 function bertEmbeddings({ P, c, drop }: Ctx, base: string, ids: tf.Tensor2D, tokenTypeIds?: tf.Tensor2D): tf.Tensor {
   if (c.position_embedding_type !== undefined && c.position_embedding_type !== 'absolute') {
-    throw new Error(`config.json: position_embedding_type '${String(c.position_embedding_type)}' is not supported (only 'absolute')`);
+    throw new Error(
+      `config.json: position_embedding_type '${String(c.position_embedding_type)}' is not supported (only 'absolute')`,
+    );
   }
   const [B, T] = ids.shape;
   const e = `${base}.embeddings`;
   const types = tokenTypeIds ?? tf.zeros([B, T], 'int32');
   // HF's order: (inputs_embeds + token_type_embeddings) + position_embeddings.
-  const h = tf.add(tf.add(tf.gather(P(`${e}.word_embeddings.weight`), ids), tf.gather(P(`${e}.token_type_embeddings.weight`), types)),
-    tf.gather(P(`${e}.position_embeddings.weight`), tf.range(0, T, 1, 'int32')));
-  return drop(layerNorm(h, P(`${e}.LayerNorm.weight`), P(`${e}.LayerNorm.bias`), Number(c.layer_norm_eps)), rate(c, 'hidden_dropout_prob'));
+  const h = tf.add(
+    tf.add(tf.gather(P(`${e}.word_embeddings.weight`), ids), tf.gather(P(`${e}.token_type_embeddings.weight`), types)),
+    tf.gather(P(`${e}.position_embeddings.weight`), tf.range(0, T, 1, 'int32')),
+  );
+  return drop(
+    layerNorm(h, P(`${e}.LayerNorm.weight`), P(`${e}.LayerNorm.bias`), Number(c.layer_norm_eps)),
+    rate(c, 'hidden_dropout_prob'),
+  );
 }
 
 function bertLayers(ctx: Ctx, base: string, h: tf.Tensor, mask: tf.Tensor2D): tf.Tensor {
   const { c } = ctx;
   const [B, T] = mask.shape;
-  const nH = int(c, 'num_attention_heads'), dH = int(c, 'hidden_size') / nH, eps = Number(c.layer_norm_eps);
+  const nH = int(c, 'num_attention_heads'),
+    dH = int(c, 'hidden_size') / nH,
+    eps = Number(c.layer_norm_eps);
   const act = activation(c.hidden_act ?? 'gelu');
-  const hid = rate(c, 'hidden_dropout_prob'), att = rate(c, 'attention_probs_dropout_prob');
+  const hid = rate(c, 'hidden_dropout_prob'),
+    att = rate(c, 'attention_probs_dropout_prob');
   const maskAdd = additiveMask(mask);
   const fused = fusable(ctx, c.hidden_act ?? 'gelu');
   for (let l = 0; l < int(c, 'num_hidden_layers'); l++) {
     const p = `${base}.encoder.layer.${l}`;
     const fusedNames = ['attention.self.query', 'attention.self.key', 'attention.self.value', 'attention.output.dense']
-      .flatMap((n) => [`${p}.${n}.weight`, `${p}.${n}.bias`]).concat([`${p}.attention.output.LayerNorm.weight`, `${p}.attention.output.LayerNorm.bias`,
-        `${p}.intermediate.dense.weight`, `${p}.intermediate.dense.bias`, `${p}.output.dense.weight`, `${p}.output.dense.bias`,
-        `${p}.output.LayerNorm.weight`, `${p}.output.LayerNorm.bias`]);
+      .flatMap((n) => [`${p}.${n}.weight`, `${p}.${n}.bias`])
+      .concat([
+        `${p}.attention.output.LayerNorm.weight`,
+        `${p}.attention.output.LayerNorm.bias`,
+        `${p}.intermediate.dense.weight`,
+        `${p}.intermediate.dense.bias`,
+        `${p}.output.dense.weight`,
+        `${p}.output.dense.bias`,
+        `${p}.output.LayerNorm.weight`,
+        `${p}.output.LayerNorm.bias`,
+      ]);
     h = runLayer(ctx, l, `${p}.`, h, maskAdd, (h, maskAdd, P, drop, seed) => {
       if (fused) {
-        return fusedEncoderLayer(h, maskAdd, fusedNames.map(P), { heads: nH, eps, hiddenDropout: hid, attentionDropout: att, training: Boolean(ctx.training), seed, distil: false });
+        return fusedEncoderLayer(h, maskAdd, fusedNames.map(P), {
+          heads: nH,
+          eps,
+          hiddenDropout: hid,
+          attentionDropout: att,
+          training: Boolean(ctx.training),
+          seed,
+          distil: false,
+        });
       }
       const L = (x: tf.Tensor, n: string) => linear(P, x, n);
       const N = (x: tf.Tensor, n: string) => layerNorm(x, P(`${n}.weight`), P(`${n}.bias`), eps);
@@ -157,28 +209,50 @@ function bertLayers(ctx: Ctx, base: string, h: tf.Tensor, mask: tf.Tensor2D): tf
       const v = splitHeads(L(h, `${p}.attention.self.value`), B, T, nH);
       const scores = tf.add(tf.div(matMul(q, k, false, true), Math.sqrt(dH)), maskAdd);
       const context = mergeHeads(matMul(drop(tf.softmax(scores, -1), att), v), B, T);
-      const attn = N(tf.add(drop(L(context, `${p}.attention.output.dense`), hid), h), `${p}.attention.output.LayerNorm`);
-      return N(tf.add(drop(L(act(L(attn, `${p}.intermediate.dense`)), `${p}.output.dense`), hid), attn), `${p}.output.LayerNorm`);
+      const attn = N(
+        tf.add(drop(L(context, `${p}.attention.output.dense`), hid), h),
+        `${p}.attention.output.LayerNorm`,
+      );
+      return N(
+        tf.add(drop(L(act(L(attn, `${p}.intermediate.dense`)), `${p}.output.dense`), hid), attn),
+        `${p}.output.LayerNorm`,
+      );
     });
   }
   return h;
 }
 
-const classifierDropout = (c: ModelConfig) => (typeof c.classifier_dropout === 'number' ? c.classifier_dropout : rate(c, 'hidden_dropout_prob'));
+const classifierDropout = (c: ModelConfig) =>
+  typeof c.classifier_dropout === 'number' ? c.classifier_dropout : rate(c, 'hidden_dropout_prob');
 
 const BERT_LIKE_DEFAULTS = {
-  vocab_size: 30522, hidden_size: 768, num_hidden_layers: 12, num_attention_heads: 12, intermediate_size: 3072,
-  hidden_act: 'gelu', hidden_dropout_prob: 0.1, attention_probs_dropout_prob: 0.1, max_position_embeddings: 512,
-  type_vocab_size: 2, initializer_range: 0.02, layer_norm_eps: 1e-12, pad_token_id: 0, position_embedding_type: 'absolute',
+  vocab_size: 30522,
+  hidden_size: 768,
+  num_hidden_layers: 12,
+  num_attention_heads: 12,
+  intermediate_size: 3072,
+  hidden_act: 'gelu',
+  hidden_dropout_prob: 0.1,
+  attention_probs_dropout_prob: 0.1,
+  max_position_embeddings: 512,
+  type_vocab_size: 2,
+  initializer_range: 0.02,
+  layer_norm_eps: 1e-12,
+  pad_token_id: 0,
+  position_embedding_type: 'absolute',
   classifier_dropout: null,
 };
 
 export const bert: Family = {
-  model_type: 'bert', prefix: 'bert', architecture: 'BertForSequenceClassification', defaults: BERT_LIKE_DEFAULTS,
+  model_type: 'bert',
+  prefix: 'bert',
+  architecture: 'BertForSequenceClassification',
+  defaults: BERT_LIKE_DEFAULTS,
   keys: { hidden: 'hidden_size', layers: 'num_hidden_layers', heads: 'num_attention_heads' },
   specs(c) {
     checkHeads(c, 'hidden_size', 'num_attention_heads');
-    const s: Spec = new Map(), H = int(c, 'hidden_size');
+    const s: Spec = new Map(),
+      H = int(c, 'hidden_size');
     bertEmbeddingSpecs(s, c, 'bert', H);
     bertLayerSpecs(s, c, 'bert');
     lin(s, 'bert.pooler.dense', H, H);
@@ -193,12 +267,22 @@ export const bert: Family = {
 };
 
 export const electra: Family = {
-  model_type: 'electra', prefix: 'electra', architecture: 'ElectraForSequenceClassification',
-  defaults: { ...BERT_LIKE_DEFAULTS, embedding_size: 128, hidden_size: 256, num_attention_heads: 4, intermediate_size: 1024 },
+  model_type: 'electra',
+  prefix: 'electra',
+  architecture: 'ElectraForSequenceClassification',
+  defaults: {
+    ...BERT_LIKE_DEFAULTS,
+    embedding_size: 128,
+    hidden_size: 256,
+    num_attention_heads: 4,
+    intermediate_size: 1024,
+  },
   keys: { hidden: 'hidden_size', layers: 'num_hidden_layers', heads: 'num_attention_heads' },
   specs(c) {
     checkHeads(c, 'hidden_size', 'num_attention_heads');
-    const s: Spec = new Map(), H = int(c, 'hidden_size'), E = int(c, 'embedding_size');
+    const s: Spec = new Map(),
+      H = int(c, 'hidden_size'),
+      E = int(c, 'embedding_size');
     bertEmbeddingSpecs(s, c, 'electra', E);
     if (E !== H) lin(s, 'electra.embeddings_project', E, H);
     bertLayerSpecs(s, c, 'electra');
@@ -221,16 +305,31 @@ export const electra: Family = {
 // ---- DistilBERT -----------------------------------------------------------------------------------------
 
 export const distilbert: Family = {
-  model_type: 'distilbert', prefix: 'distilbert', architecture: 'DistilBertForSequenceClassification',
+  model_type: 'distilbert',
+  prefix: 'distilbert',
+  architecture: 'DistilBertForSequenceClassification',
   defaults: {
-    vocab_size: 30522, max_position_embeddings: 512, sinusoidal_pos_embds: false, n_layers: 6, n_heads: 12, dim: 768,
-    hidden_dim: 3072, dropout: 0.1, attention_dropout: 0.1, activation: 'gelu', initializer_range: 0.02, qa_dropout: 0.1,
-    seq_classif_dropout: 0.2, pad_token_id: 0,
+    vocab_size: 30522,
+    max_position_embeddings: 512,
+    sinusoidal_pos_embds: false,
+    n_layers: 6,
+    n_heads: 12,
+    dim: 768,
+    hidden_dim: 3072,
+    dropout: 0.1,
+    attention_dropout: 0.1,
+    activation: 'gelu',
+    initializer_range: 0.02,
+    qa_dropout: 0.1,
+    seq_classif_dropout: 0.2,
+    pad_token_id: 0,
   },
   keys: { hidden: 'dim', layers: 'n_layers', heads: 'n_heads' },
   specs(c) {
     checkHeads(c, 'dim', 'n_heads');
-    const s: Spec = new Map(), D = int(c, 'dim'), I = int(c, 'hidden_dim');
+    const s: Spec = new Map(),
+      D = int(c, 'dim'),
+      I = int(c, 'hidden_dim');
     emb(s, 'distilbert.embeddings.word_embeddings', int(c, 'vocab_size'), D);
     emb(s, 'distilbert.embeddings.position_embeddings', int(c, 'max_position_embeddings'), D);
     norm(s, 'distilbert.embeddings.LayerNorm', D);
@@ -249,28 +348,51 @@ export const distilbert: Family = {
   encode(ctx, ids, mask) {
     const { P, c, drop } = ctx;
     const [B, T] = ids.shape;
-    const nH = int(c, 'n_heads'), dH = int(c, 'dim') / nH, eps = 1e-12;
+    const nH = int(c, 'n_heads'),
+      dH = int(c, 'dim') / nH,
+      eps = 1e-12;
     const act = activation(c.activation ?? 'gelu', 'activation');
-    const dp = rate(c, 'dropout'), att = rate(c, 'attention_dropout');
+    const dp = rate(c, 'dropout'),
+      att = rate(c, 'attention_dropout');
     const e = 'distilbert.embeddings';
-    let h = tf.add(tf.gather(P(`${e}.word_embeddings.weight`), ids), tf.gather(P(`${e}.position_embeddings.weight`), tf.range(0, T, 1, 'int32')));
+    let h = tf.add(
+      tf.gather(P(`${e}.word_embeddings.weight`), ids),
+      tf.gather(P(`${e}.position_embeddings.weight`), tf.range(0, T, 1, 'int32')),
+    );
     h = drop(layerNorm(h, P(`${e}.LayerNorm.weight`), P(`${e}.LayerNorm.bias`), eps), dp);
     const maskAdd = additiveMask(mask); // HF uses masked_fill(min); adding min gives the same float32 scores
     const fused = fusable(ctx, c.activation ?? 'gelu');
     for (let l = 0; l < int(c, 'n_layers'); l++) {
       const lp = `distilbert.transformer.layer.${l}`;
-      const fusedNames = ['attention.q_lin', 'attention.k_lin', 'attention.v_lin', 'attention.out_lin', 'sa_layer_norm', 'ffn.lin1', 'ffn.lin2', 'output_layer_norm']
-        .flatMap((n) => [`${lp}.${n}.weight`, `${lp}.${n}.bias`]);
+      const fusedNames = [
+        'attention.q_lin',
+        'attention.k_lin',
+        'attention.v_lin',
+        'attention.out_lin',
+        'sa_layer_norm',
+        'ffn.lin1',
+        'ffn.lin2',
+        'output_layer_norm',
+      ].flatMap((n) => [`${lp}.${n}.weight`, `${lp}.${n}.bias`]);
       h = runLayer(ctx, l, `${lp}.`, h, maskAdd, (h, maskAdd, P, drop, seed) => {
         if (fused) {
-          return fusedEncoderLayer(h, maskAdd, fusedNames.map(P), { heads: nH, eps, hiddenDropout: dp, attentionDropout: att, training: Boolean(ctx.training), seed, distil: true });
+          return fusedEncoderLayer(h, maskAdd, fusedNames.map(P), {
+            heads: nH,
+            eps,
+            hiddenDropout: dp,
+            attentionDropout: att,
+            training: Boolean(ctx.training),
+            seed,
+            distil: true,
+          });
         }
         const N = (x: tf.Tensor, n: string) => layerNorm(x, P(`${n}.weight`), P(`${n}.bias`), eps);
         const L = (x: tf.Tensor, n: string) => linear(P, x, n);
         const p = `${lp}.attention`;
         // DistilBERT scales q before the product, unlike BERT which scales the scores.
         const q = tf.div(splitHeads(L(h, `${p}.q_lin`), B, T, nH), Math.sqrt(dH));
-        const k = splitHeads(L(h, `${p}.k_lin`), B, T, nH), v = splitHeads(L(h, `${p}.v_lin`), B, T, nH);
+        const k = splitHeads(L(h, `${p}.k_lin`), B, T, nH),
+          v = splitHeads(L(h, `${p}.v_lin`), B, T, nH);
         const probs = drop(tf.softmax(tf.add(matMul(q, k, false, true), maskAdd), -1), att);
         const sa = N(tf.add(L(mergeHeads(matMul(probs, v), B, T), `${p}.out_lin`), h), `${lp}.sa_layer_norm`);
         const ffn = drop(L(act(L(sa, `${lp}.ffn.lin1`)), `${lp}.ffn.lin2`), dp);

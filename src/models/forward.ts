@@ -14,19 +14,43 @@ import { writeFileAtomic } from '../util/files';
 import { AutoModelForSequenceClassification, FromPretrainedOptions } from './automodel';
 import type { ForwardOutput, ModelConfig, ForwardOptions } from './modeling';
 
-export interface ForwardBatchInput { input_ids: number[][]; attention_mask?: number[][]; token_type_ids?: number[][] }
-export interface ForwardBatchOutput { logits: number[][]; last_hidden_state: number[][][] }
-export interface ForwardModel { config: ModelConfig; forwardWithHidden(ids: tf.Tensor2D, mask: tf.Tensor2D, opts?: ForwardOptions): ForwardOutput }
+export interface ForwardBatchInput {
+  input_ids: number[][];
+  attention_mask?: number[][];
+  token_type_ids?: number[][];
+}
+export interface ForwardBatchOutput {
+  logits: number[][];
+  last_hidden_state: number[][][];
+}
+export interface ForwardModel {
+  config: ModelConfig;
+  forwardWithHidden(ids: tf.Tensor2D, mask: tf.Tensor2D, opts?: ForwardOptions): ForwardOutput;
+}
 
-function matrix(name: string, x: unknown, rows: number | null, cols: number | null, ok: (v: number) => boolean, what: string): number[][] {
-  if (!Array.isArray(x) || x.length === 0 || !x.every(Array.isArray)) throw new Error(`${name} must be a non-empty array of rows (arrays of integers)`);
+function matrix(
+  name: string,
+  x: unknown,
+  rows: number | null,
+  cols: number | null,
+  ok: (v: number) => boolean,
+  what: string,
+): number[][] {
+  if (!Array.isArray(x) || x.length === 0 || !x.every(Array.isArray))
+    throw new Error(`${name} must be a non-empty array of rows (arrays of integers)`);
   const m = x as unknown[][];
   if (rows !== null && m.length !== rows) throw new Error(`${name} has ${m.length} rows, input_ids has ${rows}`);
   const width = cols ?? m[0].length;
   if (width === 0) throw new Error(`${name}: rows are empty`);
   m.forEach((r, i) => {
-    if (r.length !== width) throw new Error(`${name}: row ${i} has ${r.length} entries, expected ${width}${cols === null ? ' (pad the batch)' : ' (as input_ids)'}`);
-    r.forEach((v, j) => { if (typeof v !== 'number' || !Number.isInteger(v) || !ok(v)) throw new Error(`${name}[${i}][${j}] = ${JSON.stringify(v)}: ${what}`); });
+    if (r.length !== width)
+      throw new Error(
+        `${name}: row ${i} has ${r.length} entries, expected ${width}${cols === null ? ' (pad the batch)' : ' (as input_ids)'}`,
+      );
+    r.forEach((v, j) => {
+      if (typeof v !== 'number' || !Number.isInteger(v) || !ok(v))
+        throw new Error(`${name}[${i}][${j}] = ${JSON.stringify(v)}: ${what}`);
+    });
   });
   return m as number[][];
 }
@@ -36,23 +60,44 @@ export function forwardBatch(model: ForwardModel, batch: ForwardBatchInput): For
   const c = model.config;
   if (!batch || typeof batch !== 'object') throw new Error('the batch must be a JSON object with input_ids');
   const V = Number(c.vocab_size);
-  const ids = matrix('input_ids', batch.input_ids, null, null, (v) => v >= 0 && v < V, `ids must be in 0..${V - 1} (vocab_size ${V})`);
-  const B = ids.length, T = ids[0].length;
-  const mask = batch.attention_mask === undefined ? ids.map((r) => r.map(() => 1))
-    : matrix('attention_mask', batch.attention_mask, B, T, (v) => v === 0 || v === 1, 'must be 0 or 1');
+  const ids = matrix(
+    'input_ids',
+    batch.input_ids,
+    null,
+    null,
+    (v) => v >= 0 && v < V,
+    `ids must be in 0..${V - 1} (vocab_size ${V})`,
+  );
+  const B = ids.length,
+    T = ids[0].length;
+  const mask =
+    batch.attention_mask === undefined
+      ? ids.map((r) => r.map(() => 1))
+      : matrix('attention_mask', batch.attention_mask, B, T, (v) => v === 0 || v === 1, 'must be 0 or 1');
   let types: number[][] | undefined;
   if (batch.token_type_ids !== undefined) {
     if (c.model_type === 'distilbert') {
       const t = matrix('token_type_ids', batch.token_type_ids, B, T, () => true, '');
-      if (t.some((r) => r.some((v) => v !== 0))) throw new Error('token_type_ids: DistilBERT has no token type embeddings; leave them out (or all 0)');
+      if (t.some((r) => r.some((v) => v !== 0)))
+        throw new Error('token_type_ids: DistilBERT has no token type embeddings; leave them out (or all 0)');
     } else {
       const TV = Number(c.type_vocab_size);
-      types = matrix('token_type_ids', batch.token_type_ids, B, T, (v) => v >= 0 && v < TV, `must be in 0..${TV - 1} (type_vocab_size ${TV})`);
+      types = matrix(
+        'token_type_ids',
+        batch.token_type_ids,
+        B,
+        T,
+        (v) => v >= 0 && v < TV,
+        `must be in 0..${TV - 1} (type_vocab_size ${TV})`,
+      );
     }
   }
   const t2 = (m: number[][]) => tf.tensor2d(Int32Array.from(m.flat()), [B, T], 'int32');
   const [logits, hidden] = tf.tidy(() => {
-    const out = model.forwardWithHidden(t2(ids), t2(mask), { training: false, tokenTypeIds: types ? t2(types) : undefined });
+    const out = model.forwardWithHidden(t2(ids), t2(mask), {
+      training: false,
+      tokenTypeIds: types ? t2(types) : undefined,
+    });
     return [out.logits, out.last_hidden_state];
   });
   try {
@@ -62,7 +107,11 @@ export function forwardBatch(model: ForwardModel, batch: ForwardBatchInput): For
   }
 }
 
-export interface ForwardFileOptions extends FromPretrainedOptions { model: string; input: string; output?: string }
+export interface ForwardFileOptions extends FromPretrainedOptions {
+  model: string;
+  input: string;
+  output?: string;
+}
 
 /**
  * What `hai forward --model <dir|id> --input batch.json [--output out.json]` does: loads the model (load
@@ -71,12 +120,20 @@ export interface ForwardFileOptions extends FromPretrainedOptions { model: strin
  */
 export async function forwardFile(o: ForwardFileOptions): Promise<string> {
   let batch: ForwardBatchInput;
-  try { batch = JSON.parse(fs.readFileSync(o.input, 'utf8')); } catch (e) { throw new Error(`${o.input}: ${(e as Error).message}`); }
+  try {
+    batch = JSON.parse(fs.readFileSync(o.input, 'utf8'));
+  } catch (e) {
+    throw new Error(`${o.input}: ${(e as Error).message}`);
+  }
   await initBackend();
   const model = await AutoModelForSequenceClassification.from_pretrained(o.model, o);
   try {
     let out: ForwardBatchOutput;
-    try { out = forwardBatch(model, batch); } catch (e) { throw new Error(`${o.input}: ${(e as Error).message}`); }
+    try {
+      out = forwardBatch(model, batch);
+    } catch (e) {
+      throw new Error(`${o.input}: ${(e as Error).message}`);
+    }
     const text = JSON.stringify(out) + '\n';
     if (o.output) writeFileAtomic(o.output, text);
     return text;

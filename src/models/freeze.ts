@@ -38,30 +38,48 @@ function selects(model: SequenceClassifier, spec: FreezeSpec): (name: string) =>
   const re = typeof spec.pattern === 'string' ? new RegExp(spec.pattern) : spec.pattern;
   const n = Number(model.config[familyOf(model.config.model_type).keys.layers]);
   for (const l of [...(spec.layers ?? []), ...(spec.upToLayer !== undefined ? [spec.upToLayer] : [])]) {
-    if (!Number.isInteger(l) || l < 0 || l >= n) throw new Error(`layer ${l} does not exist: this ${model.config.model_type} model has layers 0..${n - 1}`);
+    if (!Number.isInteger(l) || l < 0 || l >= n)
+      throw new Error(`layer ${l} does not exist: this ${model.config.model_type} model has layers 0..${n - 1}`);
   }
   return (name) => {
     const g = paramGroup(model, name);
     const layer = g.startsWith('layer ') ? Number(g.slice(6)) : -1;
-    return Boolean((spec.allButHead && g !== 'head') || (spec.embeddings && g === 'embeddings') || (spec.layers?.includes(layer))
-      || (spec.upToLayer !== undefined && layer >= 0 && layer <= spec.upToLayer) || (re && re.test(name)));
+    return Boolean(
+      (spec.allButHead && g !== 'head') ||
+      (spec.embeddings && g === 'embeddings') ||
+      spec.layers?.includes(layer) ||
+      (spec.upToLayer !== undefined && layer >= 0 && layer <= spec.upToLayer) ||
+      (re && re.test(name)),
+    );
   };
 }
 
 /** Marks the selected parameters frozen; returns their names. A spec that selects nothing is an error. */
-export function freeze(model: SequenceClassifier, spec: FreezeSpec): string[] { return setTrainable(model, spec, false); }
+export function freeze(model: SequenceClassifier, spec: FreezeSpec): string[] {
+  return setTrainable(model, spec, false);
+}
 /** Marks the selected parameters trainable again; returns their names. */
-export function unfreeze(model: SequenceClassifier, spec: FreezeSpec): string[] { return setTrainable(model, spec, true); }
+export function unfreeze(model: SequenceClassifier, spec: FreezeSpec): string[] {
+  return setTrainable(model, spec, true);
+}
 
 export function setTrainable(model: SequenceClassifier, spec: FreezeSpec, trainable: boolean): string[] {
   const pick = selects(model, spec);
   const names = [...model.params.keys()].filter(pick);
-  if (!names.length) throw new Error(`the freeze spec ${JSON.stringify(spec, (_, v) => (v instanceof RegExp ? String(v) : v))} selects no parameter`);
+  if (!names.length)
+    throw new Error(
+      `the freeze spec ${JSON.stringify(spec, (_, v) => (v instanceof RegExp ? String(v) : v))} selects no parameter`,
+    );
   for (const k of names) model.params.get(k)!.trainable = trainable;
   return names;
 }
 
-export interface TrainableRow { group: string; tensors: number; params: number; trainable: number }
+export interface TrainableRow {
+  group: string;
+  tensors: number;
+  params: number;
+  trainable: number;
+}
 
 /** Parameter counts per group, in model order, with a total row last. */
 export function trainableTable(model: SequenceClassifier): TrainableRow[] {
@@ -71,16 +89,29 @@ export function trainableTable(model: SequenceClassifier): TrainableRow[] {
     const g = paramGroup(model, name);
     const r = rows.get(g) ?? { group: g, tensors: 0, params: 0, trainable: 0 };
     rows.set(g, r);
-    for (const x of [r, total]) { x.tensors++; x.params += v.size; if (v.trainable) x.trainable += v.size; }
+    for (const x of [r, total]) {
+      x.tensors++;
+      x.params += v.size;
+      if (v.trainable) x.trainable += v.size;
+    }
   }
   return [...rows.values(), total];
 }
 
 export function formatTrainableTable(rows: TrainableRow[]): string {
   const head = ['group', 'tensors', 'params', 'trainable', 'frozen'];
-  const body = rows.map((r) => [r.group, String(r.tensors), r.params.toLocaleString('en-US'), r.trainable.toLocaleString('en-US'),
-    r.trainable === r.params ? '' : r.trainable === 0 ? 'all' : 'partly']);
+  const body = rows.map((r) => [
+    r.group,
+    String(r.tensors),
+    r.params.toLocaleString('en-US'),
+    r.trainable.toLocaleString('en-US'),
+    r.trainable === r.params ? '' : r.trainable === 0 ? 'all' : 'partly',
+  ]);
   const w = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
-  const fmt = (c: string[]) => c.map((x, i) => (i === 0 || i === 4 ? x.padEnd(w[i]) : x.padStart(w[i]))).join('  ').trimEnd();
+  const fmt = (c: string[]) =>
+    c
+      .map((x, i) => (i === 0 || i === 4 ? x.padEnd(w[i]) : x.padStart(w[i])))
+      .join('  ')
+      .trimEnd();
   return [fmt(head), ...body.map(fmt)].join('\n');
 }

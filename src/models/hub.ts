@@ -22,8 +22,20 @@ import { envTrue } from '../util/env';
 export const REPO_ID = /^[A-Za-z0-9][\w.-]*(\/[A-Za-z0-9][\w.-]*)?$/;
 
 /** Files a classifier folder may need; only those the repository has are fetched. */
-export const WEIGHT_FILES = ['model.safetensors', 'model.safetensors.index.json', 'pytorch_model.bin', 'pytorch_model.bin.index.json'];
-export const TOKENIZER_FILES = ['vocab.txt', 'tokenizer_config.json', 'special_tokens_map.json', 'added_tokens.json', 'tokenizer.json', 'tokenizer_78b3253a26.model'];
+export const WEIGHT_FILES = [
+  'model.safetensors',
+  'model.safetensors.index.json',
+  'pytorch_model.bin',
+  'pytorch_model.bin.index.json',
+];
+export const TOKENIZER_FILES = [
+  'vocab.txt',
+  'tokenizer_config.json',
+  'special_tokens_map.json',
+  'added_tokens.json',
+  'tokenizer.json',
+  'tokenizer_78b3253a26.model',
+];
 
 export interface HubOptions {
   cache_dir?: string;
@@ -40,7 +52,8 @@ export interface HubOptions {
 export const hubOffline = () => envTrue(process.env.HF_HUB_OFFLINE) || envTrue(process.env.TRANSFORMERS_OFFLINE);
 /** The cache folder, with huggingface_hub's precedence: HF_HUB_CACHE, HUGGINGFACE_HUB_CACHE, HF_HOME/hub, XDG_CACHE_HOME. */
 export const hubCacheDir = (o: { cache_dir?: string } = {}) => o.cache_dir ?? getHFHubCachePath();
-export const repoFolder = (repoId: string, cacheDir: string) => path.join(cacheDir, `models--${repoId.split('/').join('--')}`);
+export const repoFolder = (repoId: string, cacheDir: string) =>
+  path.join(cacheDir, `models--${repoId.split('/').join('--')}`);
 
 const hasWeights = (dir: string) => WEIGHT_FILES.some((f) => fs.existsSync(path.join(dir, f)));
 
@@ -56,15 +69,25 @@ export function cachedSnapshot(repoId: string, o: { cache_dir?: string; revision
 }
 
 export type Source = 'local' | 'cache' | 'download';
-export interface Resolved { dir: string; source: Source; repoId?: string }
+export interface Resolved {
+  dir: string;
+  source: Source;
+  repoId?: string;
+}
 
 /** Thrown when a hub id can be had neither from the cache nor from the network (stand-ins may step in). */
 export class ModelUnavailableError extends Error {
-  constructor(readonly repoId: string, reason: string, cacheDir: string) {
-    super(`'${repoId}' is not a local folder (${path.resolve(repoId)}), not in the Hugging Face cache (${cacheDir}), and ${reason}. To get it: run once with internet ` +
-      `(and without HF_HUB_OFFLINE=1), or in Python \`huggingface-cli download ${repoId}\` (same cache), or copy its ` +
-      `models--${repoId.split('/').join('--')} folder into the cache, or pass the path of a folder holding config.json and the weights. ` +
-      `For a labelled offline stand-in (NOT the pre-trained model) set HAI_STANDIN=1.`);
+  constructor(
+    readonly repoId: string,
+    reason: string,
+    cacheDir: string,
+  ) {
+    super(
+      `'${repoId}' is not a local folder (${path.resolve(repoId)}), not in the Hugging Face cache (${cacheDir}), and ${reason}. To get it: run once with internet ` +
+        `(and without HF_HUB_OFFLINE=1), or in Python \`huggingface-cli download ${repoId}\` (same cache), or copy its ` +
+        `models--${repoId.split('/').join('--')} folder into the cache, or pass the path of a folder holding config.json and the weights. ` +
+        `For a labelled offline stand-in (NOT the pre-trained model) set HAI_STANDIN=1.`,
+    );
     this.name = 'ModelUnavailableError';
   }
 }
@@ -73,7 +96,8 @@ export class ModelUnavailableError extends Error {
 export async function resolveModel(idOrPath: string, o: HubOptions = {}): Promise<Resolved> {
   const local = path.resolve(idOrPath);
   if (fs.existsSync(local)) {
-    if (!fs.statSync(local).isDirectory()) throw new Error(`${local}: expected a model folder (config.json + weights), got a file`);
+    if (!fs.statSync(local).isDirectory())
+      throw new Error(`${local}: expected a model folder (config.json + weights), got a file`);
     return { dir: local, source: 'local' };
   }
   if (!REPO_ID.test(idOrPath) || idOrPath.startsWith('.') || idOrPath.includes('..')) {
@@ -83,7 +107,11 @@ export async function resolveModel(idOrPath: string, o: HubOptions = {}): Promis
   const cached = cachedSnapshot(idOrPath, o);
   if (cached) return { dir: cached, source: 'cache', repoId: idOrPath };
   if (o.local_files_only || hubOffline()) {
-    throw new ModelUnavailableError(idOrPath, o.local_files_only ? 'local_files_only forbids downloading it' : 'HF_HUB_OFFLINE=1 forbids downloading it', cacheDir);
+    throw new ModelUnavailableError(
+      idOrPath,
+      o.local_files_only ? 'local_files_only forbids downloading it' : 'HF_HUB_OFFLINE=1 forbids downloading it',
+      cacheDir,
+    );
   }
   return { dir: await downloadModel(idOrPath, o), source: 'download', repoId: idOrPath };
 }
@@ -102,7 +130,9 @@ export async function downloadModel(repoId: string, o: HubOptions = {}): Promise
   const cacheDir = hubCacheDir(o);
   const revision = o.revision ?? 'main';
   const common = {
-    hubUrl: o.hubUrl ?? process.env.HF_ENDPOINT, fetch: o.fetch, cacheDir,
+    hubUrl: o.hubUrl ?? process.env.HF_ENDPOINT,
+    fetch: o.fetch,
+    cacheDir,
     ...(process.env.HF_TOKEN ? { accessToken: process.env.HF_TOKEN } : {}),
   };
   let sha: string;
@@ -115,15 +145,26 @@ export async function downloadModel(repoId: string, o: HubOptions = {}): Promise
     }
   } catch (e) {
     const msg = (e as Error).message;
-    if (/not found|404|401|Repository Not Found/i.test(msg)) throw new Error(`'${repoId}' was not found on the Hugging Face hub (${msg})`);
-    throw new ModelUnavailableError(repoId, `the hub could not be reached (${(e as Error).message}${(e as { cause?: Error }).cause ? `: ${(e as { cause?: Error }).cause!.message}` : ''})`, cacheDir);
+    if (/not found|404|401|Repository Not Found/i.test(msg))
+      throw new Error(`'${repoId}' was not found on the Hugging Face hub (${msg})`);
+    throw new ModelUnavailableError(
+      repoId,
+      `the hub could not be reached (${(e as Error).message}${(e as { cause?: Error }).cause ? `: ${(e as { cause?: Error }).cause!.message}` : ''})`,
+      cacheDir,
+    );
   }
-  if (!sizes.has('config.json')) throw new Error(`'${repoId}' has no config.json on the hub: it is not a transformers model`);
-  const weights = sizes.has('model.safetensors') || sizes.has('model.safetensors.index.json')
-    ? ['model.safetensors', 'model.safetensors.index.json'] : ['pytorch_model.bin', 'pytorch_model.bin.index.json'];
-  const shards = [...sizes.keys()].filter((f) => /^(model|pytorch_model)-\d+-of-\d+\.(safetensors|bin)$/.test(f) && f.startsWith(weights[0].split('.')[0]));
+  if (!sizes.has('config.json'))
+    throw new Error(`'${repoId}' has no config.json on the hub: it is not a transformers model`);
+  const weights =
+    sizes.has('model.safetensors') || sizes.has('model.safetensors.index.json')
+      ? ['model.safetensors', 'model.safetensors.index.json']
+      : ['pytorch_model.bin', 'pytorch_model.bin.index.json'];
+  const shards = [...sizes.keys()].filter(
+    (f) => /^(model|pytorch_model)-\d+-of-\d+\.(safetensors|bin)$/.test(f) && f.startsWith(weights[0].split('.')[0]),
+  );
   const wanted = ['config.json', ...weights, ...shards, ...TOKENIZER_FILES].filter((f) => sizes.has(f));
-  if (!wanted.some((f) => WEIGHT_FILES.includes(f))) throw new Error(`'${repoId}' has neither model.safetensors nor pytorch_model.bin on the hub`);
+  if (!wanted.some((f) => WEIGHT_FILES.includes(f)))
+    throw new Error(`'${repoId}' has neither model.safetensors nor pytorch_model.bin on the hub`);
   const repoDir = repoFolder(repoId, cacheDir);
   if (revision !== sha) {
     fs.mkdirSync(path.join(repoDir, 'refs'), { recursive: true });
@@ -135,12 +176,21 @@ export async function downloadModel(repoId: string, o: HubOptions = {}): Promise
   const debug = console.debug;
   for (const f of wanted) {
     // Progress: the size of the blob's `.incomplete` file while @huggingface/hub streams into it.
-    const timer = live && setInterval(() => {
-      const blobs = path.join(repoDir, 'blobs');
-      let now = 0;
-      try { for (const b of fs.readdirSync(blobs)) if (b.endsWith('.incomplete')) now += fs.statSync(path.join(blobs, b)).size; } catch { /* not yet */ }
-      process.stderr.write(`\r  ${f}: ${mb(done + now)}/${mb(total)} MB (${Math.floor(((done + now) / Math.max(1, total)) * 100)}%)   `);
-    }, 500);
+    const timer =
+      live &&
+      setInterval(() => {
+        const blobs = path.join(repoDir, 'blobs');
+        let now = 0;
+        try {
+          for (const b of fs.readdirSync(blobs))
+            if (b.endsWith('.incomplete')) now += fs.statSync(path.join(blobs, b)).size;
+        } catch {
+          /* not yet */
+        }
+        process.stderr.write(
+          `\r  ${f}: ${mb(done + now)}/${mb(total)} MB (${Math.floor(((done + now) / Math.max(1, total)) * 100)}%)   `,
+        );
+      }, 500);
     console.debug = () => {}; // @huggingface/hub announces each file with console.debug, i.e. on stdout
     try {
       await downloadFileToCacheDir({ ...common, repo: { type: 'model', name: repoId }, path: f, revision: sha });

@@ -23,7 +23,8 @@ export * from './config';
 
 export function familyOf(modelType: string, where = 'config.json'): Family {
   const f = FAMILIES[modelType as ModelType];
-  if (!f) throw new Error(`${where}: model_type '${modelType}' is not supported (supported: ${MODEL_TYPES.join(', ')})`);
+  if (!f)
+    throw new Error(`${where}: model_type '${modelType}' is not supported (supported: ${MODEL_TYPES.join(', ')})`);
   return f;
 }
 
@@ -92,12 +93,18 @@ export function sinusoidalTable(n: number, dim: number): Float32Array {
 
 // ---- the model -----------------------------------------------------------------------------------------
 
-export interface ForwardOutput { logits: tf.Tensor2D; last_hidden_state: tf.Tensor3D }
+export interface ForwardOutput {
+  logits: tf.Tensor2D;
+  last_hidden_state: tf.Tensor3D;
+}
 
 /** BERT, DistilBERT or ELECTRA for sequence classification, by `config.model_type`. */
 export class TransformerClassifier implements SequenceClassifier {
   readonly family: Family;
-  constructor(readonly config: ModelConfig, readonly params: Params) {
+  constructor(
+    readonly config: ModelConfig,
+    readonly params: Params,
+  ) {
     this.family = familyOf(config.model_type);
   }
 
@@ -113,17 +120,29 @@ export class TransformerClassifier implements SequenceClassifier {
 
   /** Number of parameters (all, and those with `trainable` set). */
   numParameters(): { total: number; trainable: number } {
-    let total = 0, trainable = 0;
-    for (const v of this.params.values()) { total += v.size; if (v.trainable) trainable += v.size; }
+    let total = 0,
+      trainable = 0;
+    for (const v of this.params.values()) {
+      total += v.size;
+      if (v.trainable) trainable += v.size;
+    }
     return { total, trainable };
   }
 
-  dispose(): void { for (const v of this.params.values()) v.dispose(); }
+  dispose(): void {
+    for (const v of this.params.values()) v.dispose();
+  }
 }
 
 /** Runs one family's encoder and head with a getter that names a missing parameter. */
-export function familyForward(f: Family, params: Params, c: ModelConfig, inputIds: tf.Tensor2D, attentionMask: tf.Tensor2D,
-  opts: ForwardOptions = {}): ForwardOutput {
+export function familyForward(
+  f: Family,
+  params: Params,
+  c: ModelConfig,
+  inputIds: tf.Tensor2D,
+  attentionMask: tf.Tensor2D,
+  opts: ForwardOptions = {},
+): ForwardOutput {
   const P = (name: string): tf.Tensor => {
     const v = params.get(name);
     if (!v) throw new Error(`missing parameter ${name}`);
@@ -134,30 +153,59 @@ export function familyForward(f: Family, params: Params, c: ModelConfig, inputId
     throw new Error(`attention_mask has shape [${attentionMask.shape}] but input_ids has [${inputIds.shape}]`);
   }
   const maxPos = Number(c.max_position_embeddings);
-  if (T > maxPos) throw new Error(`sequence length ${T} exceeds max_position_embeddings ${maxPos} of this ${c.model_type} model`);
+  if (T > maxPos)
+    throw new Error(`sequence length ${T} exceeds max_position_embeddings ${maxPos} of this ${c.model_type} model`);
   let seed = opts.seed ?? 0;
   const drop = (x: tf.Tensor, rate: number) => (opts.training && rate > 0 ? tf.dropout(x, rate, undefined, seed++) : x);
-  const ctx = { P, c, drop, names: [...params.keys()], training: opts.training, seed: opts.seed, checkpoint: opts.checkpoint, fused: opts.fused };
+  const ctx = {
+    P,
+    c,
+    drop,
+    names: [...params.keys()],
+    training: opts.training,
+    seed: opts.seed,
+    checkpoint: opts.checkpoint,
+    fused: opts.fused,
+  };
   const hidden = f.encode(ctx, inputIds, attentionMask, opts.tokenTypeIds) as tf.Tensor3D;
   const logits = f.head({ P, c, drop }, hidden) as tf.Tensor2D;
   return { logits, last_hidden_state: hidden };
 }
 
-
 // ---- the benchmark model of notebooks/00_setup.ipynb ---------------------------------------------------
 
 export type ElectraConfig = ModelConfig & {
-  vocab_size: number; embedding_size: number; hidden_size: number; num_hidden_layers: number; num_attention_heads: number;
-  intermediate_size: number; max_position_embeddings: number; type_vocab_size: number; layer_norm_eps: number;
-  hidden_dropout_prob: number; attention_probs_dropout_prob: number; initializer_range: number;
+  vocab_size: number;
+  embedding_size: number;
+  hidden_size: number;
+  num_hidden_layers: number;
+  num_attention_heads: number;
+  intermediate_size: number;
+  max_position_embeddings: number;
+  type_vocab_size: number;
+  layer_norm_eps: number;
+  hidden_dropout_prob: number;
+  attention_probs_dropout_prob: number;
+  initializer_range: number;
 };
 
 /** KoELECTRA-small-v3 discriminator's shapes (its config.json), with the course's 4 labels. */
 export function electraSmallConfig(overrides: Partial<ElectraConfig> = {}): ElectraConfig {
   return modelConfig('electra', {
-    vocab_size: 35000, embedding_size: 128, hidden_size: 256, num_hidden_layers: 12, num_attention_heads: 4,
-    intermediate_size: 1024, max_position_embeddings: 512, type_vocab_size: 2, layer_norm_eps: 1e-12,
-    hidden_dropout_prob: 0.1, attention_probs_dropout_prob: 0.1, initializer_range: 0.02, num_labels: 4, ...overrides,
+    vocab_size: 35000,
+    embedding_size: 128,
+    hidden_size: 256,
+    num_hidden_layers: 12,
+    num_attention_heads: 4,
+    intermediate_size: 1024,
+    max_position_embeddings: 512,
+    type_vocab_size: 2,
+    layer_norm_eps: 1e-12,
+    hidden_dropout_prob: 0.1,
+    attention_probs_dropout_prob: 0.1,
+    initializer_range: 0.02,
+    num_labels: 4,
+    ...overrides,
   }) as ElectraConfig;
 }
 
@@ -165,8 +213,15 @@ export function electraSmallConfig(overrides: Partial<ElectraConfig> = {}): Elec
 export function electraParamShapes(c: ModelConfig): Map<string, number[]> {
   return new Map([...paramSpecs({ ...c, model_type: 'electra' })].map(([k, s]) => [k, s.shape]));
 }
-export const initElectraParams = (c: ModelConfig, seed = 0): Params => initParams({ ...c, model_type: 'electra' }, seed);
-export function electraForward(params: Params, c: ModelConfig, inputIds: tf.Tensor2D, attentionMask: tf.Tensor2D, opts: ForwardOptions = {}): tf.Tensor2D {
+export const initElectraParams = (c: ModelConfig, seed = 0): Params =>
+  initParams({ ...c, model_type: 'electra' }, seed);
+export function electraForward(
+  params: Params,
+  c: ModelConfig,
+  inputIds: tf.Tensor2D,
+  attentionMask: tf.Tensor2D,
+  opts: ForwardOptions = {},
+): tf.Tensor2D {
   return familyForward(FAMILIES.electra, params, { ...c, model_type: 'electra' }, inputIds, attentionMask, opts).logits;
 }
 

@@ -20,13 +20,26 @@ export function geluTanh(x: tf.Tensor): tf.Tensor {
 /** HF's `ACT2FN` for the names our families' configs use; anything else is an error naming the key. */
 export function activation(name: unknown, key = 'hidden_act'): (x: tf.Tensor) => tf.Tensor {
   switch (name) {
-    case 'gelu': case 'gelu_python': return gelu;
-    case 'gelu_new': case 'gelu_pytorch_tanh': case 'gelu_fast': return geluTanh;
-    case 'relu': return tf.relu;
-    case 'silu': case 'swish': return (x) => tf.mul(x, tf.sigmoid(x));
-    case 'tanh': return tf.tanh;
-    case 'quick_gelu': return (x) => tf.mul(x, tf.sigmoid(tf.mul(1.702, x)));
-    default: throw new Error(`config.json: ${key} '${String(name)}' is not supported (gelu, gelu_new, gelu_pytorch_tanh, gelu_fast, relu, silu, swish, tanh, quick_gelu)`);
+    case 'gelu':
+    case 'gelu_python':
+      return gelu;
+    case 'gelu_new':
+    case 'gelu_pytorch_tanh':
+    case 'gelu_fast':
+      return geluTanh;
+    case 'relu':
+      return tf.relu;
+    case 'silu':
+    case 'swish':
+      return (x) => tf.mul(x, tf.sigmoid(x));
+    case 'tanh':
+      return tf.tanh;
+    case 'quick_gelu':
+      return (x) => tf.mul(x, tf.sigmoid(tf.mul(1.702, x)));
+    default:
+      throw new Error(
+        `config.json: ${key} '${String(name)}' is not supported (gelu, gelu_new, gelu_pytorch_tanh, gelu_fast, relu, silu, swish, tanh, quick_gelu)`,
+      );
   }
 }
 
@@ -44,7 +57,6 @@ export function additiveMask(attentionMask: tf.Tensor2D): tf.Tensor4D {
   const [B, T] = attentionMask.shape;
   return tf.reshape(tf.mul(tf.sub(1, tf.cast(attentionMask, 'float32')), MASK_MIN), [B, 1, 1, T]);
 }
-
 
 /** `x · W + b` over the last axis, with W stored `[in, out]`. */
 export function linear(P: (name: string) => tf.Tensor, x: tf.Tensor, name: string): tf.Tensor {

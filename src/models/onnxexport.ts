@@ -31,7 +31,11 @@ export interface OnnxExportOptions {
 }
 
 /** Writes onnx/model.onnx (and tokenizer.json when it can); returns the files written. */
-export function exportOnnx(model: { config: ModelConfig; params: Params }, dir: string, o: OnnxExportOptions = {}): string[] {
+export function exportOnnx(
+  model: { config: ModelConfig; params: Params },
+  dir: string,
+  o: OnnxExportOptions = {},
+): string[] {
   const log = o.log ?? ((s: string) => process.stderr.write(s + '\n'));
   const { version } = require('../../package.json') as { version: string };
   const P = (name: string) => {
@@ -44,12 +48,23 @@ export function exportOnnx(model: { config: ModelConfig; params: Params }, dir: 
   fs.mkdirSync(path.dirname(file), { recursive: true });
   writeBytesAtomic(file, chunks);
   const rec = path.join(dir, EXPORT_RECORD);
-  writeFileAtomic(rec, JSON.stringify({ producer: `hai-dialect-lab ${version}`, weights: weightsFingerprint(dir) }, null, 1) + '\n');
+  writeFileAtomic(
+    rec,
+    JSON.stringify({ producer: `hai-dialect-lab ${version}`, weights: weightsFingerprint(dir) }, null, 1) + '\n',
+  );
   const written = [file, rec];
   if (o.tokenizer) {
-    try { written.push(saveTokenizerJson(dir, o.tokenizer)); } catch (e) { log(`hai export: ${(e as Error).message}; onnx/model.onnx still runs with onnxruntime-node (hai eval --runtime onnx)`); }
+    try {
+      written.push(saveTokenizerJson(dir, o.tokenizer));
+    } catch (e) {
+      log(
+        `hai export: ${(e as Error).message}; onnx/model.onnx still runs with onnxruntime-node (hai eval --runtime onnx)`,
+      );
+    }
   } else if (!fs.existsSync(path.join(dir, 'tokenizer.json'))) {
-    log(`hai export: no tokenizer given and ${dir} has no tokenizer.json, which transformers.js needs: pass the tokenizer object (a folder path is only copied), or run hai export --onnx ${dir}`);
+    log(
+      `hai export: no tokenizer given and ${dir} has no tokenizer.json, which transformers.js needs: pass the tokenizer object (a folder path is only copied), or run hai export --onnx ${dir}`,
+    );
   }
   return written;
 }
@@ -57,9 +72,15 @@ export function exportOnnx(model: { config: ModelConfig; params: Params }, dir: 
 /** Which weights an export was made from: sha256 over the folder's weight files (names and bytes). */
 export const EXPORT_RECORD = path.join('onnx', 'hai_export.json');
 function weightsFingerprint(dir: string): { files: string[]; sha256: string } {
-  const files = fs.readdirSync(dir).filter((f) => /^(model.*\.safetensors|pytorch_model.*\.bin)$/.test(f)).sort();
+  const files = fs
+    .readdirSync(dir)
+    .filter((f) => /^(model.*\.safetensors|pytorch_model.*\.bin)$/.test(f))
+    .sort();
   const h = createHash('sha256');
-  for (const f of files) { h.update(f + '\0'); h.update(fs.readFileSync(path.join(dir, f))); }
+  for (const f of files) {
+    h.update(f + '\0');
+    h.update(fs.readFileSync(path.join(dir, f)));
+  }
   return { files, sha256: h.digest('hex') };
 }
 
@@ -74,8 +95,13 @@ export function onnxExportProblem(dir: string): string | null {
   const rec = path.join(dir, EXPORT_RECORD);
   if (!fs.existsSync(rec)) return null;
   let made: { weights?: { sha256?: string } };
-  try { made = JSON.parse(fs.readFileSync(rec, 'utf8')); } catch (e) { return `${rec}: not valid JSON (${(e as Error).message}): export again with hai export --onnx ${dir}`; }
+  try {
+    made = JSON.parse(fs.readFileSync(rec, 'utf8'));
+  } catch (e) {
+    return `${rec}: not valid JSON (${(e as Error).message}): export again with hai export --onnx ${dir}`;
+  }
   const now = weightsFingerprint(dir);
-  if (made.weights?.sha256 !== now.sha256) return `${file} was exported from other weights than the ${now.files.join(', ') || 'weights'} now in ${dir}: export again with hai export --onnx ${dir}`;
+  if (made.weights?.sha256 !== now.sha256)
+    return `${file} was exported from other weights than the ${now.files.join(', ') || 'weights'} now in ${dir}: export again with hai export --onnx ${dir}`;
   return null;
 }

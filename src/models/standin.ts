@@ -68,13 +68,22 @@ export interface StandinConfig {
   corpus: string;
 }
 export const standinDefaults = (o: Partial<StandinConfig> = {}): StandinConfig => ({
-  vocab_size: 4000, kobert_vocab_size: 1500, hidden: 64, layers: 2, heads: 4, intermediate: 128, embedding_size: 32, jamo: false,
-  corpus: repoPath('data', 'rows', 'course_train.csv'), ...o,
+  vocab_size: 4000,
+  kobert_vocab_size: 1500,
+  hidden: 64,
+  layers: 2,
+  heads: 4,
+  intermediate: 128,
+  embedding_size: 32,
+  jamo: false,
+  corpus: repoPath('data', 'rows', 'course_train.csv'),
+  ...o,
 });
 
 export const standinRequested = (option?: boolean) => option ?? envTrue(process.env[STANDIN_ENV]);
-export const standinCacheDir = () => process.env.HAI_STANDIN_CACHE
-  ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'hai', 'standins');
+export const standinCacheDir = () =>
+  process.env.HAI_STANDIN_CACHE ??
+  path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'hai', 'standins');
 
 /** The model type a stand-in for `repoId` gets: the known table, else the name (longest type first). */
 export function standinModelType(repoId: string, explicit?: string): ModelType {
@@ -82,18 +91,22 @@ export function standinModelType(repoId: string, explicit?: string): ModelType {
   if (KNOWN_MODELS[repoId]) return KNOWN_MODELS[repoId];
   const name = repoId.toLowerCase();
   for (const t of ['distilbert', 'electra', 'bert'] as ModelType[]) if (name.includes(t)) return t;
-  throw new Error(`cannot tell the model_type of '${repoId}' for a stand-in: pass { model_type: 'bert' | 'distilbert' | 'electra' }`);
+  throw new Error(
+    `cannot tell the model_type of '${repoId}' for a stand-in: pass { model_type: 'bert' | 'distilbert' | 'electra' }`,
+  );
 }
 
 export function standinBanner(repoId: string, dir: string, c: { model_type: string; [k: string]: unknown }): string {
   const line = '='.repeat(96);
-  return [line,
+  return [
+    line,
     `  STAND-IN MODEL: this is NOT the pre-trained '${repoId}'.`,
     `  A small randomly initialised ${c.model_type} with a tokenizer trained on the course corpus, used because`,
     `  ${STANDIN_ENV}=1 (or the standin option) was set and the real model is not cached and could not be downloaded.`,
     '  Its predictions and accuracy say nothing about the real model. Remove the switch and get the real model for real results.',
     `  folder: ${dir}`,
-    line].join('\n');
+    line,
+  ].join('\n');
 }
 
 /**
@@ -103,7 +116,10 @@ export function standinBanner(repoId: string, dir: string, c: { model_type: stri
 export function buildStandin(repoId: string, o: { model_type?: string; config?: Partial<StandinConfig> } = {}): string {
   const type = standinModelType(repoId, o.model_type);
   const s = standinDefaults(o.config);
-  const digest = crypto.createHash('sha1').update(`hai-standin-v${STANDIN_VERSION}:${type}:${repoId}:${JSON.stringify(s)}`).digest('hex');
+  const digest = crypto
+    .createHash('sha1')
+    .update(`hai-standin-v${STANDIN_VERSION}:${type}:${repoId}:${JSON.stringify(s)}`)
+    .digest('hex');
   const repo = path.join(standinCacheDir(), `models--${repoId.split('/').join('--')}`);
   const snap = path.join(repo, 'snapshots', digest);
   if (fs.existsSync(path.join(snap, 'config.json'))) return snap;
@@ -118,17 +134,38 @@ export function buildStandin(repoId: string, o: { model_type?: string; config?: 
     if (kobert) vocab = trainKoBertTokenizer(tmp, texts, { vocab_size: s.kobert_vocab_size });
     else {
       const wp = { vocab_size: s.vocab_size, ...(s.jamo ? { strip_accents: true, alphabet: CONJOINING_JAMO } : {}) };
-      saveWordPieceTokenizer(tmp, (vocab = trainWordPiece(texts, wp)), { tokenizer_class: 'BertTokenizer', do_lower_case: false, strip_accents: s.jamo ? true : null });
+      saveWordPieceTokenizer(tmp, (vocab = trainWordPiece(texts, wp)), {
+        tokenizer_class: 'BertTokenizer',
+        do_lower_case: false,
+        strip_accents: s.jamo ? true : null,
+      });
     }
     const sizes: Record<ModelType, Record<string, unknown>> = {
-      bert: { hidden_size: s.hidden, num_hidden_layers: s.layers, num_attention_heads: s.heads, intermediate_size: s.intermediate },
-      electra: { embedding_size: s.embedding_size, hidden_size: s.hidden, num_hidden_layers: s.layers, num_attention_heads: s.heads, intermediate_size: s.intermediate },
+      bert: {
+        hidden_size: s.hidden,
+        num_hidden_layers: s.layers,
+        num_attention_heads: s.heads,
+        intermediate_size: s.intermediate,
+      },
+      electra: {
+        embedding_size: s.embedding_size,
+        hidden_size: s.hidden,
+        num_hidden_layers: s.layers,
+        num_attention_heads: s.heads,
+        intermediate_size: s.intermediate,
+      },
       distilbert: { dim: s.hidden, n_layers: s.layers, n_heads: s.heads, hidden_dim: s.intermediate },
     };
     const config = modelConfig(type, {
-      ...sizes[type], vocab_size: vocab.length, pad_token_id: vocab.indexOf('[PAD]'),
+      ...sizes[type],
+      vocab_size: vocab.length,
+      pad_token_id: vocab.indexOf('[PAD]'),
       architectures: [{ bert: 'BertModel', electra: 'ElectraForPreTraining', distilbert: 'DistilBertModel' }[type]],
-      hai_standin: { of: repoId, version: STANDIN_VERSION, note: 'randomly initialised offline stand-in, NOT the pre-trained model' },
+      hai_standin: {
+        of: repoId,
+        version: STANDIN_VERSION,
+        note: 'randomly initialised offline stand-in, NOT the pre-trained model',
+      },
     });
     delete (config as Record<string, unknown>).num_labels; // a pre-training checkpoint has no label count
     const seed = crypto.createHash('sha1').update(repoId).digest().readUInt32LE(0) % 1_000_000;
@@ -143,8 +180,11 @@ export function buildStandin(repoId: string, o: { model_type?: string; config?: 
       for (const v of params.values()) v.dispose();
     }
     writeFileAtomic(path.join(tmp, 'config.json'), JSON.stringify(config, null, 2) + '\n');
-    writeFileAtomic(path.join(tmp, 'README.md'), `# Stand-in for ${repoId}\n\nNOT the pre-trained model: ${type}, random init (seed ${seed}), ` +
-      `${kobert ? 'KoBERT-style SentencePiece' : 'WordPiece'} vocabulary (${vocab.length}) trained on ${path.basename(s.corpus)}. Built by hai-dialect-lab for offline use.\n`);
+    writeFileAtomic(
+      path.join(tmp, 'README.md'),
+      `# Stand-in for ${repoId}\n\nNOT the pre-trained model: ${type}, random init (seed ${seed}), ` +
+        `${kobert ? 'KoBERT-style SentencePiece' : 'WordPiece'} vocabulary (${vocab.length}) trained on ${path.basename(s.corpus)}. Built by hai-dialect-lab for offline use.\n`,
+    );
     try {
       fs.renameSync(tmp, snap);
     } catch (e) {

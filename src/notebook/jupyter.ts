@@ -58,7 +58,11 @@ export interface KernelLauncher {
   closed?(): Promise<void>;
 }
 
-interface Msg { header: { msg_id: string; msg_type: string }; parent_header: { msg_id?: string }; content: Record<string, any> }
+interface Msg {
+  header: { msg_id: string; msg_type: string };
+  parent_header: { msg_id?: string };
+  content: Record<string, any>;
+}
 
 const DELIM = '<IDS|MSG>';
 
@@ -84,35 +88,75 @@ export class KernelClient {
   /** Everything the kernel wrote to stderr: tslab reports compile errors only there. */
   stderr = '';
 
-  private constructor(private key: string, private proc: ChildProcess, private connFile: string, private launcher?: KernelLauncher) {}
+  private constructor(
+    private key: string,
+    private proc: ChildProcess,
+    private connFile: string,
+    private launcher?: KernelLauncher,
+  ) {}
 
   /** Whether the kernel process is still running. */
-  get alive(): boolean { return this.proc.exitCode === null && this.proc.signalCode === null; }
+  get alive(): boolean {
+    return this.proc.exitCode === null && this.proc.signalCode === null;
+  }
 
   /** Starts `tslab kernel` (TypeScript) in `cwd` and waits until it answers `kernel_info_request`. */
-  static async start(opts: { cwd?: string; js?: boolean; env?: NodeJS.ProcessEnv; timeoutMs?: number; launcher?: KernelLauncher; connDir?: string } = {}): Promise<KernelClient> {
+  static async start(
+    opts: {
+      cwd?: string;
+      js?: boolean;
+      env?: NodeJS.ProcessEnv;
+      timeoutMs?: number;
+      launcher?: KernelLauncher;
+      connDir?: string;
+    } = {},
+  ): Promise<KernelClient> {
     const key = crypto.randomBytes(16).toString('hex');
     const ipc = opts.launcher?.ipcBase;
     // A unix socket's path is limited to 107 bytes; tslab appends ":N".
-    if (ipc && Buffer.byteLength(ipc) > 100) throw new Error(`${ipc}: too long for a unix socket path (at most 100 bytes here)`);
+    if (ipc && Buffer.byteLength(ipc) > 100)
+      throw new Error(`${ipc}: too long for a unix socket path (at most 100 bytes here)`);
     const ports = ipc ? [1, 2, 3, 4, 5] : await Promise.all([0, 1, 2, 3, 4].map(freePort));
-    const conn = { transport: ipc ? 'ipc' : 'tcp', ip: ipc ?? '127.0.0.1', shell_port: ports[0], iopub_port: ports[1], stdin_port: ports[2],
-      control_port: ports[3], hb_port: ports[4], key, signature_scheme: 'hmac-sha256', kernel_name: 'tslab' };
+    const conn = {
+      transport: ipc ? 'ipc' : 'tcp',
+      ip: ipc ?? '127.0.0.1',
+      shell_port: ports[0],
+      iopub_port: ports[1],
+      stdin_port: ports[2],
+      control_port: ports[3],
+      hb_port: ports[4],
+      key,
+      signature_scheme: 'hmac-sha256',
+      kernel_name: 'tslab',
+    };
     // A wrapped kernel must be able to read the connection file: the launcher names a folder it can see.
-    const connFile = path.join(fs.mkdtempSync(path.join(opts.connDir ?? os.tmpdir(), 'hai-kernel-')), 'connection.json');
+    const connFile = path.join(
+      fs.mkdtempSync(path.join(opts.connDir ?? os.tmpdir(), 'hai-kernel-')),
+      'connection.json',
+    );
     fs.writeFileSync(connFile, JSON.stringify(conn));
     if (opts.connDir) fs.chmodSync(path.dirname(connFile), 0o755); // mkdtemp's 0700 would lock out a sandbox running as another uid
     const tslab = require.resolve('tslab/bin/tslab');
     const argv = [process.execPath, tslab, 'kernel', '--config-path', connFile, ...(opts.js ? ['--js'] : [])];
-    const cmd = opts.launcher ? opts.launcher.command(argv, opts.env ?? process.env) : { file: argv[0], args: argv.slice(1), env: opts.env ?? process.env };
-    const proc = spawn(cmd.file, cmd.args, { cwd: opts.cwd ?? process.cwd(), env: cmd.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const cmd = opts.launcher
+      ? opts.launcher.command(argv, opts.env ?? process.env)
+      : { file: argv[0], args: argv.slice(1), env: opts.env ?? process.env };
+    const proc = spawn(cmd.file, cmd.args, {
+      cwd: opts.cwd ?? process.cwd(),
+      env: cmd.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const client = new KernelClient(key, proc, connFile, opts.launcher);
     // Only the tail is kept: a notebook that floods stderr must not fill this process's memory.
-    proc.stderr!.on('data', (d) => { client.stderr += d; if (client.stderr.length > 1 << 20) client.stderr = client.stderr.slice(-(1 << 19)); });
+    proc.stderr!.on('data', (d) => {
+      client.stderr += d;
+      if (client.stderr.length > 1 << 20) client.stderr = client.stderr.slice(-(1 << 19));
+    });
     // A kernel that dies (crash, process.exit in a cell) must fail the cell, not leave it waiting forever.
     proc.on('exit', (code, signal) => {
       const how = opts.launcher?.describeExit?.(code, signal) ?? signal ?? `code ${code}`;
-      for (const fail of [...client.failures.values()]) fail(new Error(`kernel exited (${how}) while a request was running`));
+      for (const fail of [...client.failures.values()])
+        fail(new Error(`kernel exited (${how}) while a request was running`));
     });
     proc.stdout!.on('data', () => {});
     // zeromq retries a connection until the kernel has bound its socket, for ipc as for tcp.
@@ -126,8 +170,12 @@ export class KernelClient {
     // both the reply and its IOPub status arrive.
     const deadline = Date.now() + (opts.timeoutMs ?? 60000);
     while (Date.now() < deadline) {
-      if (proc.exitCode !== null) throw new Error(`tslab kernel exited with code ${proc.exitCode}: ${client.stderr.slice(-2000)}`);
-      const ok = await client.request('kernel_info_request', {}, 1000).then(() => true, () => false);
+      if (proc.exitCode !== null)
+        throw new Error(`tslab kernel exited with code ${proc.exitCode}: ${client.stderr.slice(-2000)}`);
+      const ok = await client.request('kernel_info_request', {}, 1000).then(
+        () => true,
+        () => false,
+      );
       if (ok) return client;
     }
     await client.close();
@@ -161,32 +209,70 @@ export class KernelClient {
    * `send`, which refuses (EBUSY) once a burst of a few hundred messages outruns its I/O thread, so a cell
    * that prints many lines loses some of them, sometimes the idle too. The shell reply is not lost.
    */
-  private request(msgType: string, content: object, timeoutMs: number, onIopub?: (m: Msg) => void, idleGraceMs = 2000): Promise<Msg & { missedIdle?: boolean }> {
+  private request(
+    msgType: string,
+    content: object,
+    timeoutMs: number,
+    onIopub?: (m: Msg) => void,
+    idleGraceMs = 2000,
+  ): Promise<Msg & { missedIdle?: boolean }> {
     const msgId = crypto.randomUUID();
-    const header = JSON.stringify({ msg_id: msgId, msg_type: msgType, session: this.session, username: 'hai',
-      date: new Date().toISOString(), version: '5.3' });
+    const header = JSON.stringify({
+      msg_id: msgId,
+      msg_type: msgType,
+      session: this.session,
+      username: 'hai',
+      date: new Date().toISOString(),
+      version: '5.3',
+    });
     const parts = [header, '{}', '{}', JSON.stringify(content)];
     return new Promise<Msg & { missedIdle?: boolean }>((resolve, reject) => {
       let reply: Msg | null = null;
       let idle = false;
       let grace: NodeJS.Timeout | null = null;
-      const done = () => { if (reply && idle) { cleanup(); resolve(reply); } };
-      const timer = timeoutMs > 0 ? setTimeout(() => { cleanup(); reject(new Error(`${msgType} timed out after ${timeoutMs} ms`)); }, timeoutMs) : null;
+      const done = () => {
+        if (reply && idle) {
+          cleanup();
+          resolve(reply);
+        }
+      };
+      const timer =
+        timeoutMs > 0
+          ? setTimeout(() => {
+              cleanup();
+              reject(new Error(`${msgType} timed out after ${timeoutMs} ms`));
+            }, timeoutMs)
+          : null;
       const cleanup = () => {
         if (timer) clearTimeout(timer);
         if (grace) clearTimeout(grace);
-        this.pending.delete(msgId); this.iopubHandlers.delete(msgId); this.failures.delete(msgId);
+        this.pending.delete(msgId);
+        this.iopubHandlers.delete(msgId);
+        this.failures.delete(msgId);
       };
-      this.failures.set(msgId, (e) => { cleanup(); reject(e); });
+      this.failures.set(msgId, (e) => {
+        cleanup();
+        reject(e);
+      });
       this.pending.set(msgId, (m) => {
         reply = m;
         done();
-        if (!idle) grace = setTimeout(() => { cleanup(); resolve({ ...m, missedIdle: true }); }, idleGraceMs);
+        if (!idle)
+          grace = setTimeout(() => {
+            cleanup();
+            resolve({ ...m, missedIdle: true });
+          }, idleGraceMs);
       });
       this.iopubHandlers.set(msgId, (m) => {
-        if (m.header.msg_type === 'status' && m.content.execution_state === 'idle') { idle = true; done(); } else onIopub?.(m);
+        if (m.header.msg_type === 'status' && m.content.execution_state === 'idle') {
+          idle = true;
+          done();
+        } else onIopub?.(m);
       });
-      this.shell.send([DELIM, this.sign(parts), ...parts]).catch((e) => { cleanup(); reject(e); });
+      this.shell.send([DELIM, this.sign(parts), ...parts]).catch((e) => {
+        cleanup();
+        reject(e);
+      });
     });
   }
 
@@ -197,37 +283,51 @@ export class KernelClient {
    */
   async execute(code: string, timeoutMs = 0, opts: ExecuteOptions = {}): Promise<ExecuteResult> {
     const outputs: CellOutput[] = [];
-    const cap = opts.maxOutputChars ?? 0, tailMax = Math.min(8000, Math.ceil(cap / 4));
-    let kept = 0, dropped = 0;
+    const cap = opts.maxOutputChars ?? 0,
+      tailMax = Math.min(8000, Math.ceil(cap / 4));
+    let kept = 0,
+      dropped = 0;
     const tails: Record<string, string> = {};
     const push = (o: CellOutput, size: number) => {
-      if (!cap || kept + size <= cap) { kept += size; outputs.push(o); } else dropped += size;
+      if (!cap || kept + size <= cap) {
+        kept += size;
+        outputs.push(o);
+      } else dropped += size;
     };
-    const reply = await this.request('execute_request', { code, silent: false, store_history: true, user_expressions: {},
-      allow_stdin: false, stop_on_error: true }, timeoutMs, (m) => {
-      const c = m.content;
-      switch (m.header.msg_type) {
-        case 'stream': {
-          let text = String(c.text ?? '');
-          if (cap && kept + text.length > cap) {
-            const room = Math.max(0, cap - kept), over = text.slice(room);
-            dropped += over.length;
-            tails[c.name] = ((tails[c.name] ?? '') + over).slice(-tailMax);
-            text = text.slice(0, room);
-            if (!text) break;
+    const reply = await this.request(
+      'execute_request',
+      { code, silent: false, store_history: true, user_expressions: {}, allow_stdin: false, stop_on_error: true },
+      timeoutMs,
+      (m) => {
+        const c = m.content;
+        switch (m.header.msg_type) {
+          case 'stream': {
+            let text = String(c.text ?? '');
+            if (cap && kept + text.length > cap) {
+              const room = Math.max(0, cap - kept),
+                over = text.slice(room);
+              dropped += over.length;
+              tails[c.name] = ((tails[c.name] ?? '') + over).slice(-tailMax);
+              text = text.slice(0, room);
+              if (!text) break;
+            }
+            kept += text.length;
+            const last = outputs[outputs.length - 1];
+            if (last?.output_type === 'stream' && last.name === c.name) last.text += text;
+            else outputs.push({ output_type: 'stream', name: c.name, text });
+            break;
           }
-          kept += text.length;
-          const last = outputs[outputs.length - 1];
-          if (last?.output_type === 'stream' && last.name === c.name) last.text += text;
-          else outputs.push({ output_type: 'stream', name: c.name, text });
-          break;
+          case 'display_data':
+          case 'execute_result':
+            push({ output_type: m.header.msg_type, data: c.data }, JSON.stringify(c.data ?? {}).length);
+            break;
+          case 'error':
+            outputs.push({ output_type: 'error', ename: c.ename, evalue: c.evalue, traceback: c.traceback });
+            break;
         }
-        case 'display_data': case 'execute_result':
-          push({ output_type: m.header.msg_type, data: c.data }, JSON.stringify(c.data ?? {}).length); break;
-        case 'error':
-          outputs.push({ output_type: 'error', ename: c.ename, evalue: c.evalue, traceback: c.traceback }); break;
-      }
-    }, opts.idleGraceMs);
+      },
+      opts.idleGraceMs,
+    );
     if (dropped) {
       // Each tail starts at a line boundary where there is one, so a kept line is whole.
       const ends = Object.entries(tails).map(([name, tail]) => {
@@ -236,19 +336,37 @@ export class KernelClient {
       });
       dropped -= ends.reduce((a, [, t]) => a + t.length, 0);
       const note = `[output truncated: ${dropped} characters left out (limit ${cap} per cell)`;
-      for (const [name, tail] of ends) outputs.push({ output_type: 'stream', name, text: `\n${note}; the last ${tail.length} of ${name} follow]\n${tail}` });
+      for (const [name, tail] of ends)
+        outputs.push({
+          output_type: 'stream',
+          name,
+          text: `\n${note}; the last ${tail.length} of ${name} follow]\n${tail}`,
+        });
       if (!ends.length) outputs.push({ output_type: 'stream', name: 'stderr', text: `\n${note}]\n` });
     }
-    return { status: reply.content.status, outputs, executionCount: reply.content.execution_count ?? null,
-      ...(dropped ? { droppedChars: dropped } : {}), ...(reply.missedIdle ? { missedIdle: true } : {}) };
+    return {
+      status: reply.content.status,
+      outputs,
+      executionCount: reply.content.execution_count ?? null,
+      ...(dropped ? { droppedChars: dropped } : {}),
+      ...(reply.missedIdle ? { missedIdle: true } : {}),
+    };
   }
 
   /** Interrupts the running cell, as Jupyter's interrupt button does for tslab (SIGINT). */
   interrupt(): void {
     if (!this.alive) return;
-    if (!this.launcher?.kernelPid) { this.proc.kill('SIGINT'); return; }
+    if (!this.launcher?.kernelPid) {
+      this.proc.kill('SIGINT');
+      return;
+    }
     const pid = this.launcher.kernelPid(this.proc.pid!);
-    if (pid) try { process.kill(pid, 'SIGINT'); } catch { /* it has just exited */ }
+    if (pid)
+      try {
+        process.kill(pid, 'SIGINT');
+      } catch {
+        /* it has just exited */
+      }
   }
 
   /** Stops the kernel process and closes the sockets. */

@@ -12,16 +12,30 @@ import { writeFileAtomic } from '../util/files';
 import { REPO_ROOT } from '../util/paths';
 
 /** Jupyter's per-user data folder, as `jupyter --data-dir` reports it. */
-export function jupyterDataDir(env: NodeJS.ProcessEnv = process.env, platform = process.platform, home = os.homedir()): string {
+export function jupyterDataDir(
+  env: NodeJS.ProcessEnv = process.env,
+  platform = process.platform,
+  home = os.homedir(),
+): string {
   if (env.JUPYTER_DATA_DIR) return env.JUPYTER_DATA_DIR;
   if (platform === 'darwin') return path.join(home, 'Library', 'Jupyter');
   if (platform === 'win32') return path.join(env.APPDATA ?? path.join(home, 'AppData', 'Roaming'), 'jupyter');
   return path.join(env.XDG_DATA_HOME ?? path.join(home, '.local', 'share'), 'jupyter');
 }
 
-export interface KernelSpecConfig { name: string; displayName: string; prefix: string | null; force: boolean }
-export const kernelSpecDefaults = (o: Partial<KernelSpecConfig> = {}): KernelSpecConfig =>
-  ({ name: 'tslab', displayName: 'TypeScript (HAI Dialect Lab)', prefix: null, force: false, ...o });
+export interface KernelSpecConfig {
+  name: string;
+  displayName: string;
+  prefix: string | null;
+  force: boolean;
+}
+export const kernelSpecDefaults = (o: Partial<KernelSpecConfig> = {}): KernelSpecConfig => ({
+  name: 'tslab',
+  displayName: 'TypeScript (HAI Dialect Lab)',
+  prefix: null,
+  force: false,
+  ...o,
+});
 
 /** Writes `<data dir>/kernels/<name>/kernel.json` (or under `<prefix>/share/jupyter`); returns its path. */
 export function installKernelSpec(cfg: Partial<KernelSpecConfig> = {}): string {
@@ -30,7 +44,9 @@ export function installKernelSpec(cfg: Partial<KernelSpecConfig> = {}): string {
   const dir = path.join(base, 'kernels', c.name);
   const file = path.join(dir, 'kernel.json');
   if (fs.existsSync(file) && !c.force) {
-    throw new Error(`${file} exists already (another tslab install?); pass --force to replace it, or --name to install beside it`);
+    throw new Error(
+      `${file} exists already (another tslab install?); pass --force to replace it, or --name to install beside it`,
+    );
   }
   const spec = {
     argv: [process.execPath, require.resolve('tslab/bin/tslab'), 'kernel', '--config-path', '{connection_file}'],

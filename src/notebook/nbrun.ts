@@ -36,19 +36,42 @@ export interface RunConfig {
   launcher?: KernelLauncher;
   connDir?: string;
 }
-export const runDefaults = (o: Partial<RunConfig> = {}): RunConfig => ({ timeoutS: 600, smoke: false, allowErrors: false, env: process.env,
-  totalTimeoutS: 0, maxOutputChars: 0, maxOldSpaceMb: 0, ...o });
+export const runDefaults = (o: Partial<RunConfig> = {}): RunConfig => ({
+  timeoutS: 600,
+  smoke: false,
+  allowErrors: false,
+  env: process.env,
+  totalTimeoutS: 0,
+  maxOutputChars: 0,
+  maxOldSpaceMb: 0,
+  ...o,
+});
 
 export interface CellReport {
-  index: number; status: 'ok' | 'error' | 'timeout' | 'dead' | 'skipped'; seconds: number; error?: string;
+  index: number;
+  status: 'ok' | 'error' | 'timeout' | 'dead' | 'skipped';
+  seconds: number;
+  error?: string;
   /** Output characters left out by `maxOutputChars`. */
   dropped_chars?: number;
   /** The kernel dropped IOPub messages during this cell: some of its output may be missing. */
   lost_output?: boolean;
 }
-export interface NotebookReport { notebook: string; status: 'ok' | 'error'; cells: CellReport[]; seconds: number; executed: any }
+export interface NotebookReport {
+  notebook: string;
+  status: 'ok' | 'error';
+  cells: CellReport[];
+  seconds: number;
+  executed: any;
+}
 
-interface Cell { cell_type: string; source: string | string[]; outputs?: unknown[]; execution_count?: number | null; metadata?: object }
+interface Cell {
+  cell_type: string;
+  source: string | string[];
+  outputs?: unknown[];
+  execution_count?: number | null;
+  metadata?: object;
+}
 
 export function readNotebook(file: string): { cells: Cell[]; metadata: any; [k: string]: unknown } {
   let nb: any;
@@ -69,15 +92,24 @@ export function errorOutput(stderrText: string): CellOutput {
   const text = stderrText.trim();
   // Node's "Error: message" line, or tslab's "1:7 - message" compile diagnostics.
   const m = /^(\w*Error|\w+Exception)(?: \[\w+\])?: (.*)$/m.exec(text); // Node's `AssertionError [ERR_ASSERTION]: …` too
-  return { output_type: 'error', ename: m ? m[1] : 'CompileError', evalue: m ? m[2] : text.split('\n')[0], traceback: text.split('\n') };
+  return {
+    output_type: 'error',
+    ename: m ? m[1] : 'CompileError',
+    evalue: m ? m[2] : text.split('\n')[0],
+    traceback: text.split('\n'),
+  };
 }
 
 function toNbOutput(o: CellOutput, count: number | null): object {
   switch (o.output_type) {
-    case 'stream': return { output_type: 'stream', name: o.name, text: lines(o.text ?? '') };
-    case 'error': return { output_type: 'error', ename: o.ename, evalue: o.evalue, traceback: o.traceback ?? [] };
-    case 'execute_result': return { output_type: 'execute_result', data: o.data, metadata: {}, execution_count: count };
-    default: return { output_type: 'display_data', data: o.data, metadata: {} };
+    case 'stream':
+      return { output_type: 'stream', name: o.name, text: lines(o.text ?? '') };
+    case 'error':
+      return { output_type: 'error', ename: o.ename, evalue: o.evalue, traceback: o.traceback ?? [] };
+    case 'execute_result':
+      return { output_type: 'execute_result', data: o.data, metadata: {}, execution_count: count };
+    default:
+      return { output_type: 'display_data', data: o.data, metadata: {} };
   }
 }
 
@@ -88,14 +120,26 @@ export async function runNotebook(file: string, cfg: Partial<RunConfig> = {}): P
   const t0 = performance.now();
   const cells: CellReport[] = [];
   const env: NodeJS.ProcessEnv = { ...c.env, ...(c.smoke ? { HAI_SMOKE: '1' } : {}) };
-  if (c.maxOldSpaceMb > 0) env.NODE_OPTIONS = `${env.NODE_OPTIONS ?? ''} --max-old-space-size=${Math.round(c.maxOldSpaceMb)}`.trim();
-  const kernel = await KernelClient.start({ cwd: path.dirname(path.resolve(file)), env, timeoutMs: 60000, launcher: c.launcher, connDir: c.connDir });
+  if (c.maxOldSpaceMb > 0)
+    env.NODE_OPTIONS = `${env.NODE_OPTIONS ?? ''} --max-old-space-size=${Math.round(c.maxOldSpaceMb)}`.trim();
+  const kernel = await KernelClient.start({
+    cwd: path.dirname(path.resolve(file)),
+    env,
+    timeoutMs: 60000,
+    launcher: c.launcher,
+    connDir: c.connDir,
+  });
   const tCells = performance.now(); // the total limit counts the cells, not the kernel's start
   let stop = false;
   try {
     for (const [index, cell] of nb.cells.entries()) {
       if (cell.cell_type !== 'code') continue;
-      if (stop) { cells.push({ index, status: 'skipped', seconds: 0 }); cell.outputs = []; cell.execution_count = null; continue; }
+      if (stop) {
+        cells.push({ index, status: 'skipped', seconds: 0 });
+        cell.outputs = [];
+        cell.execution_count = null;
+        continue;
+      }
       const t = performance.now();
       // The cell's limit is the per-cell one or what is left of the total, whichever is shorter (0 = none).
       const left = c.totalTimeoutS > 0 ? Math.max(0.001, c.totalTimeoutS - (t - tCells) / 1000) : Infinity;
@@ -103,31 +147,60 @@ export async function runNotebook(file: string, cfg: Partial<RunConfig> = {}): P
       const byTotal = left <= (c.timeoutS > 0 ? c.timeoutS : Infinity);
       let report: CellReport;
       try {
-        const r = await kernel.execute(src(cell), Number.isFinite(cellS) ? Math.ceil(cellS * 1000) : 0, { maxOutputChars: c.maxOutputChars });
+        const r = await kernel.execute(src(cell), Number.isFinite(cellS) ? Math.ceil(cellS * 1000) : 0, {
+          maxOutputChars: c.maxOutputChars,
+        });
         let outputs = r.outputs;
         if (r.status === 'error' && !outputs.some((o) => o.output_type === 'error')) {
-          const errText = outputs.filter((o) => o.output_type === 'stream' && o.name === 'stderr').map((o) => o.text).join('');
-          outputs = [...outputs.filter((o) => !(o.output_type === 'stream' && o.name === 'stderr' && o.text === errText)), errorOutput(errText || 'the cell failed without a message')];
+          const errText = outputs
+            .filter((o) => o.output_type === 'stream' && o.name === 'stderr')
+            .map((o) => o.text)
+            .join('');
+          outputs = [
+            ...outputs.filter((o) => !(o.output_type === 'stream' && o.name === 'stderr' && o.text === errText)),
+            errorOutput(errText || 'the cell failed without a message'),
+          ];
         }
         cell.outputs = outputs.map((o) => toNbOutput(o, r.executionCount));
         cell.execution_count = r.executionCount;
         const err = outputs.find((o) => o.output_type === 'error');
-        report = { index, status: r.status === 'ok' ? 'ok' : 'error', seconds: 0, ...(err ? { error: `${err.ename}: ${err.evalue}` } : {}),
-          ...(r.droppedChars ? { dropped_chars: r.droppedChars } : {}), ...(r.missedIdle ? { lost_output: true } : {}) };
+        report = {
+          index,
+          status: r.status === 'ok' ? 'ok' : 'error',
+          seconds: 0,
+          ...(err ? { error: `${err.ename}: ${err.evalue}` } : {}),
+          ...(r.droppedChars ? { dropped_chars: r.droppedChars } : {}),
+          ...(r.missedIdle ? { lost_output: true } : {}),
+        };
       } catch (e) {
         const msg = (e as Error).message;
         if (/timed out/.test(msg)) {
           kernel.interrupt();
-          report = { index, status: 'timeout', seconds: 0, error: byTotal
-            ? `the notebook's total time limit of ${c.totalTimeoutS} s ran out in this cell (interrupted)`
-            : `no result within ${c.timeoutS} s (interrupted)` };
+          report = {
+            index,
+            status: 'timeout',
+            seconds: 0,
+            error: byTotal
+              ? `the notebook's total time limit of ${c.totalTimeoutS} s ran out in this cell (interrupted)`
+              : `no result within ${c.timeoutS} s (interrupted)`,
+          };
         } else {
           // V8's own last words say why, e.g. "JavaScript heap out of memory" (stderr may trail the exit a little).
           await new Promise((r) => setTimeout(r, 200));
           const why = /FATAL ERROR: [^\n]*|Segmentation fault[^\n]*|Aborted[^\n]*/.exec(kernel.stderr)?.[0];
           report = { index, status: 'dead', seconds: 0, error: why ? `${msg}: ${why.trim()}` : msg };
         }
-        cell.outputs = [toNbOutput({ output_type: 'error', ename: report.status === 'timeout' ? 'Timeout' : 'KernelDied', evalue: report.error, traceback: [report.error!] }, null)];
+        cell.outputs = [
+          toNbOutput(
+            {
+              output_type: 'error',
+              ename: report.status === 'timeout' ? 'Timeout' : 'KernelDied',
+              evalue: report.error,
+              traceback: [report.error!],
+            },
+            null,
+          ),
+        ];
         cell.execution_count = null;
       }
       report.seconds = (performance.now() - t) / 1000;
@@ -142,13 +215,20 @@ export async function runNotebook(file: string, cfg: Partial<RunConfig> = {}): P
     await kernel.close();
   }
   const failed = cells.some((x) => x.status !== 'ok' && x.status !== 'skipped');
-  return { notebook: file, status: failed ? 'error' : 'ok', cells, seconds: (performance.now() - t0) / 1000, executed: nb };
+  return {
+    notebook: file,
+    status: failed ? 'error' : 'ok',
+    cells,
+    seconds: (performance.now() - t0) / 1000,
+    executed: nb,
+  };
 }
 
 /** Where the executed copy of `file` goes: `<outDir>/<name>.ipynb`; refuses to overwrite the input. */
 export function executedPath(file: string, outDir: string): string {
   const out = path.join(outDir, path.basename(file));
-  if (path.resolve(out) === path.resolve(file)) throw new Error(`${file}: the executed copy would overwrite the input; choose another --out or pass --inplace`);
+  if (path.resolve(out) === path.resolve(file))
+    throw new Error(`${file}: the executed copy would overwrite the input; choose another --out or pass --inplace`);
   return out;
 }
 

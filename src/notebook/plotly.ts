@@ -19,15 +19,27 @@ import { COLORS, Figure, renderSvg } from './charts';
 export const PLOTLY_FILE = 'plotly.js';
 export const plotlyBundlePath = (): string => require.resolve('plotly.js-dist/plotly.js');
 /** The plotly.js bundle (plotly.js-dist), safe to inline in a `<script>` element. */
-export const plotlyBundle = (): string => fs.readFileSync(plotlyBundlePath(), 'utf8').replace(/<\/script/gi, '<\\/script');
+export const plotlyBundle = (): string =>
+  fs.readFileSync(plotlyBundlePath(), 'utf8').replace(/<\/script/gi, '<\\/script');
 
 /** Plotly's arguments for a figure: the figure itself, in the SVG's fonts and colours, sized by its container. */
-export function plotlyArgs(fig: Figure): { data: Figure['data']; layout: Record<string, unknown>; config: Record<string, unknown> } {
+export function plotlyArgs(fig: Figure): {
+  data: Figure['data'];
+  layout: Record<string, unknown>;
+  config: Record<string, unknown>;
+} {
   const { width: _w, height, ...layout } = fig.layout;
   return {
     data: fig.data,
-    layout: { ...layout, height: height ?? 360, colorway: COLORS, font: { family: "'Noto Sans CJK KR','Noto Sans KR',sans-serif", size: 12 },
-      margin: { l: 60, r: 20, t: 48, b: 80 }, xaxis: { automargin: true, ...layout.xaxis }, yaxis: { automargin: true, ...layout.yaxis } },
+    layout: {
+      ...layout,
+      height: height ?? 360,
+      colorway: COLORS,
+      font: { family: "'Noto Sans CJK KR','Noto Sans KR',sans-serif", size: 12 },
+      margin: { l: 60, r: 20, t: 48, b: 80 },
+      xaxis: { automargin: true, ...layout.xaxis },
+      yaxis: { automargin: true, ...layout.yaxis },
+    },
     config: { responsive: true, displaylogo: false },
   };
 }
@@ -35,14 +47,17 @@ export function plotlyArgs(fig: Figure): { data: Figure['data']; layout: Record<
 const json = (v: unknown) => JSON.stringify(v).replace(/</g, '\\u003c');
 // Draws one `figure.hai-chart` with window.Plotly if the page has it; the SVG is hidden only once Plotly
 // has drawn, so a failed load or a plotting error leaves the fallback visible.
-const DRAW = `function haiDraw(f){if(!window.Plotly||f.dataset.plotly)return;var a=JSON.parse(f.querySelector('script.plotly-figure').textContent);`
-  + `f.dataset.plotly='drawing';window.Plotly.newPlot(f.querySelector('.hai-plotly'),a.data,a.layout,a.config).then(function(){`
-  + `f.querySelector('.hai-svg').style.display='none';f.dataset.plotly='drawn';},function(e){f.dataset.plotly='failed: '+e;});}`;
+const DRAW =
+  `function haiDraw(f){if(!window.Plotly||f.dataset.plotly)return;var a=JSON.parse(f.querySelector('script.plotly-figure').textContent);` +
+  `f.dataset.plotly='drawing';window.Plotly.newPlot(f.querySelector('.hai-plotly'),a.data,a.layout,a.config).then(function(){` +
+  `f.querySelector('.hai-svg').style.display='none';f.dataset.plotly='drawn';},function(e){f.dataset.plotly='failed: '+e;});}`;
 
 /** One figure for an HTML page: a div Plotly draws into, the SVG fallback, and Plotly's arguments as JSON. */
 export function figureBlock(fig: Figure, id?: string): string {
-  return `<figure class="hai-chart"${id ? ` id="${id}"` : ''}><div class="hai-plotly"></div><div class="hai-svg">${renderSvg(fig)}</div>`
-    + `<script type="application/json" class="plotly-figure">${json(plotlyArgs(fig))}</script></figure>`;
+  return (
+    `<figure class="hai-chart"${id ? ` id="${id}"` : ''}><div class="hai-plotly"></div><div class="hai-svg">${renderSvg(fig)}</div>` +
+    `<script type="application/json" class="plotly-figure">${json(plotlyArgs(fig))}</script></figure>`
+  );
 }
 
 /** The end of a page of `figureBlock`s: loads plotly.js once from `src`, then draws each figure. */
@@ -51,8 +66,9 @@ export const plotlyPageScript = (src = PLOTLY_FILE): string =>
 
 // The UMD bundle registers itself with RequireJS where one is loaded (classic Jupyter Notebook) instead
 // of setting window.Plotly; hiding `define` while it runs makes it set window.Plotly everywhere.
-const inlineBundle = () => `<script>window.__haiDefine=window.define;window.define=undefined;</script><script>${plotlyBundle()}</script>`
-  + '<script>window.define=window.__haiDefine;</script>';
+const inlineBundle = () =>
+  `<script>window.__haiDefine=window.define;window.define=undefined;</script><script>${plotlyBundle()}</script>` +
+  '<script>window.define=window.__haiDefine;</script>';
 
 let seq = 0;
 /**
@@ -81,12 +97,18 @@ type Sink = (msg: { data: Record<string, string>; metadata: object; transient: o
  */
 export function showFigure(fig: Figure, o: { loadPlotly?: boolean } = {}): void {
   const problem = bundleWriterProblem();
-  if (problem === NO_KERNEL) throw new Error(`showFigure needs a running tslab kernel (a notebook cell); elsewhere use renderSvg(fig) or figureBlock(fig)`);
+  if (problem === NO_KERNEL)
+    throw new Error(
+      `showFigure needs a running tslab kernel (a notebook cell); elsewhere use renderSvg(fig) or figureBlock(fig)`,
+    );
   const write = problem ? null : (require('tslab/dist/jupyter').lastWriteDisplayData as Sink);
   if (!write) {
     // Not the tslab this was written for: the public one-MIME-type display, SVG only (said once per session).
     const g = globalThis as Record<symbol, boolean>;
-    if (!g[WARNED]) { process.stderr.write(`showFigure: ${problem}; showing the static SVG instead\n`); g[WARNED] = true; }
+    if (!g[WARNED]) {
+      process.stderr.write(`showFigure: ${problem}; showing the static SVG instead\n`);
+      g[WARNED] = true;
+    }
     require('tslab').display.html(renderSvg(fig));
     return;
   }
@@ -105,8 +127,13 @@ const WARNED = Symbol.for('hai.plotlyWarned');
 const NO_KERNEL = 'no running tslab kernel';
 function bundleWriterProblem(): string {
   let v = '?';
-  try { v = (require('tslab/package.json') as { version: string }).version; } catch { return 'tslab is not installed'; }
-  if (v !== TSLAB_VERSION) return `tslab ${v} is not ${TSLAB_VERSION}, the version its display internals were checked against`;
+  try {
+    v = (require('tslab/package.json') as { version: string }).version;
+  } catch {
+    return 'tslab is not installed';
+  }
+  if (v !== TSLAB_VERSION)
+    return `tslab ${v} is not ${TSLAB_VERSION}, the version its display internals were checked against`;
   const w = require('tslab/dist/jupyter').lastWriteDisplayData;
   return typeof w === 'function' ? '' : NO_KERNEL;
 }

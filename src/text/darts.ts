@@ -16,7 +16,10 @@
 const HAS_LEAF = 1 << 8;
 const MAX_OFFSET = 1 << 21;
 
-interface TrieNode { children: Map<number, TrieNode>; value: number | null }
+interface TrieNode {
+  children: Map<number, TrieNode>;
+  value: number | null;
+}
 
 /**
  * A double array that darts-clone's `commonPrefixSearch` (as SentencePiece runs it) reads: unit 0 is the root; a
@@ -32,22 +35,35 @@ export function buildDoubleArray(entries: [Uint8Array, number][]): Uint32Array {
     let n = root;
     for (const b of key) {
       let c = n.children.get(b);
-      if (!c) { c = { children: new Map(), value: null }; n.children.set(b, c); }
+      if (!c) {
+        c = { children: new Map(), value: null };
+        n.children.set(b, c);
+      }
       n = c;
     }
     n.value = value;
   }
-  let units = new Uint32Array(1 << 12), used = new Uint8Array(units.length), bases = new Uint8Array(units.length);
+  let units = new Uint32Array(1 << 12),
+    used = new Uint8Array(units.length),
+    bases = new Uint8Array(units.length);
   const grow = (n: number) => {
     if (n <= units.length) return;
     let size = units.length;
     while (size < n) size *= 2;
-    const u = new Uint32Array(size); u.set(units); units = u;
-    const a = new Uint8Array(size); a.set(used); used = a;
-    const b = new Uint8Array(size); b.set(bases); bases = b;
+    const u = new Uint32Array(size);
+    u.set(units);
+    units = u;
+    const a = new Uint8Array(size);
+    a.set(used);
+    used = a;
+    const b = new Uint8Array(size);
+    b.set(bases);
+    bases = b;
   };
-  used[0] = 1; bases[0] = 1; // unit 0 is the root; no node may use base 0, whose value slot would be the root's unit
-  let firstFree = 1, top = 0;
+  used[0] = 1;
+  bases[0] = 1; // unit 0 is the root; no node may use base 0, whose value slot would be the root's unit
+  let firstFree = 1,
+    top = 0;
   const scanFrom = new Int32Array(256).fill(1);
   const queue: [TrieNode, number][] = [[root, 0]];
   for (let qi = 0; qi < queue.length; qi++) {
@@ -58,7 +74,8 @@ export function buildDoubleArray(entries: [Uint8Array, number][]): Uint32Array {
     while (used[firstFree]) firstFree++;
     // Scan on from where the last node with the same first label was placed: free slots left behind stay
     // unused (a few per cent of the array) and the build stays linear instead of rescanning them for every node.
-    let base = -1, q = Math.max(firstFree, scanFrom[labels[0]]);
+    let base = -1,
+      q = Math.max(firstFree, scanFrom[labels[0]]);
     for (; ; q++) {
       if (q + 512 > units.length) grow(q + 512);
       if (used[q]) continue;
@@ -66,14 +83,21 @@ export function buildDoubleArray(entries: [Uint8Array, number][]): Uint32Array {
       if (bases[b] || (pos ^ b) >= MAX_OFFSET) continue;
       let free = true;
       for (let i = 1; i < labels.length && free; i++) free = !used[b ^ labels[i]];
-      if (free) { base = b; break; }
+      if (free) {
+        base = b;
+        break;
+      }
     }
     scanFrom[labels[0]] = q;
     grow((base | 255) + 1);
     bases[base] = 1;
     top = Math.max(top, base | 255);
     units[pos] |= ((pos ^ base) << 10) >>> 0;
-    if (node.value !== null) { units[pos] |= HAS_LEAF; units[base] = (node.value | 0x80000000) >>> 0; used[base] = 1; }
+    if (node.value !== null) {
+      units[pos] |= HAS_LEAF;
+      units[base] = (node.value | 0x80000000) >>> 0;
+      used[base] = 1;
+    }
     for (const [c, child] of [...node.children.entries()].sort((a, b) => a[0] - b[0])) {
       used[base ^ c] = 1;
       units[base ^ c] = c;

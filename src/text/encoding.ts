@@ -16,7 +16,11 @@
 import * as tf from '@tensorflow/tfjs';
 
 export interface SpecialTokensConfig {
-  unk_token: string; sep_token: string; pad_token: string; cls_token: string; mask_token: string;
+  unk_token: string;
+  sep_token: string;
+  pad_token: string;
+  cls_token: string;
+  mask_token: string;
   additional_special_tokens: string[];
   do_lower_case: boolean;
   /** Used when truncation or `padding: 'max_length'` is asked for without `max_length`. */
@@ -24,9 +28,22 @@ export interface SpecialTokensConfig {
 }
 export type Padding = boolean | 'longest' | 'max_length' | 'do_not_pad';
 export type Truncation = boolean | 'longest_first' | 'only_first' | 'only_second' | 'do_not_truncate';
-export interface EncodeOptions { add_special_tokens?: boolean; max_length?: number; padding?: Padding; truncation?: Truncation }
-export interface Encoding { input_ids: number[]; attention_mask: number[]; token_type_ids: number[] }
-export interface BatchEncoding { input_ids: number[][]; attention_mask: number[][]; token_type_ids: number[][] }
+export interface EncodeOptions {
+  add_special_tokens?: boolean;
+  max_length?: number;
+  padding?: Padding;
+  truncation?: Truncation;
+}
+export interface Encoding {
+  input_ids: number[];
+  attention_mask: number[];
+  token_type_ids: number[];
+}
+export interface BatchEncoding {
+  input_ids: number[][];
+  attention_mask: number[][];
+  token_type_ids: number[][];
+}
 
 const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 /** Python's per-character `.lower()` pass: Σ stays σ even at a word's end, as HF lowers one character at a time. */
@@ -40,12 +57,17 @@ export abstract class PreTrainedTokenizer {
   private readonly specialRe: RegExp;
   private readonly specialStarts: string[];
 
-  constructor(vocabTokens: string[], readonly config: SpecialTokensConfig) {
+  constructor(
+    vocabTokens: string[],
+    readonly config: SpecialTokensConfig,
+  ) {
     vocabTokens.forEach((t, i) => this.vocab.set(t, i)); // a repeated line keeps its last index, as a Python dict does
     for (const [t, i] of this.vocab) this.ids_to_tokens.set(i, t);
     if (!this.vocab.has(config.unk_token)) throw new Error(`the vocabulary has no unknown token '${config.unk_token}'`);
     const c = config;
-    this.all_special_tokens = [...new Set([c.unk_token, c.sep_token, c.pad_token, c.cls_token, c.mask_token, ...c.additional_special_tokens])];
+    this.all_special_tokens = [
+      ...new Set([c.unk_token, c.sep_token, c.pad_token, c.cls_token, c.mask_token, ...c.additional_special_tokens]),
+    ];
     // Special tokens are cut out before anything else (HF's trie): longest first, so one that contains another wins.
     const alts = [...this.all_special_tokens].sort((a, b) => b.length - a.length).map(escapeRe);
     this.specialRe = new RegExp(`(${alts.join('|')})`);
@@ -55,22 +77,37 @@ export abstract class PreTrainedTokenizer {
   /** The model's tokenization of one special-token-free stretch of text. */
   protected abstract _tokenize(text: string): string[];
 
-  get vocab_size() { return this.vocab.size; }
+  get vocab_size() {
+    return this.vocab.size;
+  }
   private idOf(t: string) {
     const id = this.vocab.get(t);
     if (id === undefined) throw new Error(`special token '${t}' is not in the vocabulary`);
     return id;
   }
-  get unk_token_id() { return this.idOf(this.config.unk_token); }
-  get cls_token_id() { return this.idOf(this.config.cls_token); }
-  get sep_token_id() { return this.idOf(this.config.sep_token); }
-  get pad_token_id() { return this.idOf(this.config.pad_token); }
-  get mask_token_id() { return this.idOf(this.config.mask_token); }
+  get unk_token_id() {
+    return this.idOf(this.config.unk_token);
+  }
+  get cls_token_id() {
+    return this.idOf(this.config.cls_token);
+  }
+  get sep_token_id() {
+    return this.idOf(this.config.sep_token);
+  }
+  get pad_token_id() {
+    return this.idOf(this.config.pad_token);
+  }
+  get mask_token_id() {
+    return this.idOf(this.config.mask_token);
+  }
 
   /** Tokens without [CLS]/[SEP]; special tokens written in the text stay whole. */
   tokenize(text: string): string[] {
     if (this.config.do_lower_case) {
-      text = text.split(this.specialRe).map((p, i) => (i % 2 ? p : lowerChars(p))).join('');
+      text = text
+        .split(this.specialRe)
+        .map((p, i) => (i % 2 ? p : lowerChars(p)))
+        .join('');
     }
     if (!this.specialStarts.some((c) => text.includes(c))) return text ? this._tokenize(text) : []; // no special token can be in it
     const out: string[] = [];
@@ -85,7 +122,9 @@ export abstract class PreTrainedTokenizer {
     const unk = this.unk_token_id;
     return tokens.map((t) => this.vocab.get(t) ?? unk);
   }
-  convert_ids_to_tokens(ids: number[]): string[] { return ids.map((i) => this.ids_to_tokens.get(i) ?? this.config.unk_token); }
+  convert_ids_to_tokens(ids: number[]): string[] {
+    return ids.map((i) => this.ids_to_tokens.get(i) ?? this.config.unk_token);
+  }
 
   /** HF `encode`: the input ids alone. */
   encode(text: string, text_pair?: string, options: EncodeOptions = {}): number[] {
@@ -102,16 +141,20 @@ export abstract class PreTrainedTokenizer {
   /** HF `batch_encode_plus`: plain arrays, padded to the longest row (`padding: true`) or to `max_length`. */
   encodeBatch(texts: string[], options: EncodeOptions & { text_pair?: string[] } = {}): BatchEncoding {
     const pairs = options.text_pair;
-    if (pairs && pairs.length !== texts.length) throw new Error(`text_pair has ${pairs.length} entries for ${texts.length} texts`);
+    if (pairs && pairs.length !== texts.length)
+      throw new Error(`text_pair has ${pairs.length} entries for ${texts.length} texts`);
     const o = this.resolve(options);
     const seqs = texts.map((t, i) => this.prepare(t, pairs?.[i], o));
     const specials = (b?: number[]) => (o.add ? (b ? 3 : 2) : 0);
     let to = o.padding === 'max_length' ? o.max_length! : 0;
-    if (o.padding === 'longest') for (const [a, b] of seqs) to = Math.max(to, a.length + (b?.length ?? 0) + specials(b));
+    if (o.padding === 'longest')
+      for (const [a, b] of seqs) to = Math.max(to, a.length + (b?.length ?? 0) + specials(b));
     const out: BatchEncoding = { input_ids: [], attention_mask: [], token_type_ids: [] };
     for (const [a, b] of seqs) {
       const e = this.assemble(a, b, o.add, to);
-      out.input_ids.push(e.input_ids); out.attention_mask.push(e.attention_mask); out.token_type_ids.push(e.token_type_ids);
+      out.input_ids.push(e.input_ids);
+      out.attention_mask.push(e.attention_mask);
+      out.token_type_ids.push(e.token_type_ids);
     }
     return out;
   }
@@ -125,17 +168,31 @@ export abstract class PreTrainedTokenizer {
 
   /** HF's strategy rules, including its quiet default: `max_length` without padding or truncation truncates. */
   private resolve(o: EncodeOptions) {
-    const padding = o.padding === true || o.padding === 'longest' ? 'longest' : o.padding === 'max_length' ? 'max_length' : 'none';
-    let truncation = o.truncation === true ? 'longest_first' : o.truncation === false || o.truncation === undefined ? 'none' : o.truncation === 'do_not_truncate' ? 'none' : o.truncation;
+    const padding =
+      o.padding === true || o.padding === 'longest' ? 'longest' : o.padding === 'max_length' ? 'max_length' : 'none';
+    let truncation =
+      o.truncation === true
+        ? 'longest_first'
+        : o.truncation === false || o.truncation === undefined
+          ? 'none'
+          : o.truncation === 'do_not_truncate'
+            ? 'none'
+            : o.truncation;
     if (o.truncation === undefined && o.max_length !== undefined && padding === 'none') truncation = 'longest_first';
     const max_length = o.max_length ?? this.config.model_max_length;
-    if (max_length !== undefined && !(Number.isInteger(max_length) && max_length > 0)) throw new Error(`max_length must be a positive integer, got ${max_length}`);
-    if (padding === 'max_length' && max_length === undefined) throw new Error(`padding 'max_length' needs max_length (this tokenizer has no model_max_length)`);
+    if (max_length !== undefined && !(Number.isInteger(max_length) && max_length > 0))
+      throw new Error(`max_length must be a positive integer, got ${max_length}`);
+    if (padding === 'max_length' && max_length === undefined)
+      throw new Error(`padding 'max_length' needs max_length (this tokenizer has no model_max_length)`);
     return { padding, truncation, max_length, add: o.add_special_tokens ?? true };
   }
 
   /** HF `prepare_for_model`'s truncation: post (`truncation_side='right'`), leaving room for [CLS] … [SEP] ( … [SEP]). */
-  private prepare(text: string, pair: string | undefined, o: ReturnType<PreTrainedTokenizer['resolve']>): [number[], number[] | undefined] {
+  private prepare(
+    text: string,
+    pair: string | undefined,
+    o: ReturnType<PreTrainedTokenizer['resolve']>,
+  ): [number[], number[] | undefined] {
     let a = this.convert_tokens_to_ids(this.tokenize(text));
     let b = pair === undefined ? undefined : this.convert_tokens_to_ids(this.tokenize(pair));
     const specials = o.add ? (b ? 3 : 2) : 0;
@@ -143,7 +200,10 @@ export abstract class PreTrainedTokenizer {
     if (o.truncation !== 'none' && o.max_length !== undefined && total > o.max_length) {
       const remove = total - o.max_length;
       // HF logs an error and returns the sequence untruncated here; a silent over-long row is worse, so throw.
-      const tooShort = () => new Error(`max_length ${o.max_length} is too short: it leaves no room for the text after ${specials} special tokens`);
+      const tooShort = () =>
+        new Error(
+          `max_length ${o.max_length} is too short: it leaves no room for the text after ${specials} special tokens`,
+        );
       if (o.truncation === 'only_second') {
         if (!b || b.length <= remove) throw tooShort();
         b = b.slice(0, b.length - remove);
@@ -152,9 +212,13 @@ export abstract class PreTrainedTokenizer {
         a = a.slice(0, a.length - remove);
       } else {
         if (o.max_length < specials) throw tooShort();
-        let na = a.length, nb = b.length;
-        for (let k = 0; k < remove; k++) if (na > nb) na--; else nb--; // one token at a time from the longer; ties cut the pair
-        a = a.slice(0, na); b = b.slice(0, nb);
+        let na = a.length,
+          nb = b.length;
+        for (let k = 0; k < remove; k++)
+          if (na > nb) na--;
+          else nb--; // one token at a time from the longer; ties cut the pair
+        a = a.slice(0, na);
+        b = b.slice(0, nb);
       }
     }
     return [a, b];
@@ -162,8 +226,11 @@ export abstract class PreTrainedTokenizer {
 
   /** [CLS] a [SEP] (b [SEP]), then post padding (`padding_side='right'`) to `padTo` with [PAD], attention 0, type 0. */
   private assemble(a: number[], b: number[] | undefined, add: boolean, padTo: number): Encoding {
-    const n = a.length + (b?.length ?? 0) + (add ? (b ? 3 : 2) : 0), len = Math.max(n, padTo);
-    const input_ids = new Array<number>(len), attention_mask = new Array<number>(len).fill(0), token_type_ids = new Array<number>(len).fill(0);
+    const n = a.length + (b?.length ?? 0) + (add ? (b ? 3 : 2) : 0),
+      len = Math.max(n, padTo);
+    const input_ids = new Array<number>(len),
+      attention_mask = new Array<number>(len).fill(0),
+      token_type_ids = new Array<number>(len).fill(0);
     let k = 0;
     if (add) input_ids[k++] = this.cls_token_id;
     for (const id of a) input_ids[k++] = id;
@@ -171,8 +238,14 @@ export abstract class PreTrainedTokenizer {
     if (b) {
       // Without special tokens HF gives the pair type 0 too (it builds type ids only when it adds [SEP]).
       const type = add ? 1 : 0;
-      for (const id of b) { token_type_ids[k] = type; input_ids[k++] = id; }
-      if (add) { token_type_ids[k] = 1; input_ids[k++] = this.sep_token_id; }
+      for (const id of b) {
+        token_type_ids[k] = type;
+        input_ids[k++] = id;
+      }
+      if (add) {
+        token_type_ids[k] = 1;
+        input_ids[k++] = this.sep_token_id;
+      }
     }
     attention_mask.fill(1, 0, n);
     if (len > n) input_ids.fill(this.pad_token_id, n);
@@ -181,17 +254,37 @@ export abstract class PreTrainedTokenizer {
 }
 
 /** One batch as int32 tensors `[batch, seq]`, for the model's `input_ids` / `attention_mask` / `token_type_ids`. */
-export function toTensors(b: BatchEncoding | Encoding): { input_ids: tf.Tensor2D; attention_mask: tf.Tensor2D; token_type_ids: tf.Tensor2D } {
-  const rows = (x: number[] | number[][]) => (Array.isArray(x[0]) || x.length === 0 ? (x as number[][]) : [x as number[]]);
+export function toTensors(b: BatchEncoding | Encoding): {
+  input_ids: tf.Tensor2D;
+  attention_mask: tf.Tensor2D;
+  token_type_ids: tf.Tensor2D;
+} {
+  const rows = (x: number[] | number[][]) =>
+    Array.isArray(x[0]) || x.length === 0 ? (x as number[][]) : [x as number[]];
   const t = (name: string, x: number[] | number[][]) => {
-    const r = rows(x), len = r[0]?.length ?? 0;
-    r.forEach((row, i) => { if (row.length !== len) throw new Error(`${name}: row ${i} has ${row.length} ids, row 0 has ${len}: pad the batch (padding: true or 'max_length')`); });
+    const r = rows(x),
+      len = r[0]?.length ?? 0;
+    r.forEach((row, i) => {
+      if (row.length !== len)
+        throw new Error(
+          `${name}: row ${i} has ${row.length} ids, row 0 has ${len}: pad the batch (padding: true or 'max_length')`,
+        );
+    });
     return tf.tensor2d(Int32Array.from(r.flat()), [r.length, len], 'int32');
   };
-  return { input_ids: t('input_ids', b.input_ids), attention_mask: t('attention_mask', b.attention_mask), token_type_ids: t('token_type_ids', b.token_type_ids) };
+  return {
+    input_ids: t('input_ids', b.input_ids),
+    attention_mask: t('attention_mask', b.attention_mask),
+    token_type_ids: t('token_type_ids', b.token_type_ids),
+  };
 }
 
-export interface PadSequencesConfig { maxlen?: number; padding: 'pre' | 'post'; truncating: 'pre' | 'post'; value: number }
+export interface PadSequencesConfig {
+  maxlen?: number;
+  padding: 'pre' | 'post';
+  truncating: 'pre' | 'post';
+  value: number;
+}
 /** Keras `pad_sequences`, with its defaults ('pre'); the course passed 'post' for both and value 0. */
 export function padSequences(seqs: number[][], o: Partial<PadSequencesConfig> = {}): number[][] {
   const c: PadSequencesConfig = { padding: 'pre', truncating: 'pre', value: 0, ...o };
@@ -208,8 +301,14 @@ export function padSequences(seqs: number[][], o: Partial<PadSequencesConfig> = 
  * value 0)`, mask = id > 0. Truncation cuts the [SEP] off every long row, and with KoBERT 0 is [UNK], so the mask
  * also hides real [UNK] tokens and pads with [UNK] ids: the course's behaviour, kept so its numbers can be re-run.
  */
-export function courseEncode(tok: PreTrainedTokenizer, texts: string[], maxlen: number): { input_ids: number[][]; attention_mask: number[][] } {
-  const ids = texts.map((t) => tok.convert_tokens_to_ids(tok.tokenize(`${tok.config.cls_token} ${t} ${tok.config.sep_token}`)));
+export function courseEncode(
+  tok: PreTrainedTokenizer,
+  texts: string[],
+  maxlen: number,
+): { input_ids: number[][]; attention_mask: number[][] } {
+  const ids = texts.map((t) =>
+    tok.convert_tokens_to_ids(tok.tokenize(`${tok.config.cls_token} ${t} ${tok.config.sep_token}`)),
+  );
   const input_ids = padSequences(ids, { maxlen, padding: 'post', truncating: 'post', value: 0 });
   return { input_ids, attention_mask: input_ids.map((r) => r.map((i) => (i > 0 ? 1 : 0))) };
 }
@@ -224,14 +323,32 @@ export function tokenizeJsonl(tok: PreTrainedTokenizer, inputText: string, maxLe
     if (!line.trim()) return;
     const where = `line ${i + 1}`;
     let j: any;
-    try { j = JSON.parse(line); } catch (e) { throw new Error(`${where}: not valid JSON: ${(e as Error).message}`); }
-    if (typeof j !== 'object' || j === null || Array.isArray(j)) throw new Error(`${where}: expected a JSON object like {"text": "..."}`);
+    try {
+      j = JSON.parse(line);
+    } catch (e) {
+      throw new Error(`${where}: not valid JSON: ${(e as Error).message}`);
+    }
+    if (typeof j !== 'object' || j === null || Array.isArray(j))
+      throw new Error(`${where}: expected a JSON object like {"text": "..."}`);
     if (typeof j.text !== 'string') throw new Error(`${where}: missing field "text" (string)`);
-    if (j.text_pair !== undefined && typeof j.text_pair !== 'string') throw new Error(`${where}: field "text_pair" must be a string`);
-    const opts: EncodeOptions = maxLength === undefined ? {} : { max_length: maxLength, padding: 'max_length', truncation: true };
+    if (j.text_pair !== undefined && typeof j.text_pair !== 'string')
+      throw new Error(`${where}: field "text_pair" must be a string`);
+    const opts: EncodeOptions =
+      maxLength === undefined ? {} : { max_length: maxLength, padding: 'max_length', truncation: true };
     let enc: Encoding;
-    try { enc = tok.encodePlus(j.text, { ...opts, text_pair: j.text_pair }); } catch (e) { throw new Error(`${where}: ${(e as Error).message}`); }
-    out.push(JSON.stringify({ tokens: tok.tokenize(j.text), input_ids: enc.input_ids, attention_mask: enc.attention_mask, token_type_ids: enc.token_type_ids }));
+    try {
+      enc = tok.encodePlus(j.text, { ...opts, text_pair: j.text_pair });
+    } catch (e) {
+      throw new Error(`${where}: ${(e as Error).message}`);
+    }
+    out.push(
+      JSON.stringify({
+        tokens: tok.tokenize(j.text),
+        input_ids: enc.input_ids,
+        attention_mask: enc.attention_mask,
+        token_type_ids: enc.token_type_ids,
+      }),
+    );
   });
   return out.map((l) => l + '\n').join('');
 }

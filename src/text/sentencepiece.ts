@@ -13,7 +13,9 @@
 import * as fs from 'node:fs';
 
 /** The one call the tokenizer needs; tests stand a fake piece list in for the wasm model. */
-export interface SentencePieceLike { encodePieces(text: string): string[] }
+export interface SentencePieceLike {
+  encodePieces(text: string): string[];
+}
 
 interface WasmProcessor {
   load(file: string): Promise<void>;
@@ -24,7 +26,9 @@ interface WasmProcessor {
 /** Loads a `.model` file with the real SentencePiece. The 750 kB wasm bundle is required only here, on first use. */
 export async function loadSentencePiece(file: string): Promise<SentencePieceLike> {
   if (!fs.existsSync(file)) throw new Error(`${file}: no such SentencePiece model file`);
-  const { SentencePieceProcessor } = require('@agnai/sentencepiece-js') as { SentencePieceProcessor: new () => WasmProcessor };
+  const { SentencePieceProcessor } = require('@agnai/sentencepiece-js') as {
+    SentencePieceProcessor: new () => WasmProcessor;
+  };
   const sp = new SentencePieceProcessor();
   await sp.load(file);
   // The package ignores the load status, so a corrupt file would load and then give no pieces at all.
@@ -61,7 +65,11 @@ export function isCombining(ch: string): boolean {
   return r;
 }
 
-export interface KoBertPreprocessConfig { remove_space: boolean; keep_accents: boolean; do_lower_case: boolean }
+export interface KoBertPreprocessConfig {
+  remove_space: boolean;
+  keep_accents: boolean;
+  do_lower_case: boolean;
+}
 
 /** `KoBertTokenizer.preprocess_text`. */
 export function kobertPreprocess(text: string, cfg: KoBertPreprocessConfig): string {
@@ -69,14 +77,18 @@ export function kobertPreprocess(text: string, cfg: KoBertPreprocessConfig): str
   s = s.replaceAll('``', '"').replaceAll("''", '"');
   if (!cfg.keep_accents) {
     s = s.normalize('NFKD');
-    if (/\p{M}/u.test(s)) s = Array.from(s).filter((c) => !/\p{M}/u.test(c) || !isCombining(c)).join(''); // every combining class > 0 is a mark
+    if (/\p{M}/u.test(s))
+      s = Array.from(s)
+        .filter((c) => !/\p{M}/u.test(c) || !isCombining(c))
+        .join(''); // every combining class > 0 is a mark
   }
   if (cfg.do_lower_case) s = s.toLowerCase();
   return s;
 }
 
 /** Python's `str.isdigit`: Nd, plus the digits that are not Nd (superscripts, circled and dingbat digits, ...). */
-const PY_DIGIT = /[\p{Nd}\u00b2\u00b3\u00b9\u1369-\u1371\u19da\u2070\u2074-\u2079\u2080-\u2089\u2460-\u2468\u2474-\u247c\u2488-\u2490\u24ea\u24f5-\u24fd\u24ff\u2776-\u277e\u2780-\u2788\u278a-\u2792\u{10a40}-\u{10a43}\u{10e60}-\u{10e68}\u{11052}-\u{1105a}\u{1f100}-\u{1f10a}]/u;
+const PY_DIGIT =
+  /[\p{Nd}\u00b2\u00b3\u00b9\u1369-\u1371\u19da\u2070\u2074-\u2079\u2080-\u2089\u2460-\u2468\u2474-\u247c\u2488-\u2490\u24ea\u24f5-\u24fd\u24ff\u2776-\u277e\u2780-\u2788\u278a-\u2792\u{10a40}-\u{10a43}\u{10e60}-\u{10e68}\u{11052}-\u{1105a}\u{1f100}-\u{1f10a}]/u;
 const UNDERLINE = '\u2581'; // ▁, SentencePiece's word-start mark
 
 /**

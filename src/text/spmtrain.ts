@@ -31,12 +31,19 @@ export interface UnigramTrainConfig {
   /** Viterbi re-estimation rounds. */
   em_rounds: number;
 }
-export const unigramTrainDefaults = (o: Partial<UnigramTrainConfig> = {}): UnigramTrainConfig => ({ vocab_size: 4000, min_frequency: 2, em_rounds: 3, ...o });
+export const unigramTrainDefaults = (o: Partial<UnigramTrainConfig> = {}): UnigramTrainConfig => ({
+  vocab_size: 4000,
+  min_frequency: 2,
+  em_rounds: 3,
+  ...o,
+});
 
 /** Code-point order, as Python's `sorted` (JS's default compares UTF-16 units). */
 const byCodePoint = (a: string, b: string) => {
-  const x = Array.from(a), y = Array.from(b);
-  for (let i = 0; i < Math.min(x.length, y.length); i++) if (x[i] !== y[i]) return x[i].codePointAt(0)! - y[i].codePointAt(0)!;
+  const x = Array.from(a),
+    y = Array.from(b);
+  for (let i = 0; i < Math.min(x.length, y.length); i++)
+    if (x[i] !== y[i]) return x[i].codePointAt(0)! - y[i].codePointAt(0)!;
   return x.length - y.length;
 };
 
@@ -57,61 +64,97 @@ function bpePieces(words: [string, number][], target: number, minFreq: number): 
   const pieces = new Set(alphabet);
   // SentencePiece's split_by_unicode_script and split_by_number: no piece mixes Hangul, letters, digits and the
   // rest (▁ joins anything); so 하니? is 하니 + ?, as in KoBERT's vocabulary.
-  const cls = (p: string) => { const ch = Array.from(p).find((x) => x !== WORD_START); return ch === undefined ? '' : /\p{Script=Hangul}/u.test(ch) ? 'h' : /\p{L}/u.test(ch) ? 'l' : /\p{N}/u.test(ch) ? 'n' : 'o'; };
+  const cls = (p: string) => {
+    const ch = Array.from(p).find((x) => x !== WORD_START);
+    return ch === undefined
+      ? ''
+      : /\p{Script=Hangul}/u.test(ch)
+        ? 'h'
+        : /\p{L}/u.test(ch)
+          ? 'l'
+          : /\p{N}/u.test(ch)
+            ? 'n'
+            : 'o';
+  };
   const clsOf = new Map<string, string>();
   const mergeable = (a: string, b: string) => {
     for (const p of [a, b]) if (!clsOf.has(p)) clsOf.set(p, cls(p));
-    const x = clsOf.get(a)!, y = clsOf.get(b)!;
+    const x = clsOf.get(a)!,
+      y = clsOf.get(b)!;
     return x === '' || x === y;
   };
   const key = (a: string, b: string) => `${a}\u0000${b}`;
-  const counts = new Map<string, number>(), where = new Map<string, Set<number>>();
+  const counts = new Map<string, number>(),
+    where = new Map<string, Set<number>>();
   const add = (i: number, sign: number) => {
     const s = syms[i];
     for (let j = 0; j + 1 < s.length; j++) {
       if (!mergeable(s[j], s[j + 1])) continue;
       const k = key(s[j], s[j + 1]);
       const n = (counts.get(k) ?? 0) + sign * words[i][1];
-      if (n > 0) counts.set(k, n); else counts.delete(k);
-      if (sign > 0) { let set = where.get(k); if (!set) where.set(k, (set = new Set())); set.add(i); }
+      if (n > 0) counts.set(k, n);
+      else counts.delete(k);
+      if (sign > 0) {
+        let set = where.get(k);
+        if (!set) where.set(k, (set = new Set()));
+        set.add(i);
+      }
     }
   };
   syms.forEach((_, i) => add(i, 1));
   const order: string[] = [];
   while (pieces.size < target) {
-    let best = '', bestN = 0, bestPiece = '';
+    let best = '',
+      bestN = 0,
+      bestPiece = '';
     for (const [k, n] of counts) {
       if (n < bestN || n < minFreq) continue;
       const piece = k.replace('\u0000', '');
-      if (n > bestN || byCodePoint(piece, bestPiece) < 0) { best = k; bestN = n; bestPiece = piece; }
+      if (n > bestN || byCodePoint(piece, bestPiece) < 0) {
+        best = k;
+        bestN = n;
+        bestPiece = piece;
+      }
     }
     if (!bestN) break;
     const [a, b] = best.split('\u0000');
     for (const i of where.get(best) ?? []) {
       add(i, -1);
-      const s = syms[i], out: string[] = [];
+      const s = syms[i],
+        out: string[] = [];
       for (let j = 0; j < s.length; j++) {
-        if (j + 1 < s.length && s[j] === a && s[j + 1] === b) { out.push(a + b); j++; } else out.push(s[j]);
+        if (j + 1 < s.length && s[j] === a && s[j + 1] === b) {
+          out.push(a + b);
+          j++;
+        } else out.push(s[j]);
       }
       syms[i] = out;
       add(i, 1);
     }
     counts.delete(best);
-    if (!pieces.has(bestPiece)) { pieces.add(bestPiece); order.push(bestPiece); }
+    if (!pieces.has(bestPiece)) {
+      pieces.add(bestPiece);
+      order.push(bestPiece);
+    }
   }
   return [...alphabet, ...order];
 }
 
 /** The best segmentation of `word` (code points) under `logp`; every single character is a piece. */
 function viterbi(word: string[], logp: Map<string, number>, maxLen: number): string[] {
-  const n = word.length, best = new Float64Array(n + 1).fill(-Infinity), from = new Int32Array(n + 1);
+  const n = word.length,
+    best = new Float64Array(n + 1).fill(-Infinity),
+    from = new Int32Array(n + 1);
   best[0] = 0;
   for (let end = 1; end <= n; end++) {
     for (let start = Math.max(0, end - maxLen); start < end; start++) {
       const lp = logp.get(word.slice(start, end).join(''));
       if (lp === undefined) continue;
       const s = best[start] + lp;
-      if (s > best[end]) { best[end] = s; from[end] = start; }
+      if (s > best[end]) {
+        best[end] = s;
+        from[end] = start;
+      }
     }
   }
   const out: string[] = [];
@@ -120,7 +163,10 @@ function viterbi(word: string[], logp: Map<string, number>, maxLen: number): str
 }
 
 /** Pieces and unigram scores (natural-log probabilities), best first, trained on `texts`. */
-export function trainUnigram(texts: string[], config: Partial<UnigramTrainConfig> = {}): { piece: string; score: number }[] {
+export function trainUnigram(
+  texts: string[],
+  config: Partial<UnigramTrainConfig> = {},
+): { piece: string; score: number }[] {
   const c = unigramTrainDefaults(config);
   const words = [...spmWordCounts(texts)].sort((x, y) => byCodePoint(x[0], y[0]));
   if (!words.length) throw new Error('trainUnigram: no words in the corpus');
@@ -141,25 +187,57 @@ export function trainUnigram(texts: string[], config: Partial<UnigramTrainConfig
     }
     logp = next;
   }
-  return [...logp].map(([piece, score]) => ({ piece, score: Math.fround(score) }))
+  return [...logp]
+    .map(([piece, score]) => ({ piece, score: Math.fround(score) }))
     .sort((a, b) => b.score - a.score || byCodePoint(a.piece, b.piece));
 }
 
 // --- protobuf (sentencepiece_model.proto), the few fields a unigram model needs ---
-const varint = (n: number): number[] => { const out: number[] = []; while (n > 127) { out.push((n & 127) | 128); n = Math.floor(n / 128); } out.push(n); return out; };
+const varint = (n: number): number[] => {
+  const out: number[] = [];
+  while (n > 127) {
+    out.push((n & 127) | 128);
+    n = Math.floor(n / 128);
+  }
+  out.push(n);
+  return out;
+};
 const tag = (field: number, wire: number) => varint(field * 8 + wire);
 const vField = (field: number, n: number) => Buffer.from([...tag(field, 0), ...varint(n)]);
-const bField = (field: number, b: Uint8Array) => Buffer.concat([Buffer.from([...tag(field, 2), ...varint(b.length)]), b]);
+const bField = (field: number, b: Uint8Array) =>
+  Buffer.concat([Buffer.from([...tag(field, 2), ...varint(b.length)]), b]);
 const sField = (field: number, s: string) => bField(field, Buffer.from(s, 'utf8'));
-const fField = (field: number, x: number) => { const b = Buffer.alloc(4); b.writeFloatLE(x, 0); return Buffer.concat([Buffer.from(tag(field, 5)), b]); };
+const fField = (field: number, x: number) => {
+  const b = Buffer.alloc(4);
+  b.writeFloatLE(x, 0);
+  return Buffer.concat([Buffer.from(tag(field, 5)), b]);
+};
 
 /** A SentencePiece ModelProto: <unk> <s> </s>, the pieces, a unigram trainer spec and the Hangul-composing normaliser. */
 export function unigramModelProto(pieces: { piece: string; score: number }[]): Buffer {
-  const sp = (piece: string, score: number, type?: number) => bField(1, Buffer.concat([sField(1, piece), fField(2, score), ...(type ? [vField(3, type)] : [])]));
-  const trainer = Buffer.concat([sField(2, 'hai_kobert_style'), vField(3, 1 /* UNIGRAM */), vField(4, pieces.length + 3), fField(10, 1)]);
-  const normalizer = Buffer.concat([sField(1, 'hai_hangul_compose'), bField(2, precompiledCharsMap(hangulComposeRules())), vField(3, 1), vField(4, 1), vField(5, 1)]);
-  return Buffer.concat([sp('<unk>', 0, 2 /* UNKNOWN */), sp('<s>', 0, 3 /* CONTROL */), sp('</s>', 0, 3), ...pieces.map((p) => sp(p.piece, p.score)),
-    bField(2, trainer), bField(3, normalizer)]);
+  const sp = (piece: string, score: number, type?: number) =>
+    bField(1, Buffer.concat([sField(1, piece), fField(2, score), ...(type ? [vField(3, type)] : [])]));
+  const trainer = Buffer.concat([
+    sField(2, 'hai_kobert_style'),
+    vField(3, 1 /* UNIGRAM */),
+    vField(4, pieces.length + 3),
+    fField(10, 1),
+  ]);
+  const normalizer = Buffer.concat([
+    sField(1, 'hai_hangul_compose'),
+    bField(2, precompiledCharsMap(hangulComposeRules())),
+    vField(3, 1),
+    vField(4, 1),
+    vField(5, 1),
+  ]);
+  return Buffer.concat([
+    sp('<unk>', 0, 2 /* UNKNOWN */),
+    sp('<s>', 0, 3 /* CONTROL */),
+    sp('</s>', 0, 3),
+    ...pieces.map((p) => sp(p.piece, p.score)),
+    bField(2, trainer),
+    bField(3, normalizer),
+  ]);
 }
 
 /**
@@ -172,6 +250,9 @@ export function trainKoBertTokenizer(dir: string, texts: string[], config: Parti
   fs.mkdirSync(dir, { recursive: true });
   writeFileAtomic(path.join(dir, 'tokenizer_78b3253a26.model'), unigramModelProto(pieces));
   writeFileAtomic(path.join(dir, 'vocab.txt'), vocab.join('\n') + '\n');
-  writeFileAtomic(path.join(dir, 'tokenizer_config.json'), JSON.stringify({ do_lower_case: false, model_max_length: 512 }) + '\n');
+  writeFileAtomic(
+    path.join(dir, 'tokenizer_config.json'),
+    JSON.stringify({ do_lower_case: false, model_max_length: 512 }) + '\n',
+  );
   return vocab;
 }

@@ -18,7 +18,15 @@ import * as path from 'node:path';
 import { PreTrainedTokenizer, SpecialTokensConfig } from './encoding';
 import { BasicTokenizerConfig, WordPiece, basicWord, readVocabLines, whitespaceWords } from './wordpiece';
 import { TokenizerClassResolution, readJson, resolveTokenizerClass, warnSentencePieceMismatch } from './tokenizerclass';
-import { KoBertPreprocessConfig, SentencePieceLike, kobertPieces, kobertPreprocess, loadSentencePiece, pySplit, pyStrip } from './sentencepiece';
+import {
+  KoBertPreprocessConfig,
+  SentencePieceLike,
+  kobertPieces,
+  kobertPreprocess,
+  loadSentencePiece,
+  pySplit,
+  pyStrip,
+} from './sentencepiece';
 
 // encoding.ts never imports this file, so the re-export is one-way: no require cycle under CommonJS.
 export * from './encoding';
@@ -52,8 +60,20 @@ export interface BertTokenizerConfig extends SpecialTokensConfig, BasicTokenizer
  * the course's transformers 4.2x: no NFC step (`normalize_nfc: true` for ≥ 4.29, see wordpiece.ts).
  */
 export const bertTokenizerDefaults = (o: Partial<BertTokenizerConfig> = {}): BertTokenizerConfig => ({
-  unk_token: '[UNK]', sep_token: '[SEP]', pad_token: '[PAD]', cls_token: '[CLS]', mask_token: '[MASK]', additional_special_tokens: [],
-  do_lower_case: true, strip_accents: null, tokenize_chinese_chars: true, normalize_nfc: false, do_basic_tokenize: true, never_split: [], max_input_chars_per_word: 100, ...o,
+  unk_token: '[UNK]',
+  sep_token: '[SEP]',
+  pad_token: '[PAD]',
+  cls_token: '[CLS]',
+  mask_token: '[MASK]',
+  additional_special_tokens: [],
+  do_lower_case: true,
+  strip_accents: null,
+  tokenize_chinese_chars: true,
+  normalize_nfc: false,
+  do_basic_tokenize: true,
+  never_split: [],
+  max_input_chars_per_word: 100,
+  ...o,
 });
 
 /** WordPiece tokenizer of BERT, ELECTRA and DistilBERT (HF's slow `BertTokenizer`). */
@@ -66,7 +86,8 @@ export class BertTokenizer extends PreTrainedTokenizer {
   private readonly cache = new WordCache();
   constructor(vocabLines: string[], config: Partial<BertTokenizerConfig> = {}) {
     super(vocabLines, bertTokenizerDefaults(config));
-    if (typeof this.config.normalize_nfc !== 'boolean') throw new Error(`normalize_nfc must be true or false, got ${JSON.stringify(this.config.normalize_nfc)}`);
+    if (typeof this.config.normalize_nfc !== 'boolean')
+      throw new Error(`normalize_nfc must be true or false, got ${JSON.stringify(this.config.normalize_nfc)}`);
     this.wordpiece = new WordPiece(this.vocab, this.config.unk_token, this.config.max_input_chars_per_word);
     this.neverSplit = new Set(this.config.never_split);
     this.neverSplitAll = new Set([...this.config.never_split, ...this.all_special_tokens]);
@@ -84,8 +105,16 @@ export class BertTokenizer extends PreTrainedTokenizer {
 
 export interface KoBertTokenizerConfig extends SpecialTokensConfig, KoBertPreprocessConfig {}
 export const kobertTokenizerDefaults = (o: Partial<KoBertTokenizerConfig> = {}): KoBertTokenizerConfig => ({
-  unk_token: '[UNK]', sep_token: '[SEP]', pad_token: '[PAD]', cls_token: '[CLS]', mask_token: '[MASK]', additional_special_tokens: [],
-  do_lower_case: false, remove_space: true, keep_accents: false, ...o,
+  unk_token: '[UNK]',
+  sep_token: '[SEP]',
+  pad_token: '[PAD]',
+  cls_token: '[CLS]',
+  mask_token: '[MASK]',
+  additional_special_tokens: [],
+  do_lower_case: false,
+  remove_space: true,
+  keep_accents: false,
+  ...o,
 });
 
 /** monologg's `KoBertTokenizer`: SentencePiece pieces, looked up in vocab.txt ([UNK]=0, [PAD]=1). */
@@ -93,19 +122,31 @@ export class KoBertTokenizer extends PreTrainedTokenizer {
   declare readonly config: KoBertTokenizerConfig;
   private readonly cache = new WordCache();
   private readonly perWord: boolean;
-  constructor(vocabLines: string[], readonly sp: SentencePieceLike, config: Partial<KoBertTokenizerConfig> = {}) {
+  constructor(
+    vocabLines: string[],
+    readonly sp: SentencePieceLike,
+    config: Partial<KoBertTokenizerConfig> = {},
+  ) {
     super(vocabLines.map(pyStrip), kobertTokenizerDefaults(config)); // KoBertTokenizer reads vocab.txt with token.strip()
     // SentencePiece cuts text at spaces before segmenting (split_by_whitespace) and adds ▁ to every word, so a
     // space-separated word always gives the same pieces: cache them, one NFKD and one wasm call per new word
     // instead of per text. Only when the model really behaves so (a model trained otherwise fails these probes).
     const join = (...xs: string[]) => JSON.stringify(xs.flatMap((x) => sp.encodePieces(x)));
-    this.perWord = this.config.remove_space && join('한국어 모델을 12,3 a') === join('한국어', '모델을', '12,3', 'a') && join('  가  나 ') === join('가', '나');
+    this.perWord =
+      this.config.remove_space &&
+      join('한국어 모델을 12,3 a') === join('한국어', '모델을', '12,3', 'a') &&
+      join('  가  나 ') === join('가', '나');
   }
   protected _tokenize(text: string): string[] {
     if (!this.perWord) return kobertPieces(this.sp, kobertPreprocess(text, this.config));
     // remove_space joins the words with single spaces, so preprocessing word by word is the same; NFKD may put a
     // space inside a word (¨ → space + U+0308), hence the split after it.
-    return this.cache.pieces(pySplit(text), (w) => kobertPreprocess(w, this.config).split(' ').filter(Boolean).flatMap((x) => kobertPieces(this.sp, x)));
+    return this.cache.pieces(pySplit(text), (w) =>
+      kobertPreprocess(w, this.config)
+        .split(' ')
+        .filter(Boolean)
+        .flatMap((x) => kobertPieces(this.sp, x)),
+    );
   }
 }
 
@@ -115,14 +156,22 @@ export const KOBERT_MODEL_FILE = 'tokenizer_78b3253a26.model';
 export class DistilBertTokenizer extends BertTokenizer {}
 /** HF's `ElectraTokenizer`: a `BertTokenizer` by another name. */
 export class ElectraTokenizer extends BertTokenizer {}
-const WORDPIECE_CLASSES: Record<string, typeof BertTokenizer> = { Bert: BertTokenizer, DistilBert: DistilBertTokenizer, Electra: ElectraTokenizer };
+const WORDPIECE_CLASSES: Record<string, typeof BertTokenizer> = {
+  Bert: BertTokenizer,
+  DistilBert: DistilBertTokenizer,
+  Electra: ElectraTokenizer,
+};
 
 /** tokenizer_config.json and special_tokens_map.json may hold a token as an AddedToken object: use its text. */
 function tokenSettings(dir: string): Record<string, any> {
-  const merged = { ...readJson(path.join(dir, 'special_tokens_map.json')), ...readJson(path.join(dir, 'tokenizer_config.json')) };
+  const merged = {
+    ...readJson(path.join(dir, 'special_tokens_map.json')),
+    ...readJson(path.join(dir, 'tokenizer_config.json')),
+  };
   const text = (v: any) => (v && typeof v === 'object' && typeof v.content === 'string' ? v.content : v);
   const out: Record<string, any> = {};
-  for (const [k, v] of Object.entries(merged)) if (v !== null || k === 'strip_accents') out[k] = Array.isArray(v) ? v.map(text) : text(v);
+  for (const [k, v] of Object.entries(merged))
+    if (v !== null || k === 'strip_accents') out[k] = Array.isArray(v) ? v.map(text) : text(v);
   if (typeof out.model_max_length === 'number' && out.model_max_length > 1e12) delete out.model_max_length; // HF's "no limit"
   return out;
 }
@@ -148,20 +197,29 @@ export async function tokenizerFromFolder(dir: string, options: TokenizerOptions
   if (!fs.statSync(dir).isDirectory()) throw new Error(`${dir}: expected a tokenizer folder, got a file`);
   const { tokenizer_class: option, ...overrides } = options;
   const files = () => fs.readdirSync(dir).join(', ') || 'nothing';
-  const vocabFile = path.join(dir, 'vocab.txt'), spFile = path.join(dir, KOBERT_MODEL_FILE);
-  if (!fs.existsSync(vocabFile)) throw new Error(`${dir}: no vocab.txt (found: ${files()}); only WordPiece (BERT/ELECTRA/DistilBERT) and KoBERT folders are supported`);
+  const vocabFile = path.join(dir, 'vocab.txt'),
+    spFile = path.join(dir, KOBERT_MODEL_FILE);
+  if (!fs.existsSync(vocabFile))
+    throw new Error(
+      `${dir}: no vocab.txt (found: ${files()}); only WordPiece (BERT/ELECTRA/DistilBERT) and KoBERT folders are supported`,
+    );
   const r = resolveTokenizerClass(dir, option);
   const settings: Record<string, any> = { ...tokenSettings(dir), ...overrides };
   delete settings.tokenizer_class; // a class name, not a setting
   let tok: PreTrainedTokenizer;
   if (r.kind === 'kobert') {
-    if (!fs.existsSync(spFile)) throw new Error(`${dir}: tokenizer_class ${r.tokenizer_class} needs ${KOBERT_MODEL_FILE} (found: ${files()})`);
+    if (!fs.existsSync(spFile))
+      throw new Error(`${dir}: tokenizer_class ${r.tokenizer_class} needs ${KOBERT_MODEL_FILE} (found: ${files()})`);
     tok = new KoBertTokenizer(readVocabLines(vocabFile), await loadSentencePiece(spFile), settings);
   } else {
     warnSentencePieceMismatch(dir, r);
     const Cls = WORDPIECE_CLASSES[r.tokenizer_class.replace(/Tokenizer(Fast)?$/, '')];
     // A bad setting (e.g. an unknown normalisation value) is named with the folder it came from.
-    try { tok = new Cls(readVocabLines(vocabFile), settings); } catch (e) { throw new Error(`${dir} (tokenizer_config.json or options): ${(e as Error).message}`); }
+    try {
+      tok = new Cls(readVocabLines(vocabFile), settings);
+    } catch (e) {
+      throw new Error(`${dir} (tokenizer_config.json or options): ${(e as Error).message}`);
+    }
   }
   resolutions.set(tok, { ...r, dir });
   return tok;

@@ -26,20 +26,37 @@ export interface UnkStats {
 
 /** `UnkStats` of `texts` under the course's encoding at `maxlen`. */
 export function unkStats(tok: PreTrainedTokenizer, texts: string[], maxlen: number): UnkStats {
-  let tokens = 0, unk = 0, rowsWithUnk = 0, kept = 0, masked = 0, cut = 0;
-  const unkId = tok.unk_token_id, { cls_token, sep_token } = tok.config;
+  let tokens = 0,
+    unk = 0,
+    rowsWithUnk = 0,
+    kept = 0,
+    masked = 0,
+    cut = 0;
+  const unkId = tok.unk_token_id,
+    { cls_token, sep_token } = tok.config;
   for (const t of texts) {
     const pieces = tok.tokenize(`${cls_token} ${t} ${sep_token}`); // as courseEncode
     // Counted on ids: a KoBERT piece that vocab.txt lacks is [UNK] only once it becomes an id.
     const all = tok.convert_tokens_to_ids(pieces);
     const u = all.filter((id) => id === unkId).length;
-    tokens += all.length; unk += u; if (u) rowsWithUnk++;
+    tokens += all.length;
+    unk += u;
+    if (u) rowsWithUnk++;
     if (all.length > maxlen) cut++;
     // courseEncode keeps the first maxlen ids (truncating 'post') and masks every id 0, pads and [UNK]s alike.
     const ids = all.slice(0, maxlen);
-    kept += ids.length; masked += ids.filter((id) => id === 0).length;
+    kept += ids.length;
+    masked += ids.filter((id) => id === 0).length;
   }
   const n = texts.length;
-  return { rows: n, tokens_per_row: n ? tokens / n : 0, unk_share: tokens ? unk / tokens : 0, rows_with_unk: rowsWithUnk,
-    masked_share: kept ? masked / kept : 0, rows_cut: cut, unk_token_id: unkId, maxlen };
+  return {
+    rows: n,
+    tokens_per_row: n ? tokens / n : 0,
+    unk_share: tokens ? unk / tokens : 0,
+    rows_with_unk: rowsWithUnk,
+    masked_share: kept ? masked / kept : 0,
+    rows_cut: cut,
+    unk_token_id: unkId,
+    maxlen,
+  };
 }

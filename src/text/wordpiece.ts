@@ -21,13 +21,23 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { writeFileAtomic } from '../util/files';
 
-const KNOWN = 128, REMOVE = 1, SPACE = 2, PUNCT = 4, CJK = 8;
+const KNOWN = 128,
+  REMOVE = 1,
+  SPACE = 2,
+  PUNCT = 4,
+  CJK = 8;
 const classes = new Uint8Array(0x110000); // filled lazily: 0 = not classified yet
 
 /** HF's `_is_chinese_char`: the CJK Unified Ideographs blocks only (Hangul and kana are not in them). */
-export const isChineseChar = (cp: number) => (cp >= 0x4e00 && cp <= 0x9fff) || (cp >= 0x3400 && cp <= 0x4dbf) ||
-  (cp >= 0x20000 && cp <= 0x2a6df) || (cp >= 0x2a700 && cp <= 0x2b73f) || (cp >= 0x2b740 && cp <= 0x2b81f) ||
-  (cp >= 0x2b820 && cp <= 0x2ceaf) || (cp >= 0xf900 && cp <= 0xfaff) || (cp >= 0x2f800 && cp <= 0x2fa1f);
+export const isChineseChar = (cp: number) =>
+  (cp >= 0x4e00 && cp <= 0x9fff) ||
+  (cp >= 0x3400 && cp <= 0x4dbf) ||
+  (cp >= 0x20000 && cp <= 0x2a6df) ||
+  (cp >= 0x2a700 && cp <= 0x2b73f) ||
+  (cp >= 0x2b740 && cp <= 0x2b81f) ||
+  (cp >= 0x2b820 && cp <= 0x2ceaf) ||
+  (cp >= 0xf900 && cp <= 0xfaff) ||
+  (cp >= 0x2f800 && cp <= 0x2fa1f);
 
 function classify(cp: number): number {
   if (cp === 0 || cp === 0xfffd) return REMOVE;
@@ -37,7 +47,14 @@ function classify(cp: number): number {
   if (/\p{Zs}/u.test(ch)) return SPACE; // `_is_whitespace`
   let c = 0;
   // `_is_punctuation`: all non-alphanumeric ASCII (so `$`, `^`, `+` count) plus every category P*.
-  if ((cp >= 33 && cp <= 47) || (cp >= 58 && cp <= 64) || (cp >= 91 && cp <= 96) || (cp >= 123 && cp <= 126) || /\p{P}/u.test(ch)) c |= PUNCT;
+  if (
+    (cp >= 33 && cp <= 47) ||
+    (cp >= 58 && cp <= 64) ||
+    (cp >= 91 && cp <= 96) ||
+    (cp >= 123 && cp <= 126) ||
+    /\p{P}/u.test(ch)
+  )
+    c |= PUNCT;
   if (isChineseChar(cp)) c |= CJK;
   return c;
 }
@@ -64,7 +81,11 @@ export interface BasicTokenizerConfig {
 export const stripAccents = (s: string) => s.normalize('NFD').replace(/\p{Mn}/gu, '');
 
 /** HF `BasicTokenizer.tokenize`; words in `neverSplit` are kept whole, not lower-cased and not split. */
-export function basicTokenize(text: string, cfg: BasicTokenizerConfig, neverSplit: ReadonlySet<string> = new Set()): string[] {
+export function basicTokenize(
+  text: string,
+  cfg: BasicTokenizerConfig,
+  neverSplit: ReadonlySet<string> = new Set(),
+): string[] {
   const out: string[] = [];
   for (const w of whitespaceWords(text, cfg)) basicWord(w, cfg, neverSplit, out);
   return out;
@@ -75,19 +96,28 @@ export function whitespaceWords(text: string, cfg: BasicTokenizerConfig): string
   // Printable ASCII and Hangul syllables need no cleaning, no CJK spacing and are already NFC: most course
   // text. Such text is split at spaces in one pass; the first other character sends it the long way.
   const words: string[] = [];
-  let start = 0, i = 0;
+  let start = 0,
+    i = 0;
   for (; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    if (c === 32) { if (i > start) words.push(text.slice(start, i)); start = i + 1; }
-    else if (!((c > 32 && c < 127) || (c >= 0xac00 && c <= 0xd7a3))) break;
+    if (c === 32) {
+      if (i > start) words.push(text.slice(start, i));
+      start = i + 1;
+    } else if (!((c > 32 && c < 127) || (c >= 0xac00 && c <= 0xd7a3))) break;
   }
-  if (i === text.length) { if (i > start) words.push(text.slice(start)); return words; }
+  if (i === text.length) {
+    if (i > start) words.push(text.slice(start));
+    return words;
+  }
   let s = '';
   for (i = 0; i < text.length; i++) {
     let cp = text.charCodeAt(i);
     if (cp >= 0xd800 && cp < 0xdc00 && i + 1 < text.length) {
       const lo = text.charCodeAt(i + 1);
-      if (lo >= 0xdc00 && lo < 0xe000) { cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00); i++; }
+      if (lo >= 0xdc00 && lo < 0xe000) {
+        cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+        i++;
+      }
     }
     const c = cls(cp);
     if (c & REMOVE) continue;
@@ -100,14 +130,23 @@ export function whitespaceWords(text: string, cfg: BasicTokenizerConfig): string
 }
 
 /** The second half, per whitespace word: lower-case / strip accents as configured, split off punctuation. */
-export function basicWord(word: string, cfg: BasicTokenizerConfig, neverSplit: ReadonlySet<string>, out: string[]): void {
-  if (neverSplit.has(word)) { out.push(word); return; }
+export function basicWord(
+  word: string,
+  cfg: BasicTokenizerConfig,
+  neverSplit: ReadonlySet<string>,
+  out: string[],
+): void {
+  if (neverSplit.has(word)) {
+    out.push(word);
+    return;
+  }
   if (cfg.do_lower_case) {
     word = word.toLowerCase();
     if (cfg.strip_accents !== false) word = stripAccents(word);
   } else if (cfg.strip_accents) word = stripAccents(word);
   if (!word) return;
-  if (neverSplit.has(word)) out.push(word); // HF checks never_split again before splitting punctuation
+  if (neverSplit.has(word))
+    out.push(word); // HF checks never_split again before splitting punctuation
   else if (NO_PUNCT.test(word)) out.push(word);
   else splitPunctuation(word, out);
 }
@@ -135,7 +174,11 @@ function splitPunctuation(word: string, out: string[]): void {
  */
 export class WordPiece {
   private readonly longest: number;
-  constructor(readonly vocab: ReadonlyMap<string, number>, readonly unk_token = '[UNK]', readonly max_input_chars_per_word = 100) {
+  constructor(
+    readonly vocab: ReadonlyMap<string, number>,
+    readonly unk_token = '[UNK]',
+    readonly max_input_chars_per_word = 100,
+  ) {
     // No piece is longer than the longest vocabulary entry, so candidates beyond it need not be looked up.
     let longest = 1;
     for (const t of vocab.keys()) longest = Math.max(longest, [...(t.startsWith('##') ? t.slice(2) : t)].length);
@@ -149,10 +192,14 @@ export class WordPiece {
     const sub = (a: number, b: number) => (chars ? chars.slice(a, b).join('') : word.slice(a, b));
     const pieces: string[] = [];
     for (let start = 0; start < n;) {
-      let end = Math.min(n, start + this.longest), found: string | null = null;
+      let end = Math.min(n, start + this.longest),
+        found: string | null = null;
       for (; end > start; end--) {
         const piece = start > 0 ? `##${sub(start, end)}` : sub(start, end);
-        if (this.vocab.has(piece)) { found = piece; break; }
+        if (this.vocab.has(piece)) {
+          found = piece;
+          break;
+        }
       }
       if (found === null) return [this.unk_token];
       pieces.push(found);
@@ -170,8 +217,11 @@ export function readVocabLines(file: string): string[] {
 }
 
 /** The 67 conjoining jamo that NFD (BertTokenizer's `strip_accents`) turns every Hangul syllable into: 19 leading, 21 vowels, 27 trailing. */
-export const CONJOINING_JAMO: string[] = [[0x1100, 0x1112], [0x1161, 0x1175], [0x11a8, 0x11c2]]
-  .flatMap(([a, b]) => Array.from({ length: b - a + 1 }, (_, i) => String.fromCodePoint(a + i)));
+export const CONJOINING_JAMO: string[] = [
+  [0x1100, 0x1112],
+  [0x1161, 0x1175],
+  [0x11a8, 0x11c2],
+].flatMap(([a, b]) => Array.from({ length: b - a + 1 }, (_, i) => String.fromCodePoint(a + i)));
 
 /** KoELECTRA's special-token layout: [PAD]=0 [UNK]=1 [CLS]=2 [SEP]=3 [MASK]=4. */
 export const KOELECTRA_SPECIAL_TOKENS = ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]'];
@@ -187,8 +237,16 @@ export interface WordPieceTrainerConfig extends BasicTokenizerConfig {
   alphabet: string[];
 }
 export const wordPieceTrainerDefaults = (o: Partial<WordPieceTrainerConfig> = {}): WordPieceTrainerConfig => ({
-  vocab_size: 8000, min_frequency: 2, special_tokens: KOELECTRA_SPECIAL_TOKENS, do_lower_case: false, strip_accents: null,
-  tokenize_chinese_chars: true, model_max_length: 512, tokenizer_class: 'BertTokenizer', alphabet: [], ...o,
+  vocab_size: 8000,
+  min_frequency: 2,
+  special_tokens: KOELECTRA_SPECIAL_TOKENS,
+  do_lower_case: false,
+  strip_accents: null,
+  tokenize_chinese_chars: true,
+  model_max_length: 512,
+  tokenizer_class: 'BertTokenizer',
+  alphabet: [],
+  ...o,
 });
 
 /**
@@ -203,37 +261,64 @@ export function trainWordPiece(corpus: Iterable<string>, config: Partial<WordPie
   const cfg = wordPieceTrainerDefaults(config);
   const specials = new Set(cfg.special_tokens);
   const counts = new Map<string, number>();
-  for (const line of corpus) for (const w of basicTokenize(line, cfg, specials)) if (!specials.has(w)) counts.set(w, (counts.get(w) ?? 0) + 1);
+  for (const line of corpus)
+    for (const w of basicTokenize(line, cfg, specials)) if (!specials.has(w)) counts.set(w, (counts.get(w) ?? 0) + 1);
 
-  const vocab = [...cfg.special_tokens], ids = new Map<string, number>(vocab.map((t, i) => [t, i]));
-  const add = (t: string) => { let id = ids.get(t); if (id === undefined) { id = vocab.length; vocab.push(t); ids.set(t, id); } return id; };
-  const initial = new Set<string>(), inner = new Set<string>();
+  const vocab = [...cfg.special_tokens],
+    ids = new Map<string, number>(vocab.map((t, i) => [t, i]));
+  const add = (t: string) => {
+    let id = ids.get(t);
+    if (id === undefined) {
+      id = vocab.length;
+      vocab.push(t);
+      ids.set(t, id);
+    }
+    return id;
+  };
+  const initial = new Set<string>(),
+    inner = new Set<string>();
   for (const w of counts.keys()) Array.from(w).forEach((c, i) => (i ? inner : initial).add(c));
-  for (const c of cfg.alphabet) if (Array.from(c).length === 1) { initial.add(c); inner.add(c); } else throw new Error(`alphabet: ${JSON.stringify(c)} is not one character`);
+  for (const c of cfg.alphabet)
+    if (Array.from(c).length === 1) {
+      initial.add(c);
+      inner.add(c);
+    } else throw new Error(`alphabet: ${JSON.stringify(c)} is not one character`);
   const byCodePoint = (a: string, b: string) => a.codePointAt(0)! - b.codePointAt(0)!;
   [...new Set([...initial, ...inner])].sort(byCodePoint).forEach(add);
   [...inner].sort(byCodePoint).forEach((c) => add(`##${c}`));
 
-  const words = [...counts].map(([w, freq]) => ({ syms: Array.from(w).map((c, i) => ids.get(i ? `##${c}` : c)!), freq }));
+  const words = [...counts].map(([w, freq]) => ({
+    syms: Array.from(w).map((c, i) => ids.get(i ? `##${c}` : c)!),
+    freq,
+  }));
   const SHIFT = 2 ** 21; // pair key = left * 2^21 + right: exact in a double for vocabularies under 2 M entries
-  const pairCount = new Map<number, number>(), where = new Map<number, Set<number>>();
+  const pairCount = new Map<number, number>(),
+    where = new Map<number, Set<number>>();
   const heap: [number, number][] = []; // [count, key], lazily invalidated: an entry counts only if its count is current
   const better = (a: [number, number], b: [number, number]) => a[0] > b[0] || (a[0] === b[0] && a[1] < b[1]);
   const push = (e: [number, number]) => {
     heap.push(e);
-    for (let i = heap.length - 1; i > 0;) { const p = (i - 1) >> 1; if (!better(heap[i], heap[p])) break; [heap[i], heap[p]] = [heap[p], heap[i]]; i = p; }
+    for (let i = heap.length - 1; i > 0;) {
+      const p = (i - 1) >> 1;
+      if (!better(heap[i], heap[p])) break;
+      [heap[i], heap[p]] = [heap[p], heap[i]];
+      i = p;
+    }
   };
   const pop = () => {
-    const top = heap[0], last = heap.pop()!;
+    const top = heap[0],
+      last = heap.pop()!;
     if (heap.length) {
       heap[0] = last;
       for (let i = 0; ;) {
-        const l = 2 * i + 1, r = l + 1;
+        const l = 2 * i + 1,
+          r = l + 1;
         let m = i;
         if (l < heap.length && better(heap[l], heap[m])) m = l;
         if (r < heap.length && better(heap[r], heap[m])) m = r;
         if (m === i) break;
-        [heap[i], heap[m]] = [heap[m], heap[i]]; i = m;
+        [heap[i], heap[m]] = [heap[m], heap[i]];
+        i = m;
       }
     }
     return top;
@@ -244,7 +329,11 @@ export function trainWordPiece(corpus: Iterable<string>, config: Partial<WordPie
       const k = syms[i] * SHIFT + syms[i + 1];
       pairCount.set(k, (pairCount.get(k) ?? 0) + sign * freq);
       touched.add(k);
-      if (sign > 0) { let s = where.get(k); if (!s) where.set(k, (s = new Set())); s.add(wi); }
+      if (sign > 0) {
+        let s = where.get(k);
+        if (!s) where.set(k, (s = new Set()));
+        s.add(wi);
+      }
     }
   };
   const touched = new Set<number>();
@@ -255,7 +344,9 @@ export function trainWordPiece(corpus: Iterable<string>, config: Partial<WordPie
     const [count, key] = pop();
     if (pairCount.get(key) !== count) continue; // stale entry
     if (count < cfg.min_frequency) break;
-    const a = Math.floor(key / SHIFT), b = key % SHIFT, right = vocab[b];
+    const a = Math.floor(key / SHIFT),
+      b = key % SHIFT,
+      right = vocab[b];
     const merged = add(vocab[a] + (right.startsWith('##') ? right.slice(2) : right));
     touched.clear();
     for (const wi of [...(where.get(key) ?? [])]) {
@@ -264,35 +355,59 @@ export function trainWordPiece(corpus: Iterable<string>, config: Partial<WordPie
       countPairs(wi, -1, touched);
       const next: number[] = [];
       for (let i = 0; i < syms.length; i++) {
-        if (i + 1 < syms.length && syms[i] === a && syms[i + 1] === b) { next.push(merged); i++; } else next.push(syms[i]);
+        if (i + 1 < syms.length && syms[i] === a && syms[i + 1] === b) {
+          next.push(merged);
+          i++;
+        } else next.push(syms[i]);
       }
       words[wi].syms = next;
       countPairs(wi, 1, touched);
     }
     where.delete(key);
-    for (const k of touched) { const c = pairCount.get(k)!; if (c > 0) push([c, k]); }
+    for (const k of touched) {
+      const c = pairCount.get(k)!;
+      if (c > 0) push([c, k]);
+    }
   }
   return vocab;
 }
 
 /** Trains on `corpus` and writes the tokenizer folder; returns the vocabulary. */
-export function trainWordPieceTokenizer(dir: string, corpus: Iterable<string>, config: Partial<WordPieceTrainerConfig> = {}): string[] {
+export function trainWordPieceTokenizer(
+  dir: string,
+  corpus: Iterable<string>,
+  config: Partial<WordPieceTrainerConfig> = {},
+): string[] {
   const vocab = trainWordPiece(corpus, config);
   saveWordPieceTokenizer(dir, vocab, config);
   return vocab;
 }
 
 /** Writes a hub-layout WordPiece tokenizer folder (vocab.txt + tokenizer_config.json), each file atomically. */
-export function saveWordPieceTokenizer(dir: string, vocab: string[], config: Partial<WordPieceTrainerConfig> = {}): void {
+export function saveWordPieceTokenizer(
+  dir: string,
+  vocab: string[],
+  config: Partial<WordPieceTrainerConfig> = {},
+): void {
   const cfg = wordPieceTrainerDefaults(config);
-  for (const t of vocab) if (/[\r\n]/.test(t) || t === '') throw new Error(`vocabulary entry ${JSON.stringify(t)} cannot be written as a line of vocab.txt`);
+  for (const t of vocab)
+    if (/[\r\n]/.test(t) || t === '')
+      throw new Error(`vocabulary entry ${JSON.stringify(t)} cannot be written as a line of vocab.txt`);
   const role = (t: string) => (vocab.includes(t) ? t : undefined);
   fs.mkdirSync(dir, { recursive: true });
   writeFileAtomic(path.join(dir, 'vocab.txt'), vocab.join('\n') + '\n');
   const tc = {
-    tokenizer_class: cfg.tokenizer_class, do_lower_case: cfg.do_lower_case, strip_accents: cfg.strip_accents,
-    tokenize_chinese_chars: cfg.tokenize_chinese_chars, model_max_length: cfg.model_max_length, ...(cfg.normalize_nfc ? { normalize_nfc: true } : {}),
-    unk_token: role('[UNK]'), sep_token: role('[SEP]'), pad_token: role('[PAD]'), cls_token: role('[CLS]'), mask_token: role('[MASK]'),
+    tokenizer_class: cfg.tokenizer_class,
+    do_lower_case: cfg.do_lower_case,
+    strip_accents: cfg.strip_accents,
+    tokenize_chinese_chars: cfg.tokenize_chinese_chars,
+    model_max_length: cfg.model_max_length,
+    ...(cfg.normalize_nfc ? { normalize_nfc: true } : {}),
+    unk_token: role('[UNK]'),
+    sep_token: role('[SEP]'),
+    pad_token: role('[PAD]'),
+    cls_token: role('[CLS]'),
+    mask_token: role('[MASK]'),
   };
   writeFileAtomic(path.join(dir, 'tokenizer_config.json'), JSON.stringify(tc, null, 2) + '\n');
 }

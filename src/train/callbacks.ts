@@ -13,6 +13,9 @@ export function progressCallback(cfg: Partial<ProgressConfig> = {}): (s: StepInf
   return (s) => {
     if (s.step === 0 || !bar) bar = new Progress({ desc: `epoch ${s.epoch}`, ...cfg });
     bar.update(s.step + 1, s.epochSteps, () => (showLoss ? `loss ${s.loss().toFixed(4)}` : ''));
-    if (s.step + 1 === s.epochSteps) { bar.close(); bar = null; }
+    if (s.step + 1 === s.epochSteps) {
+      bar.close();
+      bar = null;
+    }
   };
 }

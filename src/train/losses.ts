@@ -20,7 +20,13 @@ export interface LossConfig {
   /** Focal loss γ (0 gives cross-entropy). */
   gamma: number;
 }
-export const lossDefaults = (o: Partial<LossConfig> = {}): LossConfig => ({ kind: 'cross_entropy', class_weights: null, label_smoothing: 0, gamma: 2, ...o });
+export const lossDefaults = (o: Partial<LossConfig> = {}): LossConfig => ({
+  kind: 'cross_entropy',
+  class_weights: null,
+  label_smoothing: 0,
+  gamma: 2,
+  ...o,
+});
 
 /** sklearn's `compute_class_weight('balanced')`: n / (C · count_c), so rare classes weigh more. */
 export function balancedClassWeights(labels: ArrayLike<number>, numLabels: number): number[] {
@@ -33,8 +39,10 @@ export function balancedClassWeights(labels: ArrayLike<number>, numLabels: numbe
 export function classificationLoss(logits: tf.Tensor2D, labels: tf.Tensor1D, cfg: Partial<LossConfig> = {}): tf.Scalar {
   const c = lossDefaults(cfg);
   const C = logits.shape[1];
-  if (c.class_weights && c.class_weights.length !== C) throw new Error(`class_weights has ${c.class_weights.length} entries for ${C} labels`);
-  if (!(c.label_smoothing >= 0 && c.label_smoothing < 1)) throw new Error(`label_smoothing must be in [0, 1), got ${c.label_smoothing}`);
+  if (c.class_weights && c.class_weights.length !== C)
+    throw new Error(`class_weights has ${c.class_weights.length} entries for ${C} labels`);
+  if (!(c.label_smoothing >= 0 && c.label_smoothing < 1))
+    throw new Error(`label_smoothing must be in [0, 1), got ${c.label_smoothing}`);
   return tf.tidy(() => {
     const logp = tf.logSoftmax(logits, -1);
     const onehot = tf.oneHot(tf.cast(labels, 'int32'), C);

@@ -25,7 +25,15 @@ export interface AdamWConfig {
 
 export function adamwDefaults(o: Partial<AdamWConfig> = {}): AdamWConfig {
   const variant = o.variant ?? 'torch';
-  return { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weight_decay: variant === 'torch' ? 0.01 : 0.0, variant, no_decay: [], ...o };
+  return {
+    lr: 1e-3,
+    betas: [0.9, 0.999],
+    eps: 1e-8,
+    weight_decay: variant === 'torch' ? 0.01 : 0.0,
+    variant,
+    no_decay: [],
+    ...o,
+  };
 }
 
 /** HF's conventional decay groups: no decay for biases and LayerNorm weights. */
@@ -37,17 +45,29 @@ export class AdamW {
   t = 0;
   private state = new Map<string, { m: tf.Variable; v: tf.Variable; decay: number }>();
 
-  constructor(private params: Map<string, tf.Variable>, cfg: Partial<AdamWConfig> = {}) {
+  constructor(
+    private params: Map<string, tf.Variable>,
+    cfg: Partial<AdamWConfig> = {},
+  ) {
     this.cfg = adamwDefaults(cfg);
     const [b1, b2] = this.cfg.betas;
-    if (!(this.cfg.lr >= 0) || !(b1 >= 0 && b1 < 1) || !(b2 >= 0 && b2 < 1) || !(this.cfg.eps >= 0) || !(this.cfg.weight_decay >= 0)) {
+    if (
+      !(this.cfg.lr >= 0) ||
+      !(b1 >= 0 && b1 < 1) ||
+      !(b2 >= 0 && b2 < 1) ||
+      !(this.cfg.eps >= 0) ||
+      !(this.cfg.weight_decay >= 0)
+    ) {
       throw new Error(`invalid AdamW settings: ${JSON.stringify(this.cfg)}`);
     }
     for (const [name, p] of params) {
       if (!p.trainable) continue;
       const decay = this.cfg.no_decay.some((s) => name.includes(s)) ? 0 : this.cfg.weight_decay;
       // In a tidy: tf.variable keeps its value, and the zerosLike tensors it was made from go (no leak per Trainer.fit).
-      this.state.set(name, { ...tf.tidy(() => ({ m: tf.variable(tf.zerosLike(p), false), v: tf.variable(tf.zerosLike(p), false) })), decay });
+      this.state.set(name, {
+        ...tf.tidy(() => ({ m: tf.variable(tf.zerosLike(p), false), v: tf.variable(tf.zerosLike(p), false) })),
+        decay,
+      });
     }
   }
 
@@ -60,7 +80,8 @@ export class AdamW {
   step(grads: Record<string, tf.Tensor>, lr = this.cfg.lr): void {
     this.t += 1;
     const [b1, b2] = this.cfg.betas;
-    const bc1 = 1 - b1 ** this.t, bc2 = 1 - b2 ** this.t;
+    const bc1 = 1 - b1 ** this.t,
+      bc2 = 1 - b2 ** this.t;
     for (const [name, s] of this.state) {
       const g = grads[name];
       if (!g) continue; // torch skips parameters whose .grad is None
@@ -86,14 +107,20 @@ export class AdamW {
   }
 
   dispose(): void {
-    for (const s of this.state.values()) { s.m.dispose(); s.v.dispose(); }
+    for (const s of this.state.values()) {
+      s.m.dispose();
+      s.v.dispose();
+    }
     this.state.clear();
   }
 }
 
 /** HF `get_linear_schedule_with_warmup`: the multiplier of the base lr for the update at `step` (0-based). */
 export function linearSchedule(totalSteps: number, warmupSteps = 0): (step: number) => number {
-  return (step) => (step < warmupSteps ? step / Math.max(1, warmupSteps) : Math.max(0, (totalSteps - step) / Math.max(1, totalSteps - warmupSteps)));
+  return (step) =>
+    step < warmupSteps
+      ? step / Math.max(1, warmupSteps)
+      : Math.max(0, (totalSteps - step) / Math.max(1, totalSteps - warmupSteps));
 }
 
 /**
@@ -101,7 +128,10 @@ export function linearSchedule(totalSteps: number, warmupSteps = 0): (step: numb
  * where norm is the L2 norm over every gradient together. Returns the new gradients and the norm before
  * clipping (a scalar tensor: reading it is the caller's choice, so no host sync is forced here).
  */
-export function clipGradNorm(grads: Record<string, tf.Tensor>, maxNorm: number): { grads: Record<string, tf.Tensor>; norm: tf.Scalar } {
+export function clipGradNorm(
+  grads: Record<string, tf.Tensor>,
+  maxNorm: number,
+): { grads: Record<string, tf.Tensor>; norm: tf.Scalar } {
   return tf.tidy(() => {
     const names = Object.keys(grads);
     const norm = tf.sqrt(tf.addN(names.map((n) => tf.sum(tf.square(grads[n]))))) as tf.Scalar;

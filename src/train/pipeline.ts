@@ -13,13 +13,21 @@ import { rng } from '../util/random';
 import { RaggedEncoding } from '../text/ragged';
 
 /** Token ids padded/truncated to one length, their attention masks, and labels. */
-export interface Encoded { input_ids: number[][]; attention_mask: number[][]; labels: number[] }
+export interface Encoded {
+  input_ids: number[][];
+  attention_mask: number[][];
+  labels: number[];
+}
 /**
  * What the trainer, `predict` and `batches` take: the padded form, or the ragged one (src/text/ragged.ts: typed
  * arrays, padded per batch) that the course runs use; both give the same batches.
  */
 export type EncodedLike = Encoded | RaggedEncoding;
-export interface Batch { input_ids: number[][]; attention_mask: number[][]; labels: number[] }
+export interface Batch {
+  input_ids: number[][];
+  attention_mask: number[][];
+  labels: number[];
+}
 export type SamplerKind = 'sequential' | 'random' | 'weighted';
 
 /**
@@ -35,18 +43,29 @@ export function sampleOrder(labels: number[], kind: SamplerKind, seed: number, e
   if (kind === 'sequential') return order;
   const rand = rng(seed * 1000003 + epoch);
   if (kind === 'random') {
-    for (let i = n - 1; i > 0; i--) { const j = Math.floor(rand() * (i + 1)); [order[i], order[j]] = [order[j], order[i]]; }
+    for (let i = n - 1; i > 0; i--) {
+      const j = Math.floor(rand() * (i + 1));
+      [order[i], order[j]] = [order[j], order[i]];
+    }
     return order;
   }
   const counts = new Map<number, number>();
   for (const l of labels) counts.set(l, (counts.get(l) ?? 0) + 1);
   const cum: number[] = [];
   let total = 0;
-  for (const l of labels) { total += 1 / counts.get(l)!; cum.push(total); }
+  for (const l of labels) {
+    total += 1 / counts.get(l)!;
+    cum.push(total);
+  }
   return order.map(() => {
     const x = rand() * total;
-    let lo = 0, hi = n - 1;
-    while (lo < hi) { const mid = (lo + hi) >> 1; if (cum[mid] < x) lo = mid + 1; else hi = mid; }
+    let lo = 0,
+      hi = n - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (cum[mid] < x) lo = mid + 1;
+      else hi = mid;
+    }
     return lo;
   });
 }
@@ -72,10 +91,13 @@ export function groupByLength(order: number[], lengths: number[], batchSize: num
   const mult = megaBatchMult ?? Math.max(1, Math.min(Math.floor(order.length / (batchSize * 4)), 50));
   const size = mult * batchSize;
   const megas: number[][] = [];
-  for (let s = 0; s < order.length; s += size) megas.push(order.slice(s, s + size).sort((a, b) => lengths[b] - lengths[a]));
+  for (let s = 0; s < order.length; s += size)
+    megas.push(order.slice(s, s + size).sort((a, b) => lengths[b] - lengths[a]));
   if (!megas.length) return [];
   let longest = 0;
-  megas.forEach((m, i) => { if (lengths[m[0]] > lengths[megas[longest][0]]) longest = i; });
+  megas.forEach((m, i) => {
+    if (lengths[m[0]] > lengths[megas[longest][0]]) longest = i;
+  });
   [megas[0][0], megas[longest][0]] = [megas[longest][0], megas[0][0]];
   return megas.flat();
 }
@@ -84,18 +106,34 @@ export function groupByLength(order: number[], lengths: number[], batchSize: num
 export function trimBatch(b: Batch): Batch {
   const len = Math.max(1, ...rowLengths(b));
   if (len === b.input_ids[0]?.length) return b;
-  return { input_ids: b.input_ids.map((r) => r.slice(0, len)), attention_mask: b.attention_mask.map((r) => r.slice(0, len)), labels: b.labels };
+  return {
+    input_ids: b.input_ids.map((r) => r.slice(0, len)),
+    attention_mask: b.attention_mask.map((r) => r.slice(0, len)),
+    labels: b.labels,
+  };
 }
 
 /**
  * Batches in `order`; with `dynamicPadding`, each batch is cut to its longest attended row. A ragged encoding is
  * padded here, batch by batch, to its `maxlen` (static) or to the batch's longest row: the same batches.
  */
-export function* batches(enc: EncodedLike, order: number[], batchSize: number, dynamicPadding = false): Generator<Batch> {
+export function* batches(
+  enc: EncodedLike,
+  order: number[],
+  batchSize: number,
+  dynamicPadding = false,
+): Generator<Batch> {
   for (let s = 0; s < order.length; s += batchSize) {
     const idx = order.slice(s, s + batchSize);
-    if (enc instanceof RaggedEncoding) { yield enc.batch(idx, dynamicPadding ? null : enc.maxlen); continue; }
-    const b: Batch = { input_ids: idx.map((i) => enc.input_ids[i]), attention_mask: idx.map((i) => enc.attention_mask[i]), labels: idx.map((i) => enc.labels[i]) };
+    if (enc instanceof RaggedEncoding) {
+      yield enc.batch(idx, dynamicPadding ? null : enc.maxlen);
+      continue;
+    }
+    const b: Batch = {
+      input_ids: idx.map((i) => enc.input_ids[i]),
+      attention_mask: idx.map((i) => enc.attention_mask[i]),
+      labels: idx.map((i) => enc.labels[i]),
+    };
     yield dynamicPadding ? trimBatch(b) : b;
   }
 }

@@ -13,7 +13,18 @@ import * as tf from '@tensorflow/tfjs';
 import type { SequenceClassifier } from '../models/modeling';
 import { LossConfig, classificationLoss, lossDefaults } from './losses';
 import { AdamW, NO_DECAY_HF, clipGradNorm, linearSchedule } from './optim';
-import { Batch, EncodedLike, SamplerKind, batchTensors, batches, groupByLength, numBatches, rowLengths, sampleOrder, trimBatch } from './pipeline';
+import {
+  Batch,
+  EncodedLike,
+  SamplerKind,
+  batchTensors,
+  batches,
+  groupByLength,
+  numBatches,
+  rowLengths,
+  sampleOrder,
+  trimBatch,
+} from './pipeline';
 
 /** What the trainer needs of a model: its parameters and a forward pass (every family in src/models/modeling.ts has it). */
 export type Classifier = Pick<SequenceClassifier, 'params' | 'forward'>;
@@ -73,12 +84,40 @@ export const currentSeed = () => defaultSeed;
 
 /** The course's settings: transformers.AdamW(lr, eps) without decay, no warmup, clip 1.0, seed 42. */
 export function trainerDefaults(o: Partial<TrainerConfig> = {}): TrainerConfig {
-  return { epochs: 1, batch_size: 32, lr: 2e-5, eps: 1e-8, weight_decay: 0, adamw: 'hf', no_decay: [], warmup_steps: 0, max_grad_norm: 1.0,
-    sampler: 'sequential', seed: defaultSeed, loss: lossDefaults(), dynamic_padding: false, group_by_length: false, micro_batch_size: 0, activation_checkpointing: false, checkpoint_min_tokens: 0, eval_batch_size: 0, ...o };
+  return {
+    epochs: 1,
+    batch_size: 32,
+    lr: 2e-5,
+    eps: 1e-8,
+    weight_decay: 0,
+    adamw: 'hf',
+    no_decay: [],
+    warmup_steps: 0,
+    max_grad_norm: 1.0,
+    sampler: 'sequential',
+    seed: defaultSeed,
+    loss: lossDefaults(),
+    dynamic_padding: false,
+    group_by_length: false,
+    micro_batch_size: 0,
+    activation_checkpointing: false,
+    checkpoint_min_tokens: 0,
+    eval_batch_size: 0,
+    ...o,
+  };
 }
 export { NO_DECAY_HF };
 
-export interface StepInfo { epoch: number; step: number; epochSteps: number; globalStep: number; totalSteps: number; lr: number; loss: () => number; gradNorm: () => number }
+export interface StepInfo {
+  epoch: number;
+  step: number;
+  epochSteps: number;
+  globalStep: number;
+  totalSteps: number;
+  lr: number;
+  loss: () => number;
+  gradNorm: () => number;
+}
 export interface EvalResult {
   n: number;
   accuracy: number;
@@ -90,7 +129,10 @@ export interface EvalResult {
   confusion: number[][];
 }
 export interface EpochInfo {
-  epoch: number; train_loss: number; valid: EvalResult | null; seconds: number;
+  epoch: number;
+  train_loss: number;
+  valid: EvalResult | null;
+  seconds: number;
   /** Mean length each training example was padded to (the model's work per example): maxlen without dynamic padding. */
   mean_padded_length?: number;
 }
@@ -100,13 +142,27 @@ export interface Callbacks {
 }
 
 /** Accuracy, macro-F1, per-class precision/recall and the confusion matrix from predictions. */
-export function classificationMetrics(labels: number[], preds: number[], numLabels: number, batchSize = labels.length): EvalResult {
+export function classificationMetrics(
+  labels: number[],
+  preds: number[],
+  numLabels: number,
+  batchSize = labels.length,
+): EvalResult {
   const confusion = Array.from({ length: numLabels }, () => new Array(numLabels).fill(0));
   labels.forEach((y, i) => confusion[y][preds[i]]++);
   const per_class = confusion.map((row, c) => {
-    const tp = row[c], support = row.reduce((a, b) => a + b, 0), predicted = confusion.reduce((a, r) => a + r[c], 0);
-    const precision = predicted ? tp / predicted : 0, recall = support ? tp / support : 0;
-    return { label: c, precision, recall, f1: precision + recall ? (2 * precision * recall) / (precision + recall) : 0, support };
+    const tp = row[c],
+      support = row.reduce((a, b) => a + b, 0),
+      predicted = confusion.reduce((a, r) => a + r[c], 0);
+    const precision = predicted ? tp / predicted : 0,
+      recall = support ? tp / support : 0;
+    return {
+      label: c,
+      precision,
+      recall,
+      f1: precision + recall ? (2 * precision * recall) / (precision + recall) : 0,
+      support,
+    };
   });
   const batchAcc: number[] = [];
   for (let s = 0; s < labels.length; s += batchSize) {
@@ -137,18 +193,33 @@ export const formatEpochLine = (e: EpochInfo) =>
  * - `dynamic_padding`: cut each batch to its longest row instead of running the encoding's maxlen.
  * - `sort_by_length`: batch rows of similar length together (results come back in the input order).
  */
-export interface PredictOptions { dynamic_padding: boolean; sort_by_length: boolean }
-export const predictDefaults = (o: Partial<PredictOptions> = {}): PredictOptions => ({ dynamic_padding: true, sort_by_length: true, ...o });
+export interface PredictOptions {
+  dynamic_padding: boolean;
+  sort_by_length: boolean;
+}
+export const predictDefaults = (o: Partial<PredictOptions> = {}): PredictOptions => ({
+  dynamic_padding: true,
+  sort_by_length: true,
+  ...o,
+});
 
 /**
  * Streams eval-mode predictions: one batch on the device at a time (dynamic padding, length-sorted by default),
  * `onBatch(rows, probs, logits)` with the rows' input indices and their `[rows × labels]` numbers on the host.
  */
-export function forEachPrediction(model: Classifier, enc: EncodedLike, batchSize: number, opts: Partial<PredictOptions>,
-  onBatch: (rows: number[], probs: Float32Array, logits: Float32Array) => void): void {
+export function forEachPrediction(
+  model: Classifier,
+  enc: EncodedLike,
+  batchSize: number,
+  opts: Partial<PredictOptions>,
+  onBatch: (rows: number[], probs: Float32Array, logits: Float32Array) => void,
+): void {
   const o = predictDefaults(opts);
   const order = Array.from({ length: enc.labels.length }, (_, i) => i);
-  if (o.sort_by_length) { const len = rowLengths(enc); order.sort((a, b) => len[b] - len[a]); }
+  if (o.sort_by_length) {
+    const len = rowLengths(enc);
+    order.sort((a, b) => len[b] - len[a]);
+  }
   let at = 0;
   for (const b of batches(enc, order, batchSize, o.dynamic_padding)) {
     const out = tf.tidy(() => {
@@ -174,29 +245,57 @@ function argmaxRows(p: Float32Array, rows: number, out: (j: number, label: numbe
 }
 
 /** Predicted labels, probabilities and logits for every example, in the input order, in eval mode (no dropout). */
-export function predict(model: Classifier, enc: EncodedLike, batchSize = 64, opts: Partial<PredictOptions> = {}): { preds: number[]; probs: number[][]; logits: number[][] } {
+export function predict(
+  model: Classifier,
+  enc: EncodedLike,
+  batchSize = 64,
+  opts: Partial<PredictOptions> = {},
+): { preds: number[]; probs: number[][]; logits: number[][] } {
   const n = enc.labels.length;
-  const preds: number[] = new Array(n), probs: number[][] = new Array(n), logits: number[][] = new Array(n);
+  const preds: number[] = new Array(n),
+    probs: number[][] = new Array(n),
+    logits: number[][] = new Array(n);
   forEachPrediction(model, enc, batchSize, opts, (rows, ps, zs) => {
     const k = ps.length / rows.length;
-    rows.forEach((i, j) => { probs[i] = Array.from(ps.subarray(j * k, (j + 1) * k)); logits[i] = Array.from(zs.subarray(j * k, (j + 1) * k)); });
-    argmaxRows(ps, rows.length, (j, c) => { preds[rows[j]] = c; });
+    rows.forEach((i, j) => {
+      probs[i] = Array.from(ps.subarray(j * k, (j + 1) * k));
+      logits[i] = Array.from(zs.subarray(j * k, (j + 1) * k));
+    });
+    argmaxRows(ps, rows.length, (j, c) => {
+      preds[rows[j]] = c;
+    });
   });
   return { preds, probs, logits };
 }
 
 /** Metrics on an encoding; keeps only the predicted labels (440k validation rows need no logits kept anywhere). */
-export function evaluate(model: Classifier, enc: EncodedLike, numLabels: number, batchSize = 64, opts: Partial<PredictOptions> = {}): EvalResult {
+export function evaluate(
+  model: Classifier,
+  enc: EncodedLike,
+  numLabels: number,
+  batchSize = 64,
+  opts: Partial<PredictOptions> = {},
+): EvalResult {
   const preds: number[] = new Array(enc.labels.length);
-  forEachPrediction(model, enc, batchSize, opts, (rows, ps) => argmaxRows(ps, rows.length, (j, c) => { preds[rows[j]] = c; }));
+  forEachPrediction(model, enc, batchSize, opts, (rows, ps) =>
+    argmaxRows(ps, rows.length, (j, c) => {
+      preds[rows[j]] = c;
+    }),
+  );
   return classificationMetrics(enc.labels, preds, numLabels, batchSize);
 }
 
 export class Trainer {
   readonly cfg: TrainerConfig;
   readonly history: EpochInfo[] = [];
-  constructor(private model: Classifier, private train: EncodedLike, private valid: EncodedLike | null, cfg: Partial<TrainerConfig> = {},
-    private callbacks: Callbacks = {}, private numLabels = 4) {
+  constructor(
+    private model: Classifier,
+    private train: EncodedLike,
+    private valid: EncodedLike | null,
+    cfg: Partial<TrainerConfig> = {},
+    private callbacks: Callbacks = {},
+    private numLabels = 4,
+  ) {
     this.cfg = trainerDefaults(cfg);
     if (!train.labels.length) throw new Error('no training examples');
   }
@@ -206,7 +305,13 @@ export class Trainer {
     const perEpoch = numBatches(this.train.labels.length, c.batch_size);
     const totalSteps = perEpoch * c.epochs;
     const schedule = linearSchedule(totalSteps, c.warmup_steps);
-    const opt = new AdamW(this.model.params, { lr: c.lr, eps: c.eps, weight_decay: c.weight_decay, variant: c.adamw, no_decay: c.no_decay });
+    const opt = new AdamW(this.model.params, {
+      lr: c.lr,
+      eps: c.eps,
+      weight_decay: c.weight_decay,
+      variant: c.adamw,
+      no_decay: c.no_decay,
+    });
     const trainable = [...this.model.params.values()].filter((v) => v.trainable);
     const names = new Map(trainable.map((v) => [v.name, [...this.model.params].find(([, p]) => p === v)![0]]));
     const lossSum = tf.tidy(() => tf.variable(tf.scalar(0), false));
@@ -218,23 +323,40 @@ export class Trainer {
         tf.tidy(() => lossSum.assign(tf.scalar(0)));
         let order = sampleOrder(this.train.labels, c.sampler, c.seed, epoch);
         if (c.group_by_length) order = groupByLength(order, lengths, c.batch_size);
-        let step = 0, padded = 0;
+        let step = 0,
+          padded = 0;
         for (const b of batches(this.train, order, c.batch_size, c.dynamic_padding)) {
           const lr = c.lr * schedule(globalStep);
           const { loss, norm, tokens } = this.step(b, trainable, names, opt, lr, c.seed * 7919 + globalStep * 97);
           padded += tokens;
           tf.tidy(() => lossSum.assign(tf.add(lossSum, loss)));
           if (this.callbacks.onStepEnd) {
-            await this.callbacks.onStepEnd({ epoch, step, epochSteps: perEpoch, globalStep, totalSteps, lr,
-              loss: () => loss.dataSync()[0], gradNorm: () => norm.dataSync()[0] });
+            await this.callbacks.onStepEnd({
+              epoch,
+              step,
+              epochSteps: perEpoch,
+              globalStep,
+              totalSteps,
+              lr,
+              loss: () => loss.dataSync()[0],
+              gradNorm: () => norm.dataSync()[0],
+            });
           }
           tf.dispose([loss, norm]);
           step++;
           globalStep++;
         }
         const train_loss = lossSum.dataSync()[0] / perEpoch;
-        const valid = this.valid ? evaluate(this.model, this.valid, this.numLabels, c.eval_batch_size || c.batch_size) : null;
-        const info: EpochInfo = { epoch, train_loss, valid, seconds: (performance.now() - t0) / 1000, mean_padded_length: padded / order.length };
+        const valid = this.valid
+          ? evaluate(this.model, this.valid, this.numLabels, c.eval_batch_size || c.batch_size)
+          : null;
+        const info: EpochInfo = {
+          epoch,
+          train_loss,
+          valid,
+          seconds: (performance.now() - t0) / 1000,
+          mean_padded_length: padded / order.length,
+        };
         this.history.push(info);
         await this.callbacks.onEpochEnd?.(info);
       }
@@ -249,7 +371,14 @@ export class Trainer {
    * One optimiser step on batch `b`, through micro-batches when configured (each cut to its own longest row
    * with dynamic padding). Returns the loss, the grad norm and the tokens fed (rows × padded width).
    */
-  private step(b: Batch, trainable: tf.Variable[], names: Map<string, string>, opt: AdamW, lr: number, seed: number): { loss: tf.Scalar; norm: tf.Scalar; tokens: number } {
+  private step(
+    b: Batch,
+    trainable: tf.Variable[],
+    names: Map<string, string>,
+    opt: AdamW,
+    lr: number,
+    seed: number,
+  ): { loss: tf.Scalar; norm: tf.Scalar; tokens: number } {
     const c = this.cfg;
     // Each loss is a mean over Σ w[y] (w = class weights, or 1; focal is a plain mean), so a micro-batch's
     // share of the batch loss is its own Σ w[y] over the batch's.
@@ -261,7 +390,11 @@ export class Trainer {
     const n = b.labels.length;
     const m = c.micro_batch_size > 0 && c.micro_batch_size < n ? c.micro_batch_size : n;
     for (let s = 0; s < n; s += m) {
-      let part: Batch = { input_ids: b.input_ids.slice(s, s + m), attention_mask: b.attention_mask.slice(s, s + m), labels: b.labels.slice(s, s + m) };
+      let part: Batch = {
+        input_ids: b.input_ids.slice(s, s + m),
+        attention_mask: b.attention_mask.slice(s, s + m),
+        labels: b.labels.slice(s, s + m),
+      };
       // Cut each micro-batch again: on a length-grouped batch, sorted longest first, later ones are much shorter.
       if (c.dynamic_padding) part = trimBatch(part);
       const partTokens = part.labels.length * part.input_ids[0].length;
@@ -270,13 +403,27 @@ export class Trainer {
       const share = part.labels.reduce((a, y) => a + w(y), 0) / total;
       const { value, grads } = tf.tidy(() => {
         const t = batchTensors(part);
-        return tf.variableGrads(() => tf.mul(classificationLoss(this.model.forward(t.ids, t.mask, { training: true, seed: seed + s, checkpoint }), t.labels, c.loss), share) as tf.Scalar, trainable);
+        return tf.variableGrads(
+          () =>
+            tf.mul(
+              classificationLoss(
+                this.model.forward(t.ids, t.mask, { training: true, seed: seed + s, checkpoint }),
+                t.labels,
+                c.loss,
+              ),
+              share,
+            ) as tf.Scalar,
+          trainable,
+        );
       });
       const next: Record<string, tf.Tensor> = {};
       for (const [vn, g] of Object.entries(grads)) {
         const name = names.get(vn)!;
         next[name] = acc ? tf.add(acc[name], g) : g;
-        if (acc) { acc[name].dispose(); g.dispose(); }
+        if (acc) {
+          acc[name].dispose();
+          g.dispose();
+        }
       }
       acc = next;
       const l = tf.add(loss, value) as tf.Scalar;

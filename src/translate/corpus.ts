@@ -18,7 +18,19 @@ import { tuneTable } from './evaluate';
 /** The four varieties, by label: 0 standard, 1 Gyeongsang, 2 Jeju, 3 Jeolla. */
 export const VARIETIES = ['standard', 'gyeongsang', 'jeju', 'jeolla'] as const;
 export type Variety = (typeof VARIETIES)[number];
-const KOREAN: Record<string, Variety> = { 표준어: 'standard', 표준: 'standard', 경상도: 'gyeongsang', 경상: 'gyeongsang', '경상도 방언': 'gyeongsang', 제주도: 'jeju', 제주: 'jeju', '제주도 방언': 'jeju', 전라도: 'jeolla', 전라: 'jeolla', '전라도 방언': 'jeolla' };
+const KOREAN: Record<string, Variety> = {
+  표준어: 'standard',
+  표준: 'standard',
+  경상도: 'gyeongsang',
+  경상: 'gyeongsang',
+  '경상도 방언': 'gyeongsang',
+  제주도: 'jeju',
+  제주: 'jeju',
+  '제주도 방언': 'jeju',
+  전라도: 'jeolla',
+  전라: 'jeolla',
+  '전라도 방언': 'jeolla',
+};
 
 /** A variety from its English or Korean name (표준어, 경상도, 제주도, 전라도, with or without 방언), or its label. */
 export function parseVariety(name: string): Variety {
@@ -30,16 +42,27 @@ export function parseVariety(name: string): Variety {
 }
 
 /** One hop of a route, e.g. `jeju→standard`. */
-export interface Hop { from: Variety; to: Variety }
+export interface Hop {
+  from: Variety;
+  to: Variety;
+}
 /** The original app's routing: [] (echo), one hop, or two hops through standard. */
 export function route(from: Variety, to: Variety): Hop[] {
   if (from === to) return [];
   if (from === 'standard' || to === 'standard') return [{ from, to }];
-  return [{ from, to: 'standard' }, { from: 'standard', to }];
+  return [
+    { from, to: 'standard' },
+    { from: 'standard', to },
+  ];
 }
-export const routeName = (hops: Hop[], from: Variety) => (hops.length ? [from, ...hops.map((h) => h.to)].join('→') : `${from} (echo)`);
+export const routeName = (hops: Hop[], from: Variety) =>
+  hops.length ? [from, ...hops.map((h) => h.to)].join('→') : `${from} (echo)`;
 
-export interface TranslationResult { output: string; route: string; hops: { from: Variety; to: Variety; output: string; steps?: Step[] }[] }
+export interface TranslationResult {
+  output: string;
+  route: string;
+  hops: { from: Variety; to: Variety; output: string; steps?: Step[] }[];
+}
 
 /** What both the corpus tables and the hub models offer (see hub.ts). */
 export interface Translator {
@@ -49,12 +72,18 @@ export interface Translator {
   translate(text: string, from: Variety, to: Variety): Promise<TranslationResult>;
 }
 
-const hopKey = (h: Hop): [number, Direction] => (h.to === 'standard' ? [VARIETIES.indexOf(h.from), 'to_standard'] : [VARIETIES.indexOf(h.to), 'from_standard']);
+const hopKey = (h: Hop): [number, Direction] =>
+  h.to === 'standard' ? [VARIETIES.indexOf(h.from), 'to_standard'] : [VARIETIES.indexOf(h.to), 'from_standard'];
 
 export class CorpusTranslator implements Translator {
   readonly kind = 'corpus';
-  constructor(readonly tables: TableModel[], readonly info: Record<string, unknown> = {}) {}
-  unavailable(): string | null { return null; }
+  constructor(
+    readonly tables: TableModel[],
+    readonly info: Record<string, unknown> = {},
+  ) {}
+  unavailable(): string | null {
+    return null;
+  }
   table(label: number, direction: Direction): TableModel {
     const t = this.tables.find((x) => x.label === label && x.direction === direction);
     if (!t) throw new Error(`this translator has no table for ${VARIETIES[label]} ${direction}`);
@@ -73,10 +102,15 @@ export class CorpusTranslator implements Translator {
     }
     return { output: cur, route: routeName(hops, from), hops: done };
   }
-  async translate(text: string, from: Variety, to: Variety) { return this.translateSync(text, from, to); }
+  async translate(text: string, from: Variety, to: Variety) {
+    return this.translateSync(text, from, to);
+  }
 }
 
-export interface BuildConfig { seed: number; devFraction: number }
+export interface BuildConfig {
+  seed: number;
+  devFraction: number;
+}
 export const buildDefaults = (o: Partial<BuildConfig> = {}): BuildConfig => ({ seed: 42, devFraction: 0.2, ...o });
 
 /**
@@ -88,23 +122,33 @@ export function buildTranslator(utts: ParallelUtterance[], cfg: Partial<BuildCon
   const s = splitParallel(utts, { seed: c.seed, devFraction: c.devFraction, testFraction: 0 });
   const tables: TableModel[] = [];
   const tuned: Record<string, unknown> = {};
-  for (const label of [1, 2, 3]) for (const dir of ['to_standard', 'from_standard'] as Direction[]) {
-    if (!utts.some((u) => u.label === label)) continue;
-    const t = tuneTable(s.train, s.dev, label, dir);
-    tuned[`${VARIETIES[label]}.${dir}`] = { wordThreshold: t.config.wordThreshold, suffixThreshold: t.config.suffixThreshold, dev_chrf: t.chrf, dev_copy_chrf: t.copyChrf };
-    tables.push(trainTable(utts, label, dir, t.config));
-  }
+  for (const label of [1, 2, 3])
+    for (const dir of ['to_standard', 'from_standard'] as Direction[]) {
+      if (!utts.some((u) => u.label === label)) continue;
+      const t = tuneTable(s.train, s.dev, label, dir);
+      tuned[`${VARIETIES[label]}.${dir}`] = {
+        wordThreshold: t.config.wordThreshold,
+        suffixThreshold: t.config.suffixThreshold,
+        dev_chrf: t.chrf,
+        dev_copy_chrf: t.copyChrf,
+      };
+      tables.push(trainTable(utts, label, dir, t.config));
+    }
   return new CorpusTranslator(tables, { utterances: utts.length, tuned });
 }
 
 /** Builds from AI Hub files or folders (default: the bundled data/aihub). */
-export const buildTranslatorFromFiles = (inputs: string[], cfg: Partial<BuildConfig> = {}) => buildTranslator(readParallel(inputs), cfg);
+export const buildTranslatorFromFiles = (inputs: string[], cfg: Partial<BuildConfig> = {}) =>
+  buildTranslator(readParallel(inputs), cfg);
 
 /** Writes `translator.json` (all tables, the tuned thresholds) into `dir`, atomically. */
 export function saveTranslator(t: CorpusTranslator, dir: string): string {
   fs.mkdirSync(dir, { recursive: true });
   const file = path.join(dir, 'translator.json');
-  writeFileAtomic(file, JSON.stringify({ format: 'hai-corpus-translator', version: 1, info: t.info, tables: t.tables }));
+  writeFileAtomic(
+    file,
+    JSON.stringify({ format: 'hai-corpus-translator', version: 1, info: t.info, tables: t.tables }),
+  );
   return file;
 }
 
@@ -112,13 +156,22 @@ export function saveTranslator(t: CorpusTranslator, dir: string): string {
 export function loadTranslator(dir: string): CorpusTranslator {
   const file = fs.existsSync(dir) && fs.statSync(dir).isDirectory() ? path.join(dir, 'translator.json') : dir;
   let j: any;
-  try { j = JSON.parse(fs.readFileSync(file, 'utf8')); } catch (e) { throw new Error(`${file}: cannot read a translator: ${(e as Error).message}`); }
-  if (j?.format !== 'hai-corpus-translator' || !Array.isArray(j.tables)) throw new Error(`${file}: not a translator (expected format 'hai-corpus-translator' and a 'tables' array; write one with hai translate --build)`);
+  try {
+    j = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new Error(`${file}: cannot read a translator: ${(e as Error).message}`);
+  }
+  if (j?.format !== 'hai-corpus-translator' || !Array.isArray(j.tables))
+    throw new Error(
+      `${file}: not a translator (expected format 'hai-corpus-translator' and a 'tables' array; write one with hai translate --build)`,
+    );
   j.tables.forEach((t: any, i: number) => {
     for (const k of ['wordThreshold', 'suffixThreshold', 'minCount', 'minSuffixTypes', 'maxSuffix', 'smoothing']) {
-      if (typeof t?.config?.[k] !== 'number') throw new Error(`${file}: tables[${i}].config.${k} must be a number, got ${JSON.stringify(t?.config?.[k])}`);
+      if (typeof t?.config?.[k] !== 'number')
+        throw new Error(`${file}: tables[${i}].config.${k} must be a number, got ${JSON.stringify(t?.config?.[k])}`);
     }
-    if (!Array.isArray(t.targets)) throw new Error(`${file}: tables[${i}].targets must be an array (rebuild with hai translate --build)`);
+    if (!Array.isArray(t.targets))
+      throw new Error(`${file}: tables[${i}].targets must be an array (rebuild with hai translate --build)`);
   });
   return new CorpusTranslator(j.tables, j.info ?? {});
 }
@@ -131,7 +184,9 @@ export const TRANSLATOR_VERSION = 4;
  * `runs/translator/` under a hash of the files' bytes and TRANSLATOR_VERSION (building tunes 6 tables:
  * tens of seconds on a busy machine; loading the cache: milliseconds).
  */
-export function defaultTranslator(o: { inputs?: string[]; cacheDir?: string; log?: (s: string) => void } = {}): CorpusTranslator {
+export function defaultTranslator(
+  o: { inputs?: string[]; cacheDir?: string; log?: (s: string) => void } = {},
+): CorpusTranslator {
   const inputs = o.inputs ?? [repoPath('data', 'aihub')];
   const h = createHash('sha256').update(`v${TRANSLATOR_VERSION}`);
   for (const f of listJsonFiles(inputs)) h.update(f.replace(repoPath(), '')).update(fs.readFileSync(f));

@@ -27,7 +27,10 @@ export const HUB_MODELS: Record<string, string> = {
 export const HUB_GENERATION = { num_beams: 4, no_repeat_ngram_size: 2 } as const;
 
 /** What a transformers.js text2text pipeline is to us: text in, `[{ generated_text }]` out. */
-export type Text2Text = (text: string, opts: Record<string, unknown>) => Promise<{ generated_text: string }[] | { generated_text: string }>;
+export type Text2Text = (
+  text: string,
+  opts: Record<string, unknown>,
+) => Promise<{ generated_text: string }[] | { generated_text: string }>;
 export type PipelineFactory = (task: 'text2text-generation', model: string) => Promise<Text2Text>;
 
 export interface HubConfig {
@@ -38,7 +41,12 @@ export interface HubConfig {
   /** How pipelines are made; the default imports @xenova/transformers. Tests pass a fake. */
   factory: PipelineFactory | null;
 }
-export const hubDefaults = (o: Partial<HubConfig> = {}): HubConfig => ({ localDir: process.env.HAI_HUB_TRANSLATORS ?? null, allowRemote: false, factory: null, ...o });
+export const hubDefaults = (o: Partial<HubConfig> = {}): HubConfig => ({
+  localDir: process.env.HAI_HUB_TRANSLATORS ?? null,
+  allowRemote: false,
+  factory: null,
+  ...o,
+});
 
 // @xenova/transformers is ESM-only; a real dynamic import (not compiled to require) loads it from CommonJS.
 const esmImport = new Function('s', 'return import(s)') as (s: string) => Promise<any>;
@@ -60,19 +68,30 @@ export class HubTranslator implements Translator {
   readonly kind = 'hub';
   readonly config: HubConfig;
   private pipes = new Map<string, Promise<Text2Text>>();
-  constructor(cfg: Partial<HubConfig> = {}) { this.config = hubDefaults(cfg); }
+  constructor(cfg: Partial<HubConfig> = {}) {
+    this.config = hubDefaults(cfg);
+  }
 
   /** Why a hop (or, with none given, every hop) cannot run here; null when it can. */
   unavailable(from?: Variety, to?: Variety): string | null {
-    const hops = from && to ? route(from, to) : Object.keys(HUB_MODELS).map((k) => { const [f, t] = k.split('→') as Variety[]; return { from: f, to: t }; });
+    const hops =
+      from && to
+        ? route(from, to)
+        : Object.keys(HUB_MODELS).map((k) => {
+            const [f, t] = k.split('→') as Variety[];
+            return { from: f, to: t };
+          });
     for (const h of hops) {
       const id = HUB_MODELS[hopName(h)];
-      if (!id) return `no hub model translates ${hopName(h)} (the original app had models for Gyeongsang and Jeju only); use the corpus translator`;
+      if (!id)
+        return `no hub model translates ${hopName(h)} (the original app had models for Gyeongsang and Jeju only); use the corpus translator`;
       if (this.config.factory) continue;
       const local = this.config.localDir && fs.existsSync(path.join(this.config.localDir, id, 'onnx'));
       if (local) continue;
-      if (!this.config.allowRemote) return `hub model ${id} is not available: no converted ONNX folder ${this.config.localDir ? path.join(this.config.localDir, id, 'onnx') : '(give --hub-dir or HAI_HUB_TRANSLATORS)'} and remote loading is off`;
-      if (hubOffline()) return `hub model ${id} is not available: HF_HUB_OFFLINE/TRANSFORMERS_OFFLINE is set and no converted folder is given`;
+      if (!this.config.allowRemote)
+        return `hub model ${id} is not available: no converted ONNX folder ${this.config.localDir ? path.join(this.config.localDir, id, 'onnx') : '(give --hub-dir or HAI_HUB_TRANSLATORS)'} and remote loading is off`;
+      if (hubOffline())
+        return `hub model ${id} is not available: HF_HUB_OFFLINE/TRANSFORMERS_OFFLINE is set and no converted folder is given`;
     }
     return null;
   }
@@ -81,7 +100,9 @@ export class HubTranslator implements Translator {
     // Each model loads once; later calls share the same promise (the original app's st.cache).
     if (!this.pipes.has(id)) {
       const p = (async () => {
-        try { return await (this.config.factory ?? (await xenovaFactory(this.config)))('text2text-generation', id); } catch (e) {
+        try {
+          return await (this.config.factory ?? (await xenovaFactory(this.config)))('text2text-generation', id);
+        } catch (e) {
           throw new TranslatorUnavailableError(`hub model ${id} could not be loaded: ${(e as Error).message}`);
         }
       })();
@@ -100,7 +121,8 @@ export class HubTranslator implements Translator {
     for (const h of hops) {
       const out = await (await this.pipe(HUB_MODELS[hopName(h)]))(cur, { ...HUB_GENERATION });
       const first = Array.isArray(out) ? out[0] : out;
-      if (!first || typeof first.generated_text !== 'string') throw new Error(`${HUB_MODELS[hopName(h)]}: the pipeline returned no generated_text`);
+      if (!first || typeof first.generated_text !== 'string')
+        throw new Error(`${HUB_MODELS[hopName(h)]}: the pipeline returned no generated_text`);
       cur = first.generated_text;
       done.push({ ...h, output: cur });
     }

@@ -15,8 +15,18 @@ import { PAIR_PATTERN, listJsonFiles, readAihubFile, regionLabel } from '../data
 import { rng } from '../util/random';
 
 /** One aligned unit: `dialect` and `standard` are equal where the transcriber marked nothing. */
-export interface Unit { dialect: string; standard: string }
-export interface ParallelUtterance { id: string; conversation: string; label: number; units: Unit[]; dialect: string; standard: string }
+export interface Unit {
+  dialect: string;
+  standard: string;
+}
+export interface ParallelUtterance {
+  id: string;
+  conversation: string;
+  label: number;
+  units: Unit[];
+  dialect: string;
+  standard: string;
+}
 
 const PLACEHOLDER = 0xe000; // private-use code points stand in for pairs while splitting on whitespace
 
@@ -36,21 +46,35 @@ export function formUnits(form: string, marked: { eojeol: string; standard: stri
     pairs.push({ dialect: p.slice(1, cut).trim(), standard: p.slice(cut + 3, -1).trim() });
     return String.fromCharCode(PLACEHOLDER + pairs.length - 1);
   });
-  const fromEojeol = new Map(pairs.length ? [] : marked.filter((m) => m.eojeol !== m.standard && !/\s/.test(m.eojeol)).map((m) => [m.eojeol, m.standard]));
+  const fromEojeol = new Map(
+    pairs.length
+      ? []
+      : marked.filter((m) => m.eojeol !== m.standard && !/\s/.test(m.eojeol)).map((m) => [m.eojeol, m.standard]),
+  );
   const units: Unit[] = [];
   for (const tok of guarded.split(/\s+/).filter(Boolean)) {
-    const side = (k: 'dialect' | 'standard') => tok.replace(/[\ue000-\uf8ff]/g, (c) => pairs[c.charCodeAt(0) - PLACEHOLDER][k]).replace(/\s+/g, ' ').trim();
-    let d = side('dialect'), s = side('standard');
+    const side = (k: 'dialect' | 'standard') =>
+      tok
+        .replace(/[\ue000-\uf8ff]/g, (c) => pairs[c.charCodeAt(0) - PLACEHOLDER][k])
+        .replace(/\s+/g, ' ')
+        .trim();
+    let d = side('dialect'),
+      s = side('standard');
     if (d === s && fromEojeol.has(d)) s = fromEojeol.get(d)!;
     if (!d && !s) continue;
-    const dw = d.split(' '), sw = s.split(' ');
+    const dw = d.split(' '),
+      sw = s.split(' ');
     if (dw.length > 1 && dw.length === sw.length) dw.forEach((w, i) => units.push({ dialect: w, standard: sw[i] }));
     else units.push({ dialect: d, standard: s });
   }
   return units.filter((u) => u.dialect || u.standard);
 }
 
-const join = (units: Unit[], k: 'dialect' | 'standard') => units.map((u) => u[k]).filter(Boolean).join(' ');
+const join = (units: Unit[], k: 'dialect' | 'standard') =>
+  units
+    .map((u) => u[k])
+    .filter(Boolean)
+    .join(' ');
 
 /** Every utterance of the AI Hub files under `inputs` (files in path order), labelled by region. */
 export function readParallel(inputs: string[]): ParallelUtterance[] {
@@ -60,20 +84,42 @@ export function readParallel(inputs: string[]): ParallelUtterance[] {
     const { label, region } = regionLabel(f);
     if (label === null) throw new Error(`${file}: region '${region}' has no label`);
     f.utterance.forEach((u, i) => {
-      const marked = Array.isArray(u.eojeolList) ? (u.eojeolList as { eojeol?: unknown; standard?: unknown; isDialect?: unknown }[])
-        .filter((e) => e && e.isDialect === true && typeof e.eojeol === 'string' && typeof e.standard === 'string')
-        .map((e) => ({ eojeol: e.eojeol as string, standard: e.standard as string })) : [];
+      const marked = Array.isArray(u.eojeolList)
+        ? (u.eojeolList as { eojeol?: unknown; standard?: unknown; isDialect?: unknown }[])
+            .filter((e) => e && e.isDialect === true && typeof e.eojeol === 'string' && typeof e.standard === 'string')
+            .map((e) => ({ eojeol: e.eojeol as string, standard: e.standard as string }))
+        : [];
       const units = formUnits(u.form, marked);
       if (!units.length) return;
-      out.push({ id: typeof u.id === 'string' ? u.id : `${f.id}#${i}`, conversation: f.id, label, units, dialect: join(units, 'dialect'), standard: join(units, 'standard') });
+      out.push({
+        id: typeof u.id === 'string' ? u.id : `${f.id}#${i}`,
+        conversation: f.id,
+        label,
+        units,
+        dialect: join(units, 'dialect'),
+        standard: join(units, 'standard'),
+      });
     });
   }
   return out;
 }
 
-export interface ParallelSplit { train: ParallelUtterance[]; dev: ParallelUtterance[]; test: ParallelUtterance[] }
-export interface ParallelSplitConfig { devFraction: number; testFraction: number; seed: number }
-export const parallelSplitDefaults = (o: Partial<ParallelSplitConfig> = {}): ParallelSplitConfig => ({ devFraction: 0.2, testFraction: 0.2, seed: 42, ...o });
+export interface ParallelSplit {
+  train: ParallelUtterance[];
+  dev: ParallelUtterance[];
+  test: ParallelUtterance[];
+}
+export interface ParallelSplitConfig {
+  devFraction: number;
+  testFraction: number;
+  seed: number;
+}
+export const parallelSplitDefaults = (o: Partial<ParallelSplitConfig> = {}): ParallelSplitConfig => ({
+  devFraction: 0.2,
+  testFraction: 0.2,
+  seed: 42,
+  ...o,
+});
 
 /**
  * Train/dev/test by conversation, per region (each region's conversations shuffled with the seed), so no
@@ -82,12 +128,19 @@ export const parallelSplitDefaults = (o: Partial<ParallelSplitConfig> = {}): Par
 export function splitParallel(utts: ParallelUtterance[], o: Partial<ParallelSplitConfig> = {}): ParallelSplit {
   const cfg = parallelSplitDefaults(o);
   const byLabel = new Map<number, string[]>();
-  for (const u of utts) { const c = byLabel.get(u.label) ?? []; if (!c.includes(u.conversation)) c.push(u.conversation); byLabel.set(u.label, c); }
+  for (const u of utts) {
+    const c = byLabel.get(u.label) ?? [];
+    if (!c.includes(u.conversation)) c.push(u.conversation);
+    byLabel.set(u.label, c);
+  }
   const where = new Map<string, keyof ParallelSplit>();
   for (const [label, convs] of [...byLabel].sort((a, b) => a[0] - b[0])) {
     const keys = [...convs].sort();
     const rand = rng(cfg.seed + label);
-    for (let i = keys.length - 1; i > 0; i--) { const j = Math.floor(rand() * (i + 1)); [keys[i], keys[j]] = [keys[j], keys[i]]; }
+    for (let i = keys.length - 1; i > 0; i--) {
+      const j = Math.floor(rand() * (i + 1));
+      [keys[i], keys[j]] = [keys[j], keys[i]];
+    }
     const nTest = keys.length >= 3 ? Math.max(1, Math.round(keys.length * cfg.testFraction)) : 0;
     const nDev = keys.length >= 3 ? Math.max(1, Math.round(keys.length * cfg.devFraction)) : 0;
     keys.forEach((k, i) => where.set(k, i < nTest ? 'test' : i < nTest + nDev ? 'dev' : 'train'));

@@ -49,11 +49,23 @@ export interface TableConfig {
    */
   poolColloquial: boolean;
 }
-export const tableDefaults = (o: Partial<TableConfig> = {}): TableConfig => ({ wordThreshold: 0.5, suffixThreshold: 0.6, minCount: 1, minSuffixTypes: 3, maxSuffix: 4, smoothing: 1, attestedEndings: false, poolColloquial: true, ...o });
+export const tableDefaults = (o: Partial<TableConfig> = {}): TableConfig => ({
+  wordThreshold: 0.5,
+  suffixThreshold: 0.6,
+  minCount: 1,
+  minSuffixTypes: 3,
+  maxSuffix: 4,
+  smoothing: 1,
+  attestedEndings: false,
+  poolColloquial: true,
+  ...o,
+});
 
 /** A learned table, plain JSON (saved as `table-<label>-<direction>.json` by `saveTranslator`). */
 export interface TableModel {
-  label: number; direction: Direction; config: TableConfig;
+  label: number;
+  direction: Direction;
+  config: TableConfig;
   /** source word → [target, count][] (identity included), and total occurrences */
   words: Record<string, { n: number; to: [string, number][] }>;
   /** source phrase (space-joined words) → targets, and how often the phrase occurred at all */
@@ -66,40 +78,68 @@ export interface TableModel {
 
 const PUNCT = /^(.*?)([.,?!~…]*)$/u;
 /** A word without its trailing punctuation, and the punctuation (re-attached after rewriting). */
-export const splitPunct = (w: string): [string, string] => { const m = PUNCT.exec(w)!; return m[1] ? [m[1], m[2]] : [w, '']; };
-const sides = (d: Direction) => (d === 'to_standard' ? (['dialect', 'standard'] as const) : (['standard', 'dialect'] as const));
+export const splitPunct = (w: string): [string, string] => {
+  const m = PUNCT.exec(w)!;
+  return m[1] ? [m[1], m[2]] : [w, ''];
+};
+const sides = (d: Direction) =>
+  d === 'to_standard' ? (['dialect', 'standard'] as const) : (['standard', 'dialect'] as const);
 
 const bump = <K>(m: Map<K, number>, k: K, by = 1) => m.set(k, (m.get(k) ?? 0) + by);
 /** Targets by count, most frequent first; ties in code-unit order, so a table does not depend on input order. */
-const sorted = (m: Map<string, number>): [string, number][] => [...m].sort((x, y) => y[1] - x[1] || (x[0] < y[0] ? -1 : 1));
+const sorted = (m: Map<string, number>): [string, number][] =>
+  [...m].sort((x, y) => y[1] - x[1] || (x[0] < y[0] ? -1 : 1));
 
 /** The longest common prefix, in code points. */
-const lcp = (a: string[], b: string[]) => { let i = 0; while (i < a.length && i < b.length && a[i] === b[i]) i++; return i; };
+const lcp = (a: string[], b: string[]) => {
+  let i = 0;
+  while (i < a.length && i < b.length && a[i] === b[i]) i++;
+  return i;
+};
 
 /** Learns a table from one region's utterances for one direction. */
-export function trainTable(utts: ParallelUtterance[], label: number, direction: Direction, cfg: Partial<TableConfig> = {}): TableModel {
+export function trainTable(
+  utts: ParallelUtterance[],
+  label: number,
+  direction: Direction,
+  cfg: Partial<TableConfig> = {},
+): TableModel {
   const [from, to] = sides(direction);
   const c = tableDefaults(cfg);
-  const words = new Map<string, Map<string, number>>(), wordN = new Map<string, number>();
+  const words = new Map<string, Map<string, number>>(),
+    wordN = new Map<string, number>();
   const phrases = new Map<string, Map<string, number>>();
-  const suffixTo = new Map<string, Map<string, Set<string>>>(), suffixN = new Map<string, number>(), suffixCount = new Map<string, Map<string, number>>();
+  const suffixTo = new Map<string, Map<string, Set<string>>>(),
+    suffixN = new Map<string, number>(),
+    suffixCount = new Map<string, Map<string, number>>();
   const sourceSeqs: string[][] = [];
   const targets = new Set<string>();
   for (const u of utts) {
     if (u.label !== label) continue;
     const seq: string[] = [];
     for (const unit of u.units as Unit[]) {
-      const s = unit[from], t = unit[to];
+      const s = unit[from],
+        t = unit[to];
       for (const w of t.split(' ')) if (w) targets.add(splitPunct(w)[0]);
       const sw = s.split(' ').filter(Boolean);
       seq.push(...sw.map((w) => splitPunct(w)[0]));
       if (sw.length !== 1) {
-        if (sw.length > 1) { const k = sw.map((w) => splitPunct(w)[0]).join(' '); const m = phrases.get(k) ?? new Map(); bump(m, splitPunct(t)[0]); phrases.set(k, m); }
+        if (sw.length > 1) {
+          const k = sw.map((w) => splitPunct(w)[0]).join(' ');
+          const m = phrases.get(k) ?? new Map();
+          bump(m, splitPunct(t)[0]);
+          phrases.set(k, m);
+        }
         continue;
       }
-      const [sBare] = splitPunct(s), [tBare] = splitPunct(t);
-      const m = words.get(sBare) ?? new Map(); bump(m, tBare); words.set(sBare, m); bump(wordN, sBare);
-      const a = [...sBare], b = [...tBare];
+      const [sBare] = splitPunct(s),
+        [tBare] = splitPunct(t);
+      const m = words.get(sBare) ?? new Map();
+      bump(m, tBare);
+      words.set(sBare, m);
+      bump(wordN, sBare);
+      const a = [...sBare],
+        b = [...tBare];
       const p = tBare === sBare ? a.length : Math.min(lcp(a, b), a.length - 1);
       for (let k = 1; k <= Math.min(c.maxSuffix, a.length - 1); k++) {
         const suf = a.slice(a.length - k).join('');
@@ -108,26 +148,58 @@ export function trainTable(utts: ParallelUtterance[], label: number, direction: 
         if (tBare !== sBare && a.length - k <= p) {
           const rep = b.slice(a.length - k).join('');
           if (b.slice(0, a.length - k).join('') !== a.slice(0, a.length - k).join('')) continue;
-          const tm = suffixTo.get(suf) ?? new Map<string, Set<string>>(); const ws = tm.get(rep) ?? new Set<string>(); ws.add(sBare); tm.set(rep, ws); suffixTo.set(suf, tm);
-          const cm = suffixCount.get(suf) ?? new Map<string, number>(); bump(cm, rep); suffixCount.set(suf, cm);
+          const tm = suffixTo.get(suf) ?? new Map<string, Set<string>>();
+          const ws = tm.get(rep) ?? new Set<string>();
+          ws.add(sBare);
+          tm.set(rep, ws);
+          suffixTo.set(suf, tm);
+          const cm = suffixCount.get(suf) ?? new Map<string, number>();
+          bump(cm, rep);
+          suffixCount.set(suf, cm);
         }
       }
     }
     sourceSeqs.push(seq);
   }
   // How often each learned phrase occurs in the source side at all (rewritten or not).
-  const phraseN = new Map<string, number>(), byFirst = new Map<string, string[][]>();
-  for (const k of phrases.keys()) { const pw = k.split(' '); byFirst.set(pw[0], [...(byFirst.get(pw[0]) ?? []), pw]); }
-  for (const seq of sourceSeqs) seq.forEach((w, i) => {
-    for (const pw of byFirst.get(w) ?? []) if (i + pw.length <= seq.length && pw.every((x, j) => seq[i + j] === x)) bump(phraseN, pw.join(' '));
-  });
-  const model: TableModel = { label, direction, config: c, words: {}, phrases: {}, suffixes: {}, targets: [...targets].sort() };
+  const phraseN = new Map<string, number>(),
+    byFirst = new Map<string, string[][]>();
+  for (const k of phrases.keys()) {
+    const pw = k.split(' ');
+    byFirst.set(pw[0], [...(byFirst.get(pw[0]) ?? []), pw]);
+  }
+  for (const seq of sourceSeqs)
+    seq.forEach((w, i) => {
+      for (const pw of byFirst.get(w) ?? [])
+        if (i + pw.length <= seq.length && pw.every((x, j) => seq[i + j] === x)) bump(phraseN, pw.join(' '));
+    });
+  const model: TableModel = {
+    label,
+    direction,
+    config: c,
+    words: {},
+    phrases: {},
+    suffixes: {},
+    targets: [...targets].sort(),
+  };
   for (const [w, m] of words) model.words[w] = { n: wordN.get(w)!, to: sorted(m) };
   if (c.poolColloquial) for (const [w, e] of pooledColloquial(utts, direction)) model.words[w] = e;
-  for (const [k, m] of phrases) model.phrases[k] = { n: Math.max(phraseN.get(k) ?? 0, [...m.values()].reduce((x, y) => x + y, 0)), to: sorted(m) };
+  for (const [k, m] of phrases)
+    model.phrases[k] = {
+      n: Math.max(
+        phraseN.get(k) ?? 0,
+        [...m.values()].reduce((x, y) => x + y, 0),
+      ),
+      to: sorted(m),
+    };
   for (const [s, tm] of suffixTo) {
     const cm = suffixCount.get(s)!;
-    model.suffixes[s] = { n: suffixN.get(s)!, to: [...tm].map(([rep, ws]) => [rep, cm.get(rep)!, ws.size] as [string, number, number]).sort((x, y) => y[1] - x[1]) };
+    model.suffixes[s] = {
+      n: suffixN.get(s)!,
+      to: [...tm]
+        .map(([rep, ws]) => [rep, cm.get(rep)!, ws.size] as [string, number, number])
+        .sort((x, y) => y[1] - x[1]),
+    };
   }
   return model;
 }
@@ -136,15 +208,21 @@ export function trainTable(utts: ParallelUtterance[], label: number, direction: 
  * Every dialect region's single-word units, counted together; kept for the source words whose most frequent
  * rewrite is colloquial only (see `poolColloquial`). Unchanged occurrences count too, as in every table.
  */
-function pooledColloquial(utts: ParallelUtterance[], direction: Direction): Map<string, { n: number; to: [string, number][] }> {
+function pooledColloquial(
+  utts: ParallelUtterance[],
+  direction: Direction,
+): Map<string, { n: number; to: [string, number][] }> {
   const [from, to] = sides(direction);
   const counts = new Map<string, Map<string, number>>();
   for (const u of utts) {
     if (u.label === 0) continue;
     for (const unit of u.units as Unit[]) {
       if (unit[from].split(' ').filter(Boolean).length !== 1) continue;
-      const [s] = splitPunct(unit[from]), [t] = splitPunct(unit[to]);
-      const m = counts.get(s) ?? new Map<string, number>(); bump(m, t); counts.set(s, m);
+      const [s] = splitPunct(unit[from]),
+        [t] = splitPunct(unit[to]);
+      const m = counts.get(s) ?? new Map<string, number>();
+      bump(m, t);
+      counts.set(s, m);
     }
   }
   const out = new Map<string, { n: number; to: [string, number][] }>();
@@ -158,29 +236,56 @@ function pooledColloquial(utts: ParallelUtterance[], direction: Direction): Map<
 }
 
 /** What happened to one input word, for explanations in the app and the notebook. */
-export interface Step { from: string; to: string; level: 'phrase' | 'word' | 'ending' | 'kept'; confidence: number }
+export interface Step {
+  from: string;
+  to: string;
+  level: 'phrase' | 'word' | 'ending' | 'kept';
+  confidence: number;
+}
 
 /** The best non-identity target of an entry and its confidence, or null. */
-function best(e: { n: number; to: [string, number, ...number[]][] } | undefined, source: string, minCount: number, smoothing: number): { to: string; conf: number; count: number } | null {
+function best(
+  e: { n: number; to: [string, number, ...number[]][] } | undefined,
+  source: string,
+  minCount: number,
+  smoothing: number,
+): { to: string; conf: number; count: number } | null {
   if (!e) return null;
   const top = e.to.find(([t]) => t !== source);
   return top && top[1] >= minCount ? { to: top[0], conf: top[1] / (e.n + smoothing), count: top[1] } : null;
 }
 
 /** The candidate rewrites at one word position, found once and then thresholded (tuning tries many thresholds). */
-interface Position { word: string; phrases: { n: number; to: string; conf: number }[]; seen: boolean; word_to: { to: string; conf: number } | null; endings: { to: string; conf: number; types: number }[] }
+interface Position {
+  word: string;
+  phrases: { n: number; to: string; conf: number }[];
+  seen: boolean;
+  word_to: { to: string; conf: number } | null;
+  endings: { to: string; conf: number; types: number }[];
+}
 
 const targetSets = new WeakMap<TableModel, Set<string>>();
-const targetSet = (m: TableModel) => { let t = targetSets.get(m); if (!t) { t = new Set(m.targets ?? []); targetSets.set(m, t); } return t; };
+const targetSet = (m: TableModel) => {
+  let t = targetSets.get(m);
+  if (!t) {
+    t = new Set(m.targets ?? []);
+    targetSets.set(m, t);
+  }
+  return t;
+};
 
 /** Every candidate rewrite of a text under a table, before any threshold. */
 export function analyseText(model: TableModel, text: string, cfg: Partial<TableConfig> = {}): Position[] {
   const c = { ...model.config, ...cfg };
-  const words = text.split(/\s+/).filter(Boolean), bares = words.map((w) => splitPunct(w));
+  const words = text.split(/\s+/).filter(Boolean),
+    bares = words.map((w) => splitPunct(w));
   return words.map((word, i) => {
     const phrases: Position['phrases'] = [];
     for (let n = Math.min(3, words.length - i); n >= 2; n--) {
-      const src = bares.slice(i, i + n).map((b) => b[0]).join(' ');
+      const src = bares
+        .slice(i, i + n)
+        .map((b) => b[0])
+        .join(' ');
       const b = best(model.phrases[src], src, c.minCount, c.smoothing);
       if (b) phrases.push({ n, to: b.to + bares[i + n - 1][1], conf: b.conf });
     }
@@ -195,7 +300,11 @@ export function analyseText(model: TableModel, text: string, cfg: Partial<TableC
         if (!e) continue;
         const top = e.to[0];
         if (c.attestedEndings && !targetSet(model).has(a.slice(0, a.length - k).join('') + top[0])) continue;
-        endings.push({ to: a.slice(0, a.length - k).join('') + top[0] + punct, conf: top[1] / (e.n + c.smoothing), types: top[2] });
+        endings.push({
+          to: a.slice(0, a.length - k).join('') + top[0] + punct,
+          conf: top[1] / (e.n + c.smoothing),
+          types: top[2],
+        });
       }
     }
     return { word, phrases, seen: Boolean(seen), word_to: wb ? { to: wb.to + punct, conf: wb.conf } : null, endings };
@@ -203,28 +312,49 @@ export function analyseText(model: TableModel, text: string, cfg: Partial<TableC
 }
 
 /** Applies thresholds to an analysis: phrases, then words, then (for unseen words) the longest qualifying ending. */
-export function renderAnalysis(pos: Position[], c: Pick<TableConfig, 'wordThreshold' | 'suffixThreshold' | 'minSuffixTypes'>): { output: string; steps: Step[] } {
-  const out: string[] = [], steps: Step[] = [];
+export function renderAnalysis(
+  pos: Position[],
+  c: Pick<TableConfig, 'wordThreshold' | 'suffixThreshold' | 'minSuffixTypes'>,
+): { output: string; steps: Step[] } {
+  const out: string[] = [],
+    steps: Step[] = [];
   for (let i = 0; i < pos.length;) {
     const p = pos[i];
     const ph = p.phrases.find((x) => x.conf >= c.wordThreshold);
     if (ph) {
-      out.push(ph.to); steps.push({ from: pos.slice(i, i + ph.n).map((x) => x.word).join(' '), to: ph.to, level: 'phrase', confidence: ph.conf });
-      i += ph.n; continue;
+      out.push(ph.to);
+      steps.push({
+        from: pos
+          .slice(i, i + ph.n)
+          .map((x) => x.word)
+          .join(' '),
+        to: ph.to,
+        level: 'phrase',
+        confidence: ph.conf,
+      });
+      i += ph.n;
+      continue;
     }
     let step: Step = { from: p.word, to: p.word, level: 'kept', confidence: 1 };
-    if (p.word_to && p.word_to.conf >= c.wordThreshold) step = { from: p.word, to: p.word_to.to, level: 'word', confidence: p.word_to.conf };
+    if (p.word_to && p.word_to.conf >= c.wordThreshold)
+      step = { from: p.word, to: p.word_to.to, level: 'word', confidence: p.word_to.conf };
     else if (!p.seen) {
       const e = p.endings.find((x) => x.types >= c.minSuffixTypes && x.conf >= c.suffixThreshold);
       if (e) step = { from: p.word, to: e.to, level: 'ending', confidence: e.conf };
     }
-    out.push(step.to); steps.push(step); i++;
+    out.push(step.to);
+    steps.push(step);
+    i++;
   }
   return { output: out.join(' '), steps };
 }
 
 /** Applies a table to a text; returns the output and, per input word, what was done. */
-export function applyTable(model: TableModel, text: string, cfg: Partial<TableConfig> = {}): { output: string; steps: Step[] } {
+export function applyTable(
+  model: TableModel,
+  text: string,
+  cfg: Partial<TableConfig> = {},
+): { output: string; steps: Step[] } {
   return renderAnalysis(analyseText(model, text, cfg), { ...model.config, ...cfg });
 }
 
@@ -232,14 +362,31 @@ export function applyTable(model: TableModel, text: string, cfg: Partial<TableCo
  * The plain baseline the issue measures against: the most frequent target of every word the corpus ever
  * rewrote, applied to every occurrence (no threshold, no unchanged counts, no endings).
  */
-export function mostFrequentTable(utts: ParallelUtterance[], label: number, direction: Direction): (text: string) => string {
+export function mostFrequentTable(
+  utts: ParallelUtterance[],
+  label: number,
+  direction: Direction,
+): (text: string) => string {
   const [from, to] = sides(direction);
   const m = new Map<string, Map<string, number>>();
-  for (const u of utts) if (u.label === label) for (const unit of u.units) {
-    const [s] = splitPunct(unit[from]), [t] = splitPunct(unit[to]);
-    if (s === t || s.includes(' ')) continue;
-    const e = m.get(s) ?? new Map<string, number>(); e.set(t, (e.get(t) ?? 0) + 1); m.set(s, e);
-  }
+  for (const u of utts)
+    if (u.label === label)
+      for (const unit of u.units) {
+        const [s] = splitPunct(unit[from]),
+          [t] = splitPunct(unit[to]);
+        if (s === t || s.includes(' ')) continue;
+        const e = m.get(s) ?? new Map<string, number>();
+        e.set(t, (e.get(t) ?? 0) + 1);
+        m.set(s, e);
+      }
   const top = new Map([...m].map(([s, e]) => [s, [...e].sort((x, y) => y[1] - x[1])[0][0]]));
-  return (text) => text.split(/\s+/).filter(Boolean).map((w) => { const [b, p] = splitPunct(w); return top.has(b) ? top.get(b)! + p : w; }).join(' ');
+  return (text) =>
+    text
+      .split(/\s+/)
+      .filter(Boolean)
+      .map((w) => {
+        const [b, p] = splitPunct(w);
+        return top.has(b) ? top.get(b)! + p : w;
+      })
+      .join(' ');
 }

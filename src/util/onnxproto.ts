@@ -18,7 +18,10 @@ const size = (c: Chunks) => c.reduce((s, x) => s + x.byteLength, 0);
 function varint(v: number | bigint): Uint8Array {
   let n = BigInt.asUintN(64, BigInt(v)); // negative int64 → ten bytes of two's complement, as protobuf does
   const out: number[] = [];
-  while (n >= 0x80n) { out.push(Number(n & 0x7fn) | 0x80); n >>= 7n; }
+  while (n >= 0x80n) {
+    out.push(Number(n & 0x7fn) | 0x80);
+    n >>= 7n;
+  }
   out.push(Number(n));
   return Uint8Array.from(out);
 }
@@ -27,7 +30,11 @@ const key = (field: number, wire: number) => varint((field << 3) | wire);
 /** The protobuf fields we need: varint, 32-bit float, bytes/strings, nested messages. */
 const pb = {
   int: (field: number, v: number | bigint): Chunks => [key(field, 0), varint(v)],
-  f32: (field: number, v: number): Chunks => { const b = new Uint8Array(4); new DataView(b.buffer).setFloat32(0, v, true); return [key(field, 5), b]; },
+  f32: (field: number, v: number): Chunks => {
+    const b = new Uint8Array(4);
+    new DataView(b.buffer).setFloat32(0, v, true);
+    return [key(field, 5), b];
+  },
   bytes: (field: number, b: Uint8Array): Chunks => [key(field, 2), varint(b.byteLength), b],
   str: (field: number, s: string): Chunks => pb.bytes(field, new TextEncoder().encode(s)),
   msg: (field: number, body: Chunks): Chunks => [key(field, 2), varint(size(body)), ...body],
@@ -44,7 +51,10 @@ function attribute(name: string, a: OnnxAttr): Chunks {
   const body = pb.str(1, name);
   if ('i' in a) body.push(...pb.int(3, a.i), ...pb.int(20, 2));
   else if ('f' in a) body.push(...pb.f32(2, a.f), ...pb.int(20, 1));
-  else { for (const v of a.ints) body.push(...pb.int(8, v)); body.push(...pb.int(20, 7)); }
+  else {
+    for (const v of a.ints) body.push(...pb.int(8, v));
+    body.push(...pb.int(20, 7));
+  }
   return body;
 }
 
@@ -97,20 +107,35 @@ export class OnnxGraph {
   }
 
   /** A float32 constant (a scalar unless `dims` say otherwise), shared between nodes that use the same value. */
-  f32(v: number): string { return this.constant(`f32:${v}`, () => Float32Array.of(v), []); }
+  f32(v: number): string {
+    return this.constant(`f32:${v}`, () => Float32Array.of(v), []);
+  }
   /** An int64 constant: a scalar for a number, a 1-D tensor for a list. */
   i64(v: number | number[]): string {
     const list = Array.isArray(v);
-    return this.constant(`i64:${list ? `[${v}]` : v}`, () => BigInt64Array.from((list ? v : [v]).map(BigInt)), list ? [v.length] : []);
+    return this.constant(
+      `i64:${list ? `[${v}]` : v}`,
+      () => BigInt64Array.from((list ? v : [v]).map(BigInt)),
+      list ? [v.length] : [],
+    );
   }
   private constant(k: string, make: () => Float32Array | BigInt64Array, dims: number[]): string {
     let name = this.consts.get(k);
-    if (!name) { name = `const_${this.consts.size}`; this.init(name, make(), dims); this.consts.set(k, name); }
+    if (!name) {
+      name = `const_${this.consts.size}`;
+      this.init(name, make(), dims);
+      this.consts.set(k, name);
+    }
     return name;
   }
 
-  input(name: string, elem: OnnxDType, dims: (number | string)[]): string { this.inputs.push(valueInfo(name, elem, dims)); return name; }
-  output(name: string, elem: OnnxDType, dims: (number | string)[]): void { this.outputs.push(valueInfo(name, elem, dims)); }
+  input(name: string, elem: OnnxDType, dims: (number | string)[]): string {
+    this.inputs.push(valueInfo(name, elem, dims));
+    return name;
+  }
+  output(name: string, elem: OnnxDType, dims: (number | string)[]): void {
+    this.outputs.push(valueInfo(name, elem, dims));
+  }
 
   /** The ModelProto: IR version 7 with the default domain at `opset` (13 here: ONNX 1.8, onnxruntime ≥ 1.6). */
   encode(o: { name: string; opset: number; producer: string; version: string; doc?: string }): Chunks {
@@ -121,6 +146,12 @@ export class OnnxGraph {
     if (o.doc) graph.push(...pb.str(10, o.doc));
     for (const v of this.inputs) graph.push(...pb.msg(11, v));
     for (const v of this.outputs) graph.push(...pb.msg(12, v));
-    return [...pb.int(1, 7), ...pb.str(2, o.producer), ...pb.str(3, o.version), ...pb.msg(7, graph), ...pb.msg(8, [...pb.str(1, ''), ...pb.int(2, o.opset)])];
+    return [
+      ...pb.int(1, 7),
+      ...pb.str(2, o.producer),
+      ...pb.str(3, o.version),
+      ...pb.msg(7, graph),
+      ...pb.msg(8, [...pb.str(1, ''), ...pb.int(2, o.opset)]),
+    ];
   }
 }

@@ -8,14 +8,26 @@
  * Introduced in notebooks/03_baseline.ipynb.
  */
 
-export interface ProgressConfig { desc: string; width: number; minIntervalMs: number; write: (s: string) => void; showLoss: boolean }
+export interface ProgressConfig {
+  desc: string;
+  width: number;
+  minIntervalMs: number;
+  write: (s: string) => void;
+  showLoss: boolean;
+}
 export const progressDefaults = (o: Partial<ProgressConfig> = {}): ProgressConfig => ({
-  desc: '', width: 24, minIntervalMs: 200, write: (s) => process.stdout.write(s), showLoss: true, ...o,
+  desc: '',
+  width: 24,
+  minIntervalMs: 200,
+  write: (s) => process.stdout.write(s),
+  showLoss: true,
+  ...o,
 });
 
 const clock = (s: number) => {
   if (!Number.isFinite(s)) return '?';
-  const m = Math.floor(s / 60), r = Math.floor(s % 60);
+  const m = Math.floor(s / 60),
+    r = Math.floor(s % 60);
   return `${m}:${String(r).padStart(2, '0')}`;
 };
 
@@ -24,7 +36,9 @@ export class Progress {
   private t0 = performance.now();
   private last = -Infinity;
   private cfg: ProgressConfig;
-  constructor(cfg: Partial<ProgressConfig> = {}) { this.cfg = progressDefaults(cfg); }
+  constructor(cfg: Partial<ProgressConfig> = {}) {
+    this.cfg = progressDefaults(cfg);
+  }
 
   /** The line for `done` of `total` after `elapsedS` seconds (exposed for tests). */
   line(done: number, total: number, elapsedS: number, extra = ''): string {
@@ -32,9 +46,12 @@ export class Progress {
     const fill = Math.round(frac * this.cfg.width);
     const rate = elapsedS > 0 ? done / elapsedS : 0;
     const eta = rate > 0 ? (total - done) / rate : Infinity;
-    const rateText = elapsedS < 0.05 || rate === 0 ? '?it/s' : rate >= 1 ? `${rate.toFixed(2)}it/s` : `${(1 / rate).toFixed(2)}s/it`;
-    return `${this.cfg.desc ? this.cfg.desc + ': ' : ''}${String(Math.round(frac * 100)).padStart(3)}%|${'█'.repeat(fill)}${' '.repeat(this.cfg.width - fill)}| `
-      + `${done}/${total} [${clock(elapsedS)}<${clock(eta)}, ${rateText}${extra ? ', ' + extra : ''}]`;
+    const rateText =
+      elapsedS < 0.05 || rate === 0 ? '?it/s' : rate >= 1 ? `${rate.toFixed(2)}it/s` : `${(1 / rate).toFixed(2)}s/it`;
+    return (
+      `${this.cfg.desc ? this.cfg.desc + ': ' : ''}${String(Math.round(frac * 100)).padStart(3)}%|${'█'.repeat(fill)}${' '.repeat(this.cfg.width - fill)}| ` +
+      `${done}/${total} [${clock(elapsedS)}<${clock(eta)}, ${rateText}${extra ? ', ' + extra : ''}]`
+    );
   }
 
   /** Redraws at most every `minIntervalMs` (and always at the end); `extra` is only computed when drawing. */
@@ -42,8 +59,12 @@ export class Progress {
     const now = performance.now();
     if (done < total && now - this.last < this.cfg.minIntervalMs) return;
     this.last = now;
-    this.cfg.write('\r' + this.line(done, total, (now - this.t0) / 1000, typeof extra === 'function' ? extra() : extra));
+    this.cfg.write(
+      '\r' + this.line(done, total, (now - this.t0) / 1000, typeof extra === 'function' ? extra() : extra),
+    );
   }
 
-  close(): void { this.cfg.write('\n'); }
+  close(): void {
+    this.cfg.write('\n');
+  }
 }

@@ -12,7 +12,8 @@ import { spawnSync } from 'node:child_process';
 import { ROOT } from '../helpers';
 
 const SCRIPT = path.join(ROOT, 'scripts', 'standin-seeds.sh');
-const run = (args: string[]) => spawnSync('bash', [SCRIPT, ...args], { encoding: 'utf8', timeout: 300000, env: { ...process.env, HAI_SMOKE: '1' } });
+const run = (args: string[]) =>
+  spawnSync('bash', [SCRIPT, ...args], { encoding: 'utf8', timeout: 300000, env: { ...process.env, HAI_SMOKE: '1' } });
 
 test('standin-seeds.sh: usage and a missing CSV exit 2 and train nothing', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hai-seeds-'));

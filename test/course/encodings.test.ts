@@ -14,49 +14,99 @@ import { readCsvColumns } from '../../src/data/csvcolumns';
 import { BertTokenizer } from '../../src/text/tokenizer';
 import { PreTrainedTokenizer, courseEncode } from '../../src/text/encoding';
 import { trainWordPiece } from '../../src/text/wordpiece';
-import { deserializeEncoding, encodeCsv, encodeTexts, evenIndices, serializeEncoding } from '../../src/course/encodings';
+import {
+  deserializeEncoding,
+  encodeCsv,
+  encodeTexts,
+  evenIndices,
+  serializeEncoding,
+} from '../../src/course/encodings';
 import { evenSubset } from '../../src/course/course';
 import { ROOT } from '../helpers';
 
 const DATA = path.join(ROOT, 'data', 'rows');
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'hai-enc-'));
 let tok: PreTrainedTokenizer;
-before(() => { tok = new BertTokenizer(trainWordPiece(readRowsCsv(path.join(DATA, 'course_train.csv')).map((r) => r.contents), { vocab_size: 3000 }), { do_lower_case: false }); });
+before(() => {
+  tok = new BertTokenizer(
+    trainWordPiece(
+      readRowsCsv(path.join(DATA, 'course_train.csv')).map((r) => r.contents),
+      { vocab_size: 3000 },
+    ),
+    { do_lower_case: false },
+  );
+});
 
 test('readCsvColumns reads what readRowsCsv reads, with the same errors', () => {
   for (const f of fs.readdirSync(DATA).filter((x) => x.endsWith('.csv'))) {
-    const rows = readRowsCsv(path.join(DATA, f)), cols = readCsvColumns(path.join(DATA, f));
+    const rows = readRowsCsv(path.join(DATA, f)),
+      cols = readCsvColumns(path.join(DATA, f));
     assert.deepEqual(cols, { contents: rows.map((r) => r.contents), labels: rows.map((r) => r.label) }, f);
   }
   const dir = tmp();
-  const cases = ['label,contents\r\n1,"a, ""b"""\r\n\r\n2,"two\nlines"\n0,c', 'contents,label\n"x"y,1\n"a\rb",2\n\ufeff', '\ufeffcontents,label\nx,1',
-    'contents,label\nx,1,2\n', 'contents,label\nx,-1\n', 'contents,label\n"x,1\n', 'text,y\nx,1\n', '', 'contents,label\nx,1\r"q""",3'];
+  const cases = [
+    'label,contents\r\n1,"a, ""b"""\r\n\r\n2,"two\nlines"\n0,c',
+    'contents,label\n"x"y,1\n"a\rb",2\n\ufeff',
+    '\ufeffcontents,label\nx,1',
+    'contents,label\nx,1,2\n',
+    'contents,label\nx,-1\n',
+    'contents,label\n"x,1\n',
+    'text,y\nx,1\n',
+    '',
+    'contents,label\nx,1\r"q""",3',
+  ];
   cases.forEach((text, i) => {
     const f = path.join(dir, `c${i}.csv`);
     fs.writeFileSync(f, text);
     let a: unknown, b: unknown;
-    try { const r = readRowsCsv(f); a = { contents: r.map((x) => x.contents), labels: r.map((x) => x.label) }; } catch (e) { a = (e as Error).message; }
-    try { b = readCsvColumns(f); } catch (e) { b = (e as Error).message; }
+    try {
+      const r = readRowsCsv(f);
+      a = { contents: r.map((x) => x.contents), labels: r.map((x) => x.label) };
+    } catch (e) {
+      a = (e as Error).message;
+    }
+    try {
+      b = readCsvColumns(f);
+    } catch (e) {
+      b = (e as Error).message;
+    }
     assert.deepEqual(b, a, `case ${i}: ${JSON.stringify(text)}`);
   });
   fs.rmSync(dir, { recursive: true });
 });
 
 test('encodeCsv: tokenizes once, then reads the cache; a changed file, maxlen or subset is a new entry; a damaged entry is rebuilt', () => {
-  const dir = tmp(), cache = path.join(dir, 'cache'), csv = path.join(dir, 't.csv');
+  const dir = tmp(),
+    cache = path.join(dir, 'cache'),
+    csv = path.join(dir, 't.csv');
   fs.copyFileSync(path.join(DATA, 'course_valid.csv'), csv);
   const rows = readRowsCsv(csv);
   const cfg = { maxlen: 24, encoding: 'course' as const, cache, progress: false };
-  const a = encodeCsv(tok, csv, cfg), b = encodeCsv(tok, csv, cfg);
+  const a = encodeCsv(tok, csv, cfg),
+    b = encodeCsv(tok, csv, cfg);
   assert.equal(a.cached, false);
   assert.equal(b.cached, true);
   assert.deepEqual(b.enc.toPadded(), a.enc.toPadded());
-  assert.deepEqual(a.enc.toPadded().input_ids, courseEncode(tok, rows.map((r) => r.contents), 24).input_ids);
-  assert.deepEqual(a.enc.labels, rows.map((r) => r.label));
+  assert.deepEqual(
+    a.enc.toPadded().input_ids,
+    courseEncode(
+      tok,
+      rows.map((r) => r.contents),
+      24,
+    ).input_ids,
+  );
+  assert.deepEqual(
+    a.enc.labels,
+    rows.map((r) => r.label),
+  );
   assert.equal(encodeCsv(tok, csv, { ...cfg, maxlen: 25 }).cached, false, 'another maxlen');
   const sub = encodeCsv(tok, csv, { ...cfg, max_rows: 100 });
   assert.equal(sub.cached, false);
-  assert.deepEqual(sub.enc.labels, evenSubset(rows, 100).map((r) => r.label), 'max_rows keeps evenSubset\'s rows');
+  assert.deepEqual(
+    sub.enc.labels,
+    evenSubset(rows, 100).map((r) => r.label),
+    "max_rows keeps evenSubset's rows",
+  );
   assert.deepEqual(evenIndices(10, 4), [0, 2, 5, 7]);
   fs.appendFileSync(csv, '새 줄,1\n');
   const c = encodeCsv(tok, csv, cfg);
@@ -78,7 +128,9 @@ test('memory: 200k rows encode into a few MiB, where padding every row to 256 to
   v8.setFlagsFromString('--expose-gc');
   const gc = vm.runInNewContext('gc') as () => void;
   const base = readRowsCsv(path.join(DATA, 'course_train.csv')).map((r) => r.contents);
-  const n = 200_000, texts = Array.from({ length: n }, (_, i) => base[i % base.length]), labels = texts.map((_, i) => i % 4);
+  const n = 200_000,
+    texts = Array.from({ length: n }, (_, i) => base[i % base.length]),
+    labels = texts.map((_, i) => i % 4);
   gc();
   const before = process.memoryUsage().heapUsed;
   const bar: string[] = [];
@@ -90,5 +142,8 @@ test('memory: 200k rows encode into a few MiB, where padding every row to 256 to
   assert.ok(held < 48 * 2 ** 20, `the encoding holds ${(held / 2 ** 20).toFixed(1)} MiB`);
   assert.ok(held * 10 < padded);
   assert.equal(enc.size, n);
-  assert.ok(bar.some((s) => s.includes('100%|') && s.includes(`${n}/${n}`)), 'a progress bar for 200k rows');
+  assert.ok(
+    bar.some((s) => s.includes('100%|') && s.includes(`${n}/${n}`)),
+    'a progress bar for 200k rows',
+  );
 });

@@ -26,19 +26,41 @@ const ckpt = (name: string) => path.join(tmp, name);
 
 before(async () => {
   await initBackend('wasm');
-  const vocab = trainWordPiece(readRowsCsv(path.join(ROOT, 'data', 'rows', 'course_train.csv')).map((r) => r.contents), { vocab_size: 800 });
+  const vocab = trainWordPiece(
+    readRowsCsv(path.join(ROOT, 'data', 'rows', 'course_train.csv')).map((r) => r.contents),
+    { vocab_size: 800 },
+  );
   const tok = new BertTokenizer(vocab, { do_lower_case: false });
   // An ELECTRA classifier with a head (as hai train saves it), weights large enough for its predictions to vary.
-  const model = AutoModelForSequenceClassification.from_config({ model_type: 'electra', vocab_size: vocab.length, embedding_size: 32, hidden_size: 64,
-    num_hidden_layers: 2, num_attention_heads: 4, intermediate_size: 128, max_position_embeddings: 128, num_labels: 4, initializer_range: 0.2 }, 11);
+  const model = AutoModelForSequenceClassification.from_config(
+    {
+      model_type: 'electra',
+      vocab_size: vocab.length,
+      embedding_size: 32,
+      hidden_size: 64,
+      num_hidden_layers: 2,
+      num_attention_heads: 4,
+      intermediate_size: 128,
+      max_position_embeddings: 128,
+      num_labels: 4,
+      initializer_range: 0.2,
+    },
+    11,
+  );
   model.save_pretrained(ckpt('trained'), { tokenizer: tok });
-  fs.writeFileSync(path.join(ckpt('trained'), 'training_args.json'), JSON.stringify({ maxlen: 64, encoding: 'course' }));
+  fs.writeFileSync(
+    path.join(ckpt('trained'), 'training_args.json'),
+    JSON.stringify({ maxlen: 64, encoding: 'course' }),
+  );
   model.dispose();
 });
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 test('without an export: auto says why it uses tfjs, onnx fails with the reason', async () => {
-  assert.deepEqual(chooseRuntime(ckpt('trained'), 'tfjs'), { runtime: 'tfjs', reason: 'the default (--runtime onnx runs an ONNX export: hai export --onnx)' });
+  assert.deepEqual(chooseRuntime(ckpt('trained'), 'tfjs'), {
+    runtime: 'tfjs',
+    reason: 'the default (--runtime onnx runs an ONNX export: hai export --onnx)',
+  });
   const auto = chooseRuntime(ckpt('trained'), 'auto');
   assert.equal(auto.runtime, 'tfjs');
   assert.match(auto.reason, /^ONNX not used: .* has no onnx[/\\]model\.onnx \(make one with: hai export --onnx/);
@@ -48,7 +70,11 @@ test('without an export: auto says why it uses tfjs, onnx fails with the reason'
 
 test('hai export --onnx adds onnx/model.onnx and tokenizer.json; eval and predict on onnx give the tfjs numbers', async () => {
   const files = await exportCheckpoint(ckpt('trained'), { onnx: true, ...quiet });
-  assert.deepEqual(files.map((f) => path.relative(ckpt('trained'), f)).sort(), [path.join('onnx', 'hai_export.json'), path.join('onnx', 'model.onnx'), 'tokenizer.json']);
+  assert.deepEqual(files.map((f) => path.relative(ckpt('trained'), f)).sort(), [
+    path.join('onnx', 'hai_export.json'),
+    path.join('onnx', 'model.onnx'),
+    'tokenizer.json',
+  ]);
   const logs: string[] = [];
   const onnx = await evalCsvWith(ckpt('trained'), VALID, { runtime: 'onnx', log: (s) => logs.push(s) });
   assert.match(logs[0], /^runtime onnx: .*model\.onnx on onnxruntime-node 1\.14\.0$/);
@@ -57,24 +83,52 @@ test('hai export --onnx adds onnx/model.onnx and tokenizer.json; eval and predic
   assert.deepEqual(onnx, tfjs, 'same confusion matrix, accuracy and macro-F1');
   const predicted = [0, 1, 2, 3].filter((j) => onnx.confusion.some((row) => row[j] > 0));
   assert.ok(predicted.length > 1, `predictions vary (labels ${predicted}), so the equality is not of constant answers`);
-  const texts = readRowsCsv(VALID).slice(0, 40).map((r) => r.contents);
+  const texts = readRowsCsv(VALID)
+    .slice(0, 40)
+    .map((r) => r.contents);
   const a = await predictTextsWith(ckpt('trained'), texts, { runtime: 'auto', ...quiet });
   const b = await predictTextsWith(ckpt('trained'), texts, { runtime: 'tfjs', ...quiet });
-  assert.deepEqual(a.map((p) => [p.label, p.name]), b.map((p) => [p.label, p.name]));
-  assertClose(a.flatMap((p) => p.probs), b.flatMap((p) => p.probs), 1e-5, 0, 'probabilities');
+  assert.deepEqual(
+    a.map((p) => [p.label, p.name]),
+    b.map((p) => [p.label, p.name]),
+  );
+  assertClose(
+    a.flatMap((p) => p.probs),
+    b.flatMap((p) => p.probs),
+    1e-5,
+    0,
+    'probabilities',
+  );
 });
 
 test('a checkpoint without a trained head is not exported unless asked; --out writes a complete folder', async () => {
   const pre = ckpt('pretraining');
   fs.mkdirSync(pre, { recursive: true });
-  for (const f of ['vocab.txt', 'tokenizer_config.json', 'config.json']) fs.copyFileSync(path.join(ckpt('trained'), f), path.join(pre, f));
-  const encoder = [...readCheckpoint(path.join(ckpt('trained'), 'model.safetensors')).tensors].filter(([k]) => k.startsWith('electra.'));
-  writeSafetensors(path.join(pre, 'model.safetensors'), new Map(encoder.map(([k, e]) => [k, { shape: e.shape, data: e.read() as Float32Array }])));
-  await assert.rejects(exportCheckpoint(pre, { onnx: true, ...quiet }), /has no trained classification head \(classifier\.dense\.weight.*--allow-new-head/);
+  for (const f of ['vocab.txt', 'tokenizer_config.json', 'config.json'])
+    fs.copyFileSync(path.join(ckpt('trained'), f), path.join(pre, f));
+  const encoder = [...readCheckpoint(path.join(ckpt('trained'), 'model.safetensors')).tensors].filter(([k]) =>
+    k.startsWith('electra.'),
+  );
+  writeSafetensors(
+    path.join(pre, 'model.safetensors'),
+    new Map(encoder.map(([k, e]) => [k, { shape: e.shape, data: e.read() as Float32Array }])),
+  );
+  await assert.rejects(
+    exportCheckpoint(pre, { onnx: true, ...quiet }),
+    /has no trained classification head \(classifier\.dense\.weight.*--allow-new-head/,
+  );
   assert.ok(!fs.existsSync(path.join(pre, 'onnx')), 'nothing written');
   const out = ckpt('exported');
   await exportCheckpoint(ckpt('trained'), { onnx: true, out, ...quiet });
-  assert.deepEqual(fs.readdirSync(out).sort(), ['config.json', 'model.safetensors', 'onnx', 'tokenizer.json', 'tokenizer_config.json', 'training_args.json', 'vocab.txt']);
+  assert.deepEqual(fs.readdirSync(out).sort(), [
+    'config.json',
+    'model.safetensors',
+    'onnx',
+    'tokenizer.json',
+    'tokenizer_config.json',
+    'training_args.json',
+    'vocab.txt',
+  ]);
   const p = await predictTextsWith(out, ['어데 가노'], { runtime: 'onnx', ...quiet });
   const q = await predictTextsWith(ckpt('trained'), ['어데 가노'], { runtime: 'tfjs', ...quiet });
   assertClose(p[0].probs, q[0].probs, 1e-5);
@@ -108,7 +162,9 @@ test('the CLI: hai export --onnx, hai predict --runtime onnx|auto print the runt
 test("the web app's detector serves the export: auto picks onnx when it is current, the same labels and probabilities as tfjs", async () => {
   const { checkpointDetector } = await import('../../src/app/detect');
   const { createAppServer, appDefaults } = await import('../../src/app/server');
-  const texts = readRowsCsv(VALID).slice(0, 24).map((r) => r.contents);
+  const texts = readRowsCsv(VALID)
+    .slice(0, 24)
+    .map((r) => r.contents);
   const dir = ckpt('app');
   fs.cpSync(ckpt('trained'), dir, { recursive: true });
   await exportCheckpoint(dir, { onnx: true, ...quiet });
@@ -116,16 +172,29 @@ test("the web app's detector serves the export: auto picks onnx when it is curre
   assert.match(viaOnnx.description, /\(runtime onnx: .*model\.onnx on onnxruntime-node 1\.14\.0\)$/);
   const viaTfjs = checkpointDetector(dir, { runtime: 'tfjs' });
   const [a, b] = [await viaOnnx.classify(texts), await viaTfjs.classify(texts)];
-  assert.deepEqual(a.map((d) => d.label), b.map((d) => d.label));
-  assertClose(a.flatMap((d) => d.probs), b.flatMap((d) => d.probs), 1e-5, 0, 'probabilities');
+  assert.deepEqual(
+    a.map((d) => d.label),
+    b.map((d) => d.label),
+  );
+  assertClose(
+    a.flatMap((d) => d.probs),
+    b.flatMap((d) => d.probs),
+    1e-5,
+    0,
+    'probabilities',
+  );
   // Through the HTTP API, as the page calls it.
   const server = createAppServer(appDefaults({ translator: {} as never, detector: viaOnnx })); // /api/classify never translates
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   try {
     const port = (server.address() as import('node:net').AddressInfo).port;
-    const res = await fetch(`http://127.0.0.1:${port}/api/classify`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: texts[0] }) });
+    const res = await fetch(`http://127.0.0.1:${port}/api/classify`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ text: texts[0] }),
+    });
     assert.equal(res.status, 200);
-    const j = await res.json() as { label: number; probs: number[] };
+    const j = (await res.json()) as { label: number; probs: number[] };
     assert.equal(j.label, b[0].label);
     assertClose(j.probs, b[0].probs, 1e-5);
   } finally {
@@ -135,6 +204,8 @@ test("the web app's detector serves the export: auto picks onnx when it is curre
   const stale = ckpt('stale');
   fs.cpSync(dir, stale, { recursive: true });
   const st = path.join(stale, 'model.safetensors');
-  const bytes = fs.readFileSync(st); bytes[bytes.length - 1] ^= 1; fs.writeFileSync(st, bytes);
+  const bytes = fs.readFileSync(st);
+  bytes[bytes.length - 1] ^= 1;
+  fs.writeFileSync(st, bytes);
   assert.match(checkpointDetector(stale, { runtime: 'auto' }).description, /runtime tfjs: ONNX not used: .*/);
 });

@@ -12,8 +12,14 @@ import { spawnSync } from 'node:child_process';
 import { ROOT } from '../helpers';
 
 const SLIDES = path.join(ROOT, 'slides');
-const decks = fs.readdirSync(SLIDES).filter((f) => /^\d\d_[\w-]+\.md$/.test(f)).sort();
-const notebooks = fs.readdirSync(path.join(ROOT, 'notebooks')).filter((f) => /^\d\d_.*\.ipynb$/.test(f)).sort();
+const decks = fs
+  .readdirSync(SLIDES)
+  .filter((f) => /^\d\d_[\w-]+\.md$/.test(f))
+  .sort();
+const notebooks = fs
+  .readdirSync(path.join(ROOT, 'notebooks'))
+  .filter((f) => /^\d\d_.*\.ipynb$/.test(f))
+  .sort();
 const num = (f: string) => f.slice(0, 2);
 
 /** Front matter (between the first two `---` lines) and the slides: Marp splits on `---` lines outside code fences. */
@@ -28,7 +34,11 @@ function parseDeck(text: string): { frontMatter: string; slides: string[] } {
   for (const line of lines.slice(end + 1)) {
     const m = /^\s*(```+|~~~+)/.exec(line);
     if (m) fence = fence === null ? m[1] : line.trim().startsWith(fence) ? null : fence;
-    if (fence === null && line === '---') { slides.push(current.join('\n')); current = []; continue; }
+    if (fence === null && line === '---') {
+      slides.push(current.join('\n'));
+      current = [];
+      continue;
+    }
     current.push(line);
   }
   slides.push(current.join('\n'));
@@ -59,8 +69,11 @@ for (const deck of decks) {
 test('scripts/build-slides.js builds one deck to HTML with the Korean theme', () => {
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'hai-slides-'));
   try {
-    const r = spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'build-slides.js'), '--html-only', '--out', out, '03_baseline'],
-      { cwd: ROOT, encoding: 'utf8', timeout: 120000 });
+    const r = spawnSync(
+      process.execPath,
+      [path.join(ROOT, 'scripts', 'build-slides.js'), '--html-only', '--out', out, '03_baseline'],
+      { cwd: ROOT, encoding: 'utf8', timeout: 120000 },
+    );
     assert.equal(r.status, 0, `build failed:\n${r.stdout}\n${r.stderr}`);
     assert.deepEqual(fs.readdirSync(out), ['03_baseline.html'], 'HTML only, named after the deck');
     const html = fs.readFileSync(path.join(out, '03_baseline.html'), 'utf8');
@@ -76,8 +89,11 @@ test('scripts/build-slides.js builds one deck to HTML with the Korean theme', ()
 });
 
 test('scripts/build-slides.js names a missing deck', () => {
-  const r = spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'build-slides.js'), '--html-only', '--out', os.tmpdir(), '99_nothing'],
-    { cwd: ROOT, encoding: 'utf8', timeout: 60000 });
+  const r = spawnSync(
+    process.execPath,
+    [path.join(ROOT, 'scripts', 'build-slides.js'), '--html-only', '--out', os.tmpdir(), '99_nothing'],
+    { cwd: ROOT, encoding: 'utf8', timeout: 60000 },
+  );
   assert.equal(r.status, 1);
   assert.match(r.stderr, /no deck 99_nothing/);
 });

@@ -20,31 +20,51 @@ import { ROOT } from '../helpers';
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'hai-standin-recipe-'));
 process.env.HAI_STANDIN_CACHE = tmp();
 const rows = (f: string) => path.join(ROOT, 'data', 'rows', f);
-before(async () => { await initBackend('wasm'); });
+before(async () => {
+  await initBackend('wasm');
+});
 
 test('WordPiece alphabet: added as c and ##c, one character each', () => {
   const v = trainWordPiece(['ab ab'], { vocab_size: 1, alphabet: ['z'] });
   assert.ok(v.includes('z') && v.includes('##z'), v.join(' '));
   assert.throws(() => trainWordPiece(['ab'], { alphabet: ['zz'] }), /alphabet: "zz" is not one character/);
   assert.equal(CONJOINING_JAMO.length, 67);
-  for (const c of '한국어뷁똠쀍'.normalize('NFD')) assert.ok(CONJOINING_JAMO.includes(c), `U+${c.codePointAt(0)!.toString(16)}`);
+  for (const c of '한국어뷁똠쀍'.normalize('NFD'))
+    assert.ok(CONJOINING_JAMO.includes(c), `U+${c.codePointAt(0)!.toString(16)}`);
 });
 
 test('jamo stand-in: a word with a syllable the corpus lacks is not [UNK]; with syllables it is', async () => {
   const corpus = fs.readFileSync(rows('course_train.csv'), 'utf8');
   const word = '뷁쀍';
   for (const ch of word) assert.ok(!corpus.includes(ch), `${ch} must be absent from the corpus for this test`);
-  const syl = await AutoTokenizer.from_pretrained(buildStandin('monologg/koelectra-small-v3-discriminator', { config: { jamo: false } }));
-  const jamo = await AutoTokenizer.from_pretrained(buildStandin('monologg/koelectra-small-v3-discriminator', { config: { jamo: true } }));
+  const syl = await AutoTokenizer.from_pretrained(
+    buildStandin('monologg/koelectra-small-v3-discriminator', { config: { jamo: false } }),
+  );
+  const jamo = await AutoTokenizer.from_pretrained(
+    buildStandin('monologg/koelectra-small-v3-discriminator', { config: { jamo: true } }),
+  );
   assert.deepEqual(syl.tokenize(`그랑께 ${word}`).slice(-1), ['[UNK]']);
   const pieces = jamo.tokenize(`그랑께 ${word}`);
   assert.ok(!pieces.includes('[UNK]'), pieces.join(' '));
-  assert.equal(pieces.map((p) => p.replace(/^##/, '')).join('').normalize('NFC'), `그랑께${word}`, 'the pieces spell the text');
+  assert.equal(
+    pieces
+      .map((p) => p.replace(/^##/, ''))
+      .join('')
+      .normalize('NFC'),
+    `그랑께${word}`,
+    'the pieces spell the text',
+  );
 });
 
 test('standin_recipe: checked like the fields it sets; smoke mode caps it; PRESETS.fast keeps the hub run as it was', () => {
-  assert.throws(() => checkCourseConfig({ standin_recipe: { lr: 1 } }, 'overrides'), /standin_recipe: unknown setting lr; known: batch, epochs/);
-  assert.throws(() => checkCourseConfig({ standin_recipe: { batch: 0 } }, 'overrides'), /standin_recipe: batch: expected a positive integer, got 0/);
+  assert.throws(
+    () => checkCourseConfig({ standin_recipe: { lr: 1 } }, 'overrides'),
+    /standin_recipe: unknown setting lr; known: batch, epochs/,
+  );
+  assert.throws(
+    () => checkCourseConfig({ standin_recipe: { batch: 0 } }, 'overrides'),
+    /standin_recipe: batch: expected a positive integer, got 0/,
+  );
   checkCourseConfig({ standin_recipe: { batch: 32, loss: { class_weights: 'balanced' } } }, 'overrides');
   const smoke = smokeConfig(courseDefaults({ standin_recipe: { epochs: 40, batch: 64, sampler: 'weighted' } }));
   assert.deepEqual(smoke.standin_recipe, { epochs: 5, batch: 32, sampler: 'weighted' });
@@ -78,13 +98,33 @@ test('runCourse applies standin_recipe to stand-ins only', async () => {
 test('Naive Bayes baseline on a course config: the clean split, and all-standard rows give macro-F1 over present labels', () => {
   const r = naiveBayesBaseline({ train_path: rows('clean_train.csv'), valid_path: rows('clean_valid.csv') });
   assert.equal(r.valid.n, 700);
-  assert.equal(r.valid.confusion.flat().reduce((a, b) => a + b, 0), 700);
-  assert.ok(r.valid.accuracy > 0.8 && r.valid.macro_f1 > 0.8, JSON.stringify({ acc: r.valid.accuracy, f1: r.valid.macro_f1 }));
-  const sub = naiveBayesBaseline({ train_path: rows('clean_train.csv'), valid_path: rows('clean_valid.csv'), max_train: 100, max_valid: 50 });
+  assert.equal(
+    r.valid.confusion.flat().reduce((a, b) => a + b, 0),
+    700,
+  );
+  assert.ok(
+    r.valid.accuracy > 0.8 && r.valid.macro_f1 > 0.8,
+    JSON.stringify({ acc: r.valid.accuracy, f1: r.valid.macro_f1 }),
+  );
+  const sub = naiveBayesBaseline({
+    train_path: rows('clean_train.csv'),
+    valid_path: rows('clean_valid.csv'),
+    max_train: 100,
+    max_valid: 50,
+  });
   assert.equal(sub.train_rows, 100);
   assert.equal(sub.valid.n, 50);
-  const m = trainNaiveBayes([{ contents: '그랬당께', label: 3 }, { contents: '그랬어요', label: 0 }]);
-  const e = evalNaiveBayes(m, [{ contents: '그랬당께', label: 3 }, { contents: '그랬어요', label: 0 }]);
+  const m = trainNaiveBayes([
+    { contents: '그랬당께', label: 3 },
+    { contents: '그랬어요', label: 0 },
+  ]);
+  const e = evalNaiveBayes(m, [
+    { contents: '그랬당께', label: 3 },
+    { contents: '그랬어요', label: 0 },
+  ]);
   assert.equal(e.accuracy, 1);
-  assert.deepEqual(e.confusion.map((row) => row.reduce((a, b) => a + b, 0)), [1, 0, 0, 1]);
+  assert.deepEqual(
+    e.confusion.map((row) => row.reduce((a, b) => a + b, 0)),
+    [1, 0, 0, 1],
+  );
 });

@@ -10,12 +10,16 @@ import { toCsv } from '../../src/data/rows';
 import { ROOT } from '../helpers';
 
 test('streamed conversion: the same CSV bytes, reports and clean statistics; a progress bar; nothing written over bad files', () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hai-conv-')), out = path.join(dir, 'rows.csv');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hai-conv-')),
+    out = path.join(dir, 'rows.csv');
   for (const mode of ['course', 'clean'] as const) {
     const cfg = convertDefaults({ mode });
     const ref = convertFiles([path.join(ROOT, 'data', 'aihub')], cfg);
     const bar: string[] = [];
-    const r = convertFilesToCsv([path.join(ROOT, 'data', 'aihub')], out, cfg, { progress: true, write: (s) => bar.push(s) });
+    const r = convertFilesToCsv([path.join(ROOT, 'data', 'aihub')], out, cfg, {
+      progress: true,
+      write: (s) => bar.push(s),
+    });
     assert.equal(fs.readFileSync(out, 'utf8'), toCsv(ref.rows), mode);
     assert.equal(r.rows, ref.rows.length);
     assert.deepEqual(r.files, ref.files);
@@ -27,7 +31,7 @@ test('streamed conversion: the same CSV bytes, reports and clean statistics; a p
   const bad = convertFilesToCsv([fx], out, convertDefaults(), { progress: false });
   assert.equal(bad.written, false);
   assert.ok(bad.files.some((f) => f.error));
-  assert.equal(fs.readFileSync(out, 'utf8'), 'keep me', 'nothing of the user\'s overwritten');
+  assert.equal(fs.readFileSync(out, 'utf8'), 'keep me', "nothing of the user's overwritten");
   assert.deepEqual(fs.readdirSync(dir), ['rows.csv'], 'no temporary file left');
   const skip = convertFilesToCsv([fx], out, convertDefaults(), { progress: false, skipBad: true });
   assert.equal(skip.written, true);

@@ -22,7 +22,10 @@ test('parseSource derives the AI Hub fields from the transcript', () => {
   const f = parseSource('x.txt', SRC);
   assert.equal(f.id, 'DKHL22999999');
   assert.equal(f.metadata.category, '경상방언 > 사적 대화 > 일상 대화');
-  assert.deepEqual((f.speaker as { name: string }[]).map((s) => s.name), ['A', 'B']);
+  assert.deepEqual(
+    (f.speaker as { name: string }[]).map((s) => s.name),
+    ['A', 'B'],
+  );
   const [u1, u2] = f.utterance as any[];
   assert.equal(u1.id, 'DKHL22999999.1.1.1');
   assert.equal(u1.standard_form, '어 니 뭐 하니?');
@@ -37,8 +40,14 @@ test('parseSource derives the AI Hub fields from the transcript', () => {
 });
 
 test('source errors name the file and line', () => {
-  assert.throws(() => parseSource('a.txt', SRC.replace('# topic: 음식\n', '')), /^Error: a\.txt: missing header '# topic:'/);
-  assert.throws(() => parseSource('a.txt', SRC + '3: 누구?\n'), /a\.txt: utterance 3 is by speaker 3, who has no '# speaker 3:' line/);
+  assert.throws(
+    () => parseSource('a.txt', SRC.replace('# topic: 음식\n', '')),
+    /^Error: a\.txt: missing header '# topic:'/,
+  );
+  assert.throws(
+    () => parseSource('a.txt', SRC + '3: 누구?\n'),
+    /a\.txt: utterance 3 is by speaker 3, who has no '# speaker 3:' line/,
+  );
   assert.throws(() => parseSource('a.txt', SRC + 'no speaker here\n'), /a\.txt:9: utterance line must be/);
 });
 
@@ -51,10 +60,18 @@ test('data/ is exactly what `hai data prepare` builds from data/corpus-src', () 
   const rel = (dir: string) => listJsonFiles([dir]).map((f) => path.relative(dir, f));
   assert.deepEqual(rel(path.join(tmp, 'aihub')), rel(path.join(DATA, 'aihub')));
   for (const f of rel(path.join(tmp, 'aihub'))) {
-    assert.equal(fs.readFileSync(path.join(tmp, 'aihub', f), 'utf8'), fs.readFileSync(path.join(DATA, 'aihub', f), 'utf8'), `${f} is stale: run npx hai data prepare`);
+    assert.equal(
+      fs.readFileSync(path.join(tmp, 'aihub', f), 'utf8'),
+      fs.readFileSync(path.join(DATA, 'aihub', f), 'utf8'),
+      `${f} is stale: run npx hai data prepare`,
+    );
   }
   for (const f of fs.readdirSync(path.join(tmp, 'rows'))) {
-    assert.equal(fs.readFileSync(path.join(tmp, 'rows', f), 'utf8'), fs.readFileSync(path.join(DATA, 'rows', f), 'utf8'), `rows/${f} is stale: run npx hai data prepare`);
+    assert.equal(
+      fs.readFileSync(path.join(tmp, 'rows', f), 'utf8'),
+      fs.readFileSync(path.join(DATA, 'rows', f), 'utf8'),
+      `rows/${f} is stale: run npx hai data prepare`,
+    );
   }
 });
 

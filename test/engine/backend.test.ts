@@ -4,13 +4,23 @@ import * as assert from 'node:assert/strict';
 import { BACKENDS, parseRequested } from '../../src/engine/backend';
 import { hai } from '../helpers';
 
-const installed = (m: string) => { try { require.resolve(`${m}/package.json`); return true; } catch { return false; } };
+const installed = (m: string) => {
+  try {
+    require.resolve(`${m}/package.json`);
+    return true;
+  } catch {
+    return false;
+  }
+};
 
 test('HAI_BACKEND accepts the four backends and auto, and rejects anything else by name', () => {
   for (const b of BACKENDS) assert.equal(parseRequested(b), b);
   assert.equal(parseRequested(undefined), 'auto');
   assert.equal(parseRequested(' WASM '), 'wasm');
-  assert.throws(() => parseRequested('gpu'), /HAI_BACKEND=gpu is not a backend: use one of auto, cuda, node, wasm, cpu/);
+  assert.throws(
+    () => parseRequested('gpu'),
+    /HAI_BACKEND=gpu is not a backend: use one of auto, cuda, node, wasm, cpu/,
+  );
 });
 
 test('hai doctor --json names the best available backend and why the better ones are not', () => {
@@ -39,12 +49,16 @@ test('hai doctor --json names the best available backend and why the better ones
   assert.ok(rep.backend.threads >= 1);
 });
 
-test('forcing an unavailable backend fails loudly with the reason', { skip: installed('tfjs-node-gpu') && 'tfjs-node-gpu is installed here' }, () => {
-  const r = hai(['doctor'], { HAI_BACKEND: 'cuda' });
-  assert.equal(r.code, 1);
-  assert.match(r.stderr, /^hai: error: HAI_BACKEND=cuda was requested but the 'cuda' backend is not available: /);
-  assert.equal(r.stdout, '');
-});
+test(
+  'forcing an unavailable backend fails loudly with the reason',
+  { skip: installed('tfjs-node-gpu') && 'tfjs-node-gpu is installed here' },
+  () => {
+    const r = hai(['doctor'], { HAI_BACKEND: 'cuda' });
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /^hai: error: HAI_BACKEND=cuda was requested but the 'cuda' backend is not available: /);
+    assert.equal(r.stdout, '');
+  },
+);
 
 test('forcing cpu and wasm works and is reported as forced', () => {
   for (const b of ['cpu', 'wasm']) {

@@ -12,10 +12,14 @@ import { fusedEncoderLayer, FusedLayerSpec } from '../../src/engine/fusedlayer';
 import { nativeMatMulCalls, setNativeMatMul } from '../../src/engine/nativematmul';
 import { assertClose } from '../helpers';
 
-before(async () => { await initBackend('wasm'); });
+before(async () => {
+  await initBackend('wasm');
+});
 after(() => setNativeMatMul(null));
 
-const H = 32, I = 48, heads = 4; // I ≠ 4·H on purpose: nothing may assume BERT's ratio
+const H = 32,
+  I = 48,
+  heads = 4; // I ≠ 4·H on purpose: nothing may assume BERT's ratio
 const rnd = (shape: number[], seed: number, sd = 0.3) => tf.randomNormal(shape, 0, sd, 'float32', seed);
 
 function weights(seed: number): tf.Tensor[] {
@@ -28,8 +32,13 @@ function run(native: boolean, B: number, T: number, spec: FusedLayerSpec, padFro
   setNativeMatMul(native);
   const before = nativeMatMulCalls();
   const out = tf.tidy(() => {
-    const h = rnd([B, T, H], 1, 1), w = weights(10), probe = rnd([B, T, H], 2, 1);
-    const keep = tf.tensor4d(Array.from({ length: B * T }, (_, k) => (padFrom !== null && k % T >= padFrom && k >= T ? 0 : 1)), [B, 1, 1, T]);
+    const h = rnd([B, T, H], 1, 1),
+      w = weights(10),
+      probe = rnd([B, T, H], 2, 1);
+    const keep = tf.tensor4d(
+      Array.from({ length: B * T }, (_, k) => (padFrom !== null && k % T >= padFrom && k >= T ? 0 : 1)),
+      [B, 1, 1, T],
+    );
     const maskAdd = tf.mul(tf.sub(1, keep), -3.4028234663852886e38);
     const f = (x: tf.Tensor, ...ws: tf.Tensor[]) => tf.sum(tf.mul(fusedEncoderLayer(x, maskAdd, ws, spec), probe));
     const y = fusedEncoderLayer(h, maskAdd, w, spec);
@@ -41,8 +50,16 @@ function run(native: boolean, B: number, T: number, spec: FusedLayerSpec, padFro
   return { arrays, calls: nativeMatMulCalls() - before };
 }
 
-const spec = (o: Partial<FusedLayerSpec>): FusedLayerSpec =>
-  ({ heads, eps: 1e-12, hiddenDropout: 0.1, attentionDropout: 0.1, training: true, seed: 7, distil: false, ...o });
+const spec = (o: Partial<FusedLayerSpec>): FusedLayerSpec => ({
+  heads,
+  eps: 1e-12,
+  hiddenDropout: 0.1,
+  attentionDropout: 0.1,
+  training: true,
+  seed: 7,
+  distil: false,
+  ...o,
+});
 
 for (const [name, s] of [
   ['BERT/ELECTRA, training with dropout', spec({})],
@@ -51,26 +68,34 @@ for (const [name, s] of [
   ['DistilBERT, inference (differentiated)', spec({ distil: true, training: false, eps: 1e-5 })],
 ] as [string, FusedLayerSpec][]) {
   test(`native layer = wasm fused layer: ${name}`, () => {
-    for (const [B, T, pad] of [[3, 8, 5], [2, 13, null]] as [number, number, number | null][]) {
-      const wasm = run(false, B, T, s, pad), native = run(true, B, T, s, pad);
+    for (const [B, T, pad] of [
+      [3, 8, 5],
+      [2, 13, null],
+    ] as [number, number, number | null][]) {
+      const wasm = run(false, B, T, s, pad),
+        native = run(true, B, T, s, pad);
       assert.equal(wasm.calls, 0);
       // Forward and backward graph per layer call: the value, then one forward + backward inside tf.grads.
       assert.ok(native.calls >= 3, `${native.calls} native runs`);
       assert.equal(native.arrays.length, 18);
-      native.arrays.forEach((a, k) => assertClose(a, wasm.arrays[k], 2e-5, 2e-5, `${name}, B ${B} T ${T}, output #${k}`));
+      native.arrays.forEach((a, k) =>
+        assertClose(a, wasm.arrays[k], 2e-5, 2e-5, `${name}, B ${B} T ${T}, output #${k}`),
+      );
     }
   });
 }
 
 test('the native layer leaves no tensors behind over repeated training steps', () => {
   setNativeMatMul(true);
-  const step = () => tf.tidy(() => {
-    const h = tf.variable(rnd([2, 6, H], 3, 1)), w = weights(20).map((t) => tf.variable(t));
-    const maskAdd = tf.zeros([2, 1, 1, 6]);
-    const { value, grads } = tf.variableGrads(() => tf.sum(fusedEncoderLayer(h, maskAdd, w, spec({}))) as tf.Scalar);
-    value.dataSync();
-    tf.dispose([h, ...w, ...Object.values(grads)]);
-  });
+  const step = () =>
+    tf.tidy(() => {
+      const h = tf.variable(rnd([2, 6, H], 3, 1)),
+        w = weights(20).map((t) => tf.variable(t));
+      const maskAdd = tf.zeros([2, 1, 1, 6]);
+      const { value, grads } = tf.variableGrads(() => tf.sum(fusedEncoderLayer(h, maskAdd, w, spec({}))) as tf.Scalar);
+      value.dataSync();
+      tf.dispose([h, ...w, ...Object.values(grads)]);
+    });
   step();
   const n = tf.memory().numTensors;
   for (let k = 0; k < 5; k++) step();

@@ -9,18 +9,30 @@ import * as assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/engine/backend';
 import { linear2d, matMul } from '../../src/engine/kernels';
-import { nativeMatMulCalls, nativeMatMulProblem, nativeMatMulStatus, setNativeMatMul } from '../../src/engine/nativematmul';
+import {
+  nativeMatMulCalls,
+  nativeMatMulProblem,
+  nativeMatMulStatus,
+  setNativeMatMul,
+} from '../../src/engine/nativematmul';
 import { AutoModelForSequenceClassification } from '../../src/models/automodel';
 import { classificationLoss } from '../../src/train/losses';
 import { AdamW } from '../../src/train/optim';
 import { assertClose } from '../helpers';
 
-before(async () => { await initBackend('wasm'); });
+before(async () => {
+  await initBackend('wasm');
+});
 after(() => setNativeMatMul(null));
 
 /** Runs `f` with the native path off, then on; returns both results as arrays, and how many native calls ran. */
 function both(f: () => tf.Tensor[]): { wasm: Float32Array[]; native: Float32Array[]; calls: number } {
-  const run = () => { const ts = f(); const out = ts.map((t) => Float32Array.from(t.dataSync() as Float32Array)); tf.dispose(ts); return out; };
+  const run = () => {
+    const ts = f();
+    const out = ts.map((t) => Float32Array.from(t.dataSync() as Float32Array));
+    tf.dispose(ts);
+    return out;
+  };
   setNativeMatMul(false);
   const wasm = run();
   setNativeMatMul(true);
@@ -39,21 +51,32 @@ test('on by default (HAI_NATIVE=0 or setNativeMatMul(false) turns it off), it na
   if (process.env.HAI_NATIVE === undefined) assert.equal(nativeMatMulProblem(), null);
   if (process.env.HAI_NATIVE === '0') assert.equal(nativeMatMulProblem(), 'turned off by HAI_NATIVE=0');
   setNativeMatMul(true);
-  assert.deepEqual(nativeMatMulStatus(), { active: true, reason: 'products and fused layers on onnxruntime-node 1.14.0, 1 intra-op thread(s) (HAI_NATIVE=0 turns it off)' });
-  assert.equal(nativeMatMulProblem('1.30.0'), 'onnxruntime-node 1.30.0 is installed; the native matmul was written for 1.14.0');
+  assert.deepEqual(nativeMatMulStatus(), {
+    active: true,
+    reason: 'products and fused layers on onnxruntime-node 1.14.0, 1 intra-op thread(s) (HAI_NATIVE=0 turns it off)',
+  });
+  assert.equal(
+    nativeMatMulProblem('1.30.0'),
+    'onnxruntime-node 1.30.0 is installed; the native matmul was written for 1.14.0',
+  );
   setNativeMatMul(false);
   assert.equal(nativeMatMulProblem(), 'turned off in this process (setNativeMatMul(false))');
 });
 
 test('matMul forward and gradients: plain, transposed, batched (attention-shaped) = the wasm path', () => {
   const cases: [number[], number[], boolean, boolean][] = [
-    [[64, 48], [48, 80], false, false], [[48, 64], [48, 80], true, false], [[64, 48], [80, 48], false, true],
-    [[4, 3, 16, 8], [4, 3, 8, 12], false, false], [[4, 3, 16, 8], [4, 3, 16, 8], false, true],
+    [[64, 48], [48, 80], false, false],
+    [[48, 64], [48, 80], true, false],
+    [[64, 48], [80, 48], false, true],
+    [[4, 3, 16, 8], [4, 3, 8, 12], false, false],
+    [[4, 3, 16, 8], [4, 3, 16, 8], false, true],
   ];
   cases.forEach(([sa, sb, ta, tb], k) => {
     const r = both(() => {
-      const a = rnd(sa, 10 + k), b = rnd(sb, 20 + k);
-      const y = matMul(a, b, ta, tb), w = rnd(y.shape, 30 + k); // a weighted sum, so each output's gradient differs
+      const a = rnd(sa, 10 + k),
+        b = rnd(sb, 20 + k);
+      const y = matMul(a, b, ta, tb),
+        w = rnd(y.shape, 30 + k); // a weighted sum, so each output's gradient differs
       const f = (x: tf.Tensor, z: tf.Tensor) => tf.sum(tf.mul(matMul(x, z, ta, tb), w));
       const [ga, gb] = tf.grads(f)([a, b]);
       return [y, ga, gb];
@@ -65,8 +88,12 @@ test('matMul forward and gradients: plain, transposed, batched (attention-shaped
 
 test('linear2d forward and its three gradients = the wasm path', () => {
   const r = both(() => {
-    const x = rnd([96, 64], 1), W = rnd([64, 40], 2), b = rnd([40], 3), w = rnd([96, 40], 4);
-    const f = (x: tf.Tensor, W: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(linear2d(x as tf.Tensor2D, W as tf.Tensor2D, b as tf.Tensor1D), w));
+    const x = rnd([96, 64], 1),
+      W = rnd([64, 40], 2),
+      b = rnd([40], 3),
+      w = rnd([96, 40], 4);
+    const f = (x: tf.Tensor, W: tf.Tensor, b: tf.Tensor) =>
+      tf.sum(tf.mul(linear2d(x as tf.Tensor2D, W as tf.Tensor2D, b as tf.Tensor1D), w));
     return [linear2d(x as tf.Tensor2D, W as tf.Tensor2D, b as tf.Tensor1D), ...tf.grads(f)([x, W, b])];
   });
   assert.ok(r.calls >= 3, `${r.calls} native products`);
@@ -74,14 +101,44 @@ test('linear2d forward and its three gradients = the wasm path', () => {
 });
 
 test('a fused-layer ELECTRA: loss, every parameter gradient and one AdamW step = the wasm path', () => {
-  const ids = tf.tensor2d([[2, 7, 9, 3, 0, 0], [2, 11, 29, 5, 8, 3]], undefined, 'int32');
-  const mask = tf.tensor2d([[1, 1, 1, 1, 0, 0], [1, 1, 1, 1, 1, 1]], undefined, 'int32');
+  const ids = tf.tensor2d(
+    [
+      [2, 7, 9, 3, 0, 0],
+      [2, 11, 29, 5, 8, 3],
+    ],
+    undefined,
+    'int32',
+  );
+  const mask = tf.tensor2d(
+    [
+      [1, 1, 1, 1, 0, 0],
+      [1, 1, 1, 1, 1, 1],
+    ],
+    undefined,
+    'int32',
+  );
   const y = tf.tensor1d([1, 3], 'int32');
   const r = both(() => {
-    const m = AutoModelForSequenceClassification.from_config({ model_type: 'electra', vocab_size: 30, embedding_size: 16, hidden_size: 32, num_hidden_layers: 2,
-      num_attention_heads: 4, intermediate_size: 64, max_position_embeddings: 16, num_labels: 4, initializer_range: 0.2 }, 9);
+    const m = AutoModelForSequenceClassification.from_config(
+      {
+        model_type: 'electra',
+        vocab_size: 30,
+        embedding_size: 16,
+        hidden_size: 32,
+        num_hidden_layers: 2,
+        num_attention_heads: 4,
+        intermediate_size: 64,
+        max_position_embeddings: 16,
+        num_labels: 4,
+        initializer_range: 0.2,
+      },
+      9,
+    );
     const vars = [...m.params.values()];
-    const { value, grads } = tf.variableGrads(() => classificationLoss(m.forward(ids, mask, { training: true, seed: 3 }), y) as tf.Scalar, vars);
+    const { value, grads } = tf.variableGrads(
+      () => classificationLoss(m.forward(ids, mask, { training: true, seed: 3 }), y) as tf.Scalar,
+      vars,
+    );
     const names = new Map([...m.params].map(([k, v]) => [v.name, k]));
     const g = vars.map((v) => grads[v.name]);
     const opt = new AdamW(m.params, { lr: 1e-2 });

@@ -14,7 +14,8 @@ import { BUNDLE_NAMES, planThreads } from '../../src/engine/wasmthreads';
 import { ROOT, assertClose } from '../helpers';
 
 const twoCores = os.availableParallelism() >= 2;
-const skipOneCore = !twoCores && `os.availableParallelism() = ${os.availableParallelism()}: no second core to thread on`;
+const skipOneCore =
+  !twoCores && `os.availableParallelism() = ${os.availableParallelism()}: no second core to thread on`;
 
 /** Runs `body` (plain JS; `tf`, `backend`, `threads` and `emit(obj)` in scope) in a fresh Node with tsx. */
 function child(body: string, env: NodeJS.ProcessEnv = {}) {
@@ -25,7 +26,10 @@ function child(body: string, env: NodeJS.ProcessEnv = {}) {
     const emit = (o) => console.log(JSON.stringify({ ...o, doneAt: Date.now() }));
     (async () => { ${body} })().catch((e) => { console.error(e); process.exitCode = 1; });`;
   const r = spawnSync(process.execPath, ['--import', 'tsx', '-e', code], {
-    cwd: ROOT, encoding: 'utf8', timeout: 90_000, env: { ...process.env, HAI_BACKEND: 'wasm', HAI_WASM_THREADS: '', ...env },
+    cwd: ROOT,
+    encoding: 'utf8',
+    timeout: 90_000,
+    env: { ...process.env, HAI_BACKEND: 'wasm', HAI_WASM_THREADS: '', ...env },
   });
   const exitedAt = Date.now();
   assert.equal(r.signal, null, `child was killed (${r.signal}): it did not exit by itself\n${r.stderr}`);
@@ -56,19 +60,23 @@ test('HAI_WASM_THREADS: unset = every core, 0 or 1 = off, capped at the pool of 
   assert.throws(() => planThreads('two'), /HAI_WASM_THREADS=two is not a thread count/);
 });
 
-test('threaded wasm reports 2 threads, gives the single-threaded numbers, and exits when done', { skip: skipOneCore }, () => {
-  const two = child(WORKLOAD, { HAI_WASM_THREADS: '2' });
-  const one = child(WORKLOAD, { HAI_WASM_THREADS: '1' });
-  assert.equal(two.out.threads, 2, two.out.note);
-  assert.match(two.out.note, /^XNNPACK runs on 2 threads/);
-  assert.equal(one.out.threads, 1);
-  assert.equal(one.out.note, 'XNNPACK runs on 1: HAI_WASM_THREADS=1');
-  assertClose(two.out.mm, one.out.mm, 1e-5, 0, 'matMul');
-  assertClose([two.out.loss], [one.out.loss], 1e-5, 0, 'loss');
-  two.out.grads.forEach((g: number[], i: number) => assertClose(g, one.out.grads[i], 1e-5, 0, `grad ${i}`));
-  // The pool threads never finish: without unref the first child would hang until the spawn timeout.
-  assert.ok(two.exitDelayMs < 5000, `threaded child took ${two.exitDelayMs} ms to exit after its last line`);
-});
+test(
+  'threaded wasm reports 2 threads, gives the single-threaded numbers, and exits when done',
+  { skip: skipOneCore },
+  () => {
+    const two = child(WORKLOAD, { HAI_WASM_THREADS: '2' });
+    const one = child(WORKLOAD, { HAI_WASM_THREADS: '1' });
+    assert.equal(two.out.threads, 2, two.out.note);
+    assert.match(two.out.note, /^XNNPACK runs on 2 threads/);
+    assert.equal(one.out.threads, 1);
+    assert.equal(one.out.note, 'XNNPACK runs on 1: HAI_WASM_THREADS=1');
+    assertClose(two.out.mm, one.out.mm, 1e-5, 0, 'matMul');
+    assertClose([two.out.loss], [one.out.loss], 1e-5, 0, 'loss');
+    two.out.grads.forEach((g: number[], i: number) => assertClose(g, one.out.grads[i], 1e-5, 0, `grad ${i}`));
+    // The pool threads never finish: without unref the first child would hang until the spawn timeout.
+    assert.ok(two.exitDelayMs < 5000, `threaded child took ${two.exitDelayMs} ms to exit after its last line`);
+  },
+);
 
 test('the default thread count is every core', { skip: skipOneCore }, () => {
   const r = child(`const info = await backend.initBackend('wasm'); emit({ threads: info.threads });`);
@@ -76,14 +84,19 @@ test('the default thread count is every core', { skip: skipOneCore }, () => {
 });
 
 test('another tfjs-backend-wasm version falls back to one thread, with the reason', { skip: skipOneCore }, () => {
-  const r = child(`
+  const r = child(
+    `
     const ok = await threads.activateWasm({ version: '4.21.0' });
     const x = tf.matMul(tf.ones([64, 64]), tf.ones([64, 64])).dataSync()[0];
-    emit({ ok, info: threads.wasmThreadsInfo(), note: threads.wasmThreadsNote(), x, flag: tf.env().get('WASM_HAS_MULTITHREAD_SUPPORT') });`, { HAI_WASM_THREADS: '2' });
+    emit({ ok, info: threads.wasmThreadsInfo(), note: threads.wasmThreadsNote(), x, flag: tf.env().get('WASM_HAS_MULTITHREAD_SUPPORT') });`,
+    { HAI_WASM_THREADS: '2' },
+  );
   assert.equal(r.out.ok, true);
   assert.equal(r.out.x, 64);
   assert.deepEqual(r.out.info, {
-    requested: 2, threads: 1, threaded: false,
+    requested: 2,
+    threads: 1,
+    threaded: false,
     reason: 'tfjs-backend-wasm 4.21.0 is not 4.22.0, the version the Node threads work-around was checked against',
   });
   assert.match(r.out.note, /^XNNPACK runs on 1: tfjs-backend-wasm 4\.21\.0 is not 4\.22\.0/);
@@ -92,7 +105,9 @@ test('another tfjs-backend-wasm version falls back to one thread, with the reaso
 
 test('a pthread worker that fails to start falls back to one thread, and is stopped', { skip: skipOneCore }, () => {
   // Without `commonjsGlobal` the factory throws inside every worker as it loads.
-  const broken = JSON.stringify('var require$$0 = require("fs"), require$$1 = require("path"), require$$3 = require("perf_hooks"), require$$4 = require("os");\n');
+  const broken = JSON.stringify(
+    'var require$$0 = require("fs"), require$$1 = require("path"), require$$3 = require("perf_hooks"), require$$4 = require("os");\n',
+  );
   const r = child(`
     const ok = await threads.activateWasm({ bundleNames: ${broken} });
     emit({ ok, info: threads.wasmThreadsInfo(), x: tf.matMul(tf.ones([8, 8]), tf.ones([8, 8])).dataSync()[0] });`);
@@ -105,26 +120,40 @@ test('a pthread worker that fails to start falls back to one thread, and is stop
   assert.ok(r.exitDelayMs < 5000, `child took ${r.exitDelayMs} ms to exit`);
 });
 
-test('pool workers that exit during the start (a race seen about once in 15 starts) are retried once, then fall back at once', { skip: skipOneCore }, () => {
-  // Every worker of this factory ends its thread as it loads, as the racing ones do: the start used to wait for
-  // them until its timeout (60 s: the tslab test's first cell timed out in CI).
-  const exits = JSON.stringify(BUNDLE_NAMES + 'if (!require("worker_threads").isMainThread) process.exit(0);\n');
-  const t0 = Date.now();
-  const r = child(`
+test(
+  'pool workers that exit during the start (a race seen about once in 15 starts) are retried once, then fall back at once',
+  { skip: skipOneCore },
+  () => {
+    // Every worker of this factory ends its thread as it loads, as the racing ones do: the start used to wait for
+    // them until its timeout (60 s: the tslab test's first cell timed out in CI).
+    const exits = JSON.stringify(BUNDLE_NAMES + 'if (!require("worker_threads").isMainThread) process.exit(0);\n');
+    const t0 = Date.now();
+    const r = child(`
     const ok = await threads.activateWasm({ bundleNames: ${exits} });
     emit({ ok, info: threads.wasmThreadsInfo(), x: tf.matMul(tf.ones([8, 8]), tf.ones([8, 8])).dataSync()[0] });`);
-  assert.equal(r.out.ok, true);
-  assert.equal(r.out.x, 8);
-  assert.equal(r.out.info.threads, 1);
-  assert.equal(r.out.info.reason, 'a pthread worker exited (code 0) during the start (and on the first try: a pthread worker exited (code 0) during the start)');
-  assert.ok(Date.now() - t0 < 15_000, `fell back after ${Date.now() - t0} ms`);
-});
+    assert.equal(r.out.ok, true);
+    assert.equal(r.out.x, 8);
+    assert.equal(r.out.info.threads, 1);
+    assert.equal(
+      r.out.info.reason,
+      'a pthread worker exited (code 0) during the start (and on the first try: a pthread worker exited (code 0) during the start)',
+    );
+    assert.ok(Date.now() - t0 < 15_000, `fell back after ${Date.now() - t0} ms`);
+  },
+);
 
-test('a factory that needs a bundle name the work-around lacks falls back before any worker starts', { skip: skipOneCore }, () => {
-  const r = child(`
+test(
+  'a factory that needs a bundle name the work-around lacks falls back before any worker starts',
+  { skip: skipOneCore },
+  () => {
+    const r = child(`
     const ok = await threads.activateWasm({ bundleNames: 'var commonjsGlobal = globalThis;\\n' });
     emit({ ok, info: threads.wasmThreadsInfo() });`);
-  assert.equal(r.out.ok, true);
-  assert.equal(r.out.info.threads, 1);
-  assert.match(r.out.info.reason, /^the threaded factory uses bundle names this work-around does not define: require\$\$0, require\$\$1/);
-});
+    assert.equal(r.out.ok, true);
+    assert.equal(r.out.info.threads, 1);
+    assert.match(
+      r.out.info.reason,
+      /^the threaded factory uses bundle names this work-around does not define: require\$\$0, require\$\$1/,
+    );
+  },
+);

@@ -22,9 +22,17 @@ import { trainWordPiece } from '../../src/text/wordpiece';
 import { readRowsCsv } from '../../src/data/rows';
 import { assertClose, ROOT } from '../helpers';
 
-type Ref = { config: Record<string, unknown>; state_dict: Record<string, { shape: number[]; data: number[] }>; input_ids: number[][];
-  attention_mask: number[][]; token_type_ids: number[][]; logits: number[] };
-const REF: Record<string, Ref> = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'reference', 'models.json'), 'utf8')).models;
+type Ref = {
+  config: Record<string, unknown>;
+  state_dict: Record<string, { shape: number[]; data: number[] }>;
+  input_ids: number[][];
+  attention_mask: number[][];
+  token_type_ids: number[][];
+  logits: number[];
+};
+const REF: Record<string, Ref> = JSON.parse(
+  fs.readFileSync(path.join(__dirname, '..', 'reference', 'models.json'), 'utf8'),
+).models;
 const FAMILIES = ['bert', 'electra', 'distilbert'];
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'hai-onnx-'));
 const quiet = { log: () => {} };
@@ -32,22 +40,44 @@ let X: any = null; // @xenova/transformers (ESM only)
 
 before(async () => {
   await initBackend('wasm');
-  try { X = await import('@xenova/transformers'); } catch { X = null; }
-  if (X) { X.env.allowRemoteModels = false; X.env.localModelPath = tmp + path.sep; X.env.useFSCache = false; }
+  try {
+    X = await import('@xenova/transformers');
+  } catch {
+    X = null;
+  }
+  if (X) {
+    X.env.allowRemoteModels = false;
+    X.env.localModelPath = tmp + path.sep;
+    X.env.useFSCache = false;
+  }
 });
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-const ours = (m: PreTrainedClassifier, b: { input_ids: number[][]; attention_mask: number[][]; token_type_ids?: number[][] }) => tf.tidy(() =>
-  m.forward(tf.tensor2d(b.input_ids, undefined, 'int32'), tf.tensor2d(b.attention_mask, undefined, 'int32'),
-    { tokenTypeIds: b.token_type_ids ? tf.tensor2d(b.token_type_ids, undefined, 'int32') : undefined }).arraySync() as number[][]);
-const i64 = (rows: number[][]) => new X.Tensor('int64', BigInt64Array.from(rows.flat().map(BigInt)), [rows.length, rows[0].length]);
+const ours = (
+  m: PreTrainedClassifier,
+  b: { input_ids: number[][]; attention_mask: number[][]; token_type_ids?: number[][] },
+) =>
+  tf.tidy(
+    () =>
+      m
+        .forward(tf.tensor2d(b.input_ids, undefined, 'int32'), tf.tensor2d(b.attention_mask, undefined, 'int32'), {
+          tokenTypeIds: b.token_type_ids ? tf.tensor2d(b.token_type_ids, undefined, 'int32') : undefined,
+        })
+        .arraySync() as number[][],
+  );
+const i64 = (rows: number[][]) =>
+  new X.Tensor('int64', BigInt64Array.from(rows.flat().map(BigInt)), [rows.length, rows[0].length]);
 
 /** The reference model in a folder of its own (model.safetensors in PyTorch's layout), loaded by the kit. */
 async function refModel(family: string): Promise<{ model: PreTrainedClassifier; dir: string }> {
-  const r = REF[family], dir = path.join(tmp, `ref-${family}`);
+  const r = REF[family],
+    dir = path.join(tmp, `ref-${family}`);
   fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(r.config));
-  writeSafetensors(path.join(dir, 'model.safetensors'), new Map(Object.entries(r.state_dict).map(([k, v]) => [k, { shape: v.shape, data: Float32Array.from(v.data) }])));
+  writeSafetensors(
+    path.join(dir, 'model.safetensors'),
+    new Map(Object.entries(r.state_dict).map(([k, v]) => [k, { shape: v.shape, data: Float32Array.from(v.data) }])),
+  );
   return { model: await AutoModelForSequenceClassification.from_pretrained(dir, quiet), dir };
 }
 
@@ -61,7 +91,10 @@ for (const family of FAMILIES) {
     assert.ok(files.includes(path.join(out, 'onnx', 'model.onnx')), files.join(', '));
     const kit = ours(model, r);
     assertClose(kit.flat(), r.logits, 1e-5, 0, `${family} kit vs torch`);
-    const xm = await X.AutoModelForSequenceClassification.from_pretrained(`onnx-${family}`, { quantized: false, local_files_only: true });
+    const xm = await X.AutoModelForSequenceClassification.from_pretrained(`onnx-${family}`, {
+      quantized: false,
+      local_files_only: true,
+    });
     const feeds: Record<string, unknown> = { input_ids: i64(r.input_ids), attention_mask: i64(r.attention_mask) };
     if (family !== 'distilbert') feeds.token_type_ids = i64(r.token_type_ids);
     const { logits } = await xm(feeds);
@@ -70,20 +103,42 @@ for (const family of FAMILIES) {
     assertClose(Array.from(logits.data as Float32Array), r.logits, 1e-5, 0, `${family} transformers.js vs torch`);
     // onnxruntime-node directly, as hai eval --runtime onnx runs it
     const s = await OnnxClassifier.load(out);
-    assert.deepEqual([...s.inputNames], family === 'distilbert' ? ['input_ids', 'attention_mask'] : ['input_ids', 'attention_mask', 'token_type_ids']);
+    assert.deepEqual(
+      [...s.inputNames],
+      family === 'distilbert' ? ['input_ids', 'attention_mask'] : ['input_ids', 'attention_mask', 'token_type_ids'],
+    );
     assertClose((await s.logits(r)).flat(), kit.flat(), 1e-5, 0, `${family} onnxruntime-node vs kit`);
     model.dispose();
   });
 }
 
 /** A WordPiece vocabulary trained on the bundled course rows (what stand-ins use). */
-const rows = readRowsCsv(path.join(ROOT, 'data', 'rows', 'course_valid.csv')).slice(0, 24).map((r) => r.contents);
+const rows = readRowsCsv(path.join(ROOT, 'data', 'rows', 'course_valid.csv'))
+  .slice(0, 24)
+  .map((r) => r.contents);
 let vocab: string[] | null = null;
-const corpusVocab = () => (vocab ??= trainWordPiece(readRowsCsv(path.join(ROOT, 'data', 'rows', 'course_train.csv')).map((r) => r.contents), { vocab_size: 600 }));
+const corpusVocab = () =>
+  (vocab ??= trainWordPiece(
+    readRowsCsv(path.join(ROOT, 'data', 'rows', 'course_train.csv')).map((r) => r.contents),
+    { vocab_size: 600 },
+  ));
 
 const SHAPES: Record<string, Record<string, unknown>> = {
-  bert: { hidden_size: 64, num_hidden_layers: 2, num_attention_heads: 4, intermediate_size: 128, max_position_embeddings: 128 },
-  electra: { embedding_size: 32, hidden_size: 64, num_hidden_layers: 2, num_attention_heads: 4, intermediate_size: 128, max_position_embeddings: 128 },
+  bert: {
+    hidden_size: 64,
+    num_hidden_layers: 2,
+    num_attention_heads: 4,
+    intermediate_size: 128,
+    max_position_embeddings: 128,
+  },
+  electra: {
+    embedding_size: 32,
+    hidden_size: 64,
+    num_hidden_layers: 2,
+    num_attention_heads: 4,
+    intermediate_size: 128,
+    max_position_embeddings: 128,
+  },
   distilbert: { dim: 64, n_layers: 2, n_heads: 4, hidden_dim: 128, max_position_embeddings: 128 },
 };
 
@@ -94,18 +149,35 @@ for (const family of FAMILIES) {
     const tok = new BertTokenizer(v, { do_lower_case: false });
     // initializer_range 0.2 (not HF's 0.02): logits of several units, so 1e-5 is a real bound (measured: ≤ 5e-6). At
     // 0.5 (logits up to 33, saturated softmaxes) float32 rounding alone puts the kit and ONNX Runtime 5e-5–3e-4 apart.
-    const model = AutoModelForSequenceClassification.from_config({ model_type: family, vocab_size: v.length, num_labels: 4, initializer_range: 0.2, ...SHAPES[family] }, 7);
-    const name = `standin-${family}`, out = path.join(tmp, name);
+    const model = AutoModelForSequenceClassification.from_config(
+      { model_type: family, vocab_size: v.length, num_labels: 4, initializer_range: 0.2, ...SHAPES[family] },
+      7,
+    );
+    const name = `standin-${family}`,
+      out = path.join(tmp, name);
     model.save_pretrained(out, { tokenizer: tok, onnx: true });
     assert.ok(fs.existsSync(path.join(out, 'tokenizer.json')));
     const xt = await X.AutoTokenizer.from_pretrained(name, { local_files_only: true });
     const enc = tok.call(rows, { padding: true });
     const xe = xt(rows, { padding: true });
-    assert.deepEqual(Array.from(xe.input_ids.data, Number), enc.input_ids.flat(), 'transformers.js tokenizer.json ids = the kit\'s');
+    assert.deepEqual(
+      Array.from(xe.input_ids.data, Number),
+      enc.input_ids.flat(),
+      "transformers.js tokenizer.json ids = the kit's",
+    );
     assert.deepEqual(Array.from(xe.attention_mask.data, Number), enc.attention_mask.flat());
     const kit = ours(model, enc);
-    const xm = await X.AutoModelForSequenceClassification.from_pretrained(name, { quantized: false, local_files_only: true });
-    assertClose(Array.from((await xm(xe)).logits.data as Float32Array), kit.flat(), 1e-5, 0, `${family} batch of ${rows.length}, padded`);
+    const xm = await X.AutoModelForSequenceClassification.from_pretrained(name, {
+      quantized: false,
+      local_files_only: true,
+    });
+    assertClose(
+      Array.from((await xm(xe)).logits.data as Float32Array),
+      kit.flat(),
+      1e-5,
+      0,
+      `${family} batch of ${rows.length}, padded`,
+    );
     assert.ok(Math.max(...kit.flat().map(Math.abs)) > 1, 'logits large enough to compare');
     const pipe = await X.pipeline('text-classification', name, { quantized: false, local_files_only: true });
     for (let i = 0; i < 4; i++) {
@@ -136,7 +208,10 @@ test('a stale export is refused with the reason; KoBERT gets model.onnx without 
   const w = model.params.get('classifier.bias')!;
   w.assign(tf.add(w, 1) as tf.Variable);
   model.save_pretrained(dir);
-  assert.match(onnxRuntimeProblem(dir)!, /model\.onnx was exported from other weights than the model\.safetensors now in .*: export again/);
+  assert.match(
+    onnxRuntimeProblem(dir)!,
+    /model\.onnx was exported from other weights than the model\.safetensors now in .*: export again/,
+  );
   await assert.rejects(OnnxClassifier.load(dir), /exported from other weights/);
   const kobert = await tokenizerFromFolder(path.join(ROOT, 'test', 'fixtures', 'tokenizers', 'kobert-tiny'));
   const kdir = path.join(tmp, 'kobert-export');
@@ -147,11 +222,26 @@ test('a stale export is refused with the reason; KoBERT gets model.onnx without 
   model.dispose();
 });
 
-test('other activations of HF\'s ACT2FN export with the same logits (onnxruntime-node, 1e-5)', async () => {
-  const ids = [[2, 7, 9, 3, 0], [2, 11, 29, 5, 3]], mask = [[1, 1, 1, 1, 0], [1, 1, 1, 1, 1]];
-  const cases: [string, string, string][] = [['bert', 'hidden_act', 'gelu_new'], ['bert', 'hidden_act', 'silu'], ['distilbert', 'activation', 'relu'], ['electra', 'hidden_act', 'quick_gelu']];
+test("other activations of HF's ACT2FN export with the same logits (onnxruntime-node, 1e-5)", async () => {
+  const ids = [
+      [2, 7, 9, 3, 0],
+      [2, 11, 29, 5, 3],
+    ],
+    mask = [
+      [1, 1, 1, 1, 0],
+      [1, 1, 1, 1, 1],
+    ];
+  const cases: [string, string, string][] = [
+    ['bert', 'hidden_act', 'gelu_new'],
+    ['bert', 'hidden_act', 'silu'],
+    ['distilbert', 'activation', 'relu'],
+    ['electra', 'hidden_act', 'quick_gelu'],
+  ];
   for (const [family, key, act] of cases) {
-    const model = AutoModelForSequenceClassification.from_config({ model_type: family, ...SHAPES[family], vocab_size: 30, initializer_range: 0.2, [key]: act }, 5);
+    const model = AutoModelForSequenceClassification.from_config(
+      { model_type: family, ...SHAPES[family], vocab_size: 30, initializer_range: 0.2, [key]: act },
+      5,
+    );
     const dir = path.join(tmp, `act-${family}-${act}`);
     exportOnnx(model, dir, quiet);
     const got = await (await OnnxClassifier.load(dir)).logits({ input_ids: ids, attention_mask: mask });
@@ -161,7 +251,10 @@ test('other activations of HF\'s ACT2FN export with the same logits (onnxruntime
 });
 
 test('activations without an ONNX form are refused, naming the config key', () => {
-  const model = AutoModelForSequenceClassification.from_config({ model_type: 'bert', ...SHAPES.bert, vocab_size: 30, hidden_act: 'gelu' }, 1);
+  const model = AutoModelForSequenceClassification.from_config(
+    { model_type: 'bert', ...SHAPES.bert, vocab_size: 30, hidden_act: 'gelu' },
+    1,
+  );
   (model.config as Record<string, unknown>).hidden_act = 'mish';
   assert.throws(() => exportOnnx(model, path.join(tmp, 'mish'), quiet), /hidden_act 'mish' has no ONNX export/);
   assert.ok(!fs.existsSync(path.join(tmp, 'mish', 'onnx', 'model.onnx')), 'nothing written');

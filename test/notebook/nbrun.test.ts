@@ -42,7 +42,7 @@ test('compile errors become error outputs; the executed copy never overwrites th
   assert.equal(executedPath('notebooks/01_data.ipynb', 'runs'), path.join('runs', '01_data.ipynb'));
 });
 
-test('hai kernel install writes a kernelspec that runs this checkout\'s tslab, and will not clobber one', () => {
+test("hai kernel install writes a kernelspec that runs this checkout's tslab, and will not clobber one", () => {
   const prefix = fs.mkdtempSync(path.join(os.tmpdir(), 'hai-kernel-'));
   const file = installKernelSpec({ prefix });
   assert.equal(file, path.join(prefix, 'share', 'jupyter', 'kernels', 'tslab', 'kernel.json'));
@@ -60,38 +60,74 @@ test('hai kernel install writes a kernelspec that runs this checkout\'s tslab, a
 // What the grader (src/grade/grade.ts) adds to the runner: limits in total, on output and on memory, and the `after` hook.
 function tmpNotebook(cells: string[]): string {
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'hai-nb-')), 'nb.ipynb');
-  fs.writeFileSync(file, JSON.stringify({ cells: cells.map((c) => ({ cell_type: 'code', execution_count: null, metadata: {}, outputs: [], source: [c] })),
-    metadata: { kernelspec: { name: 'tslab', display_name: 'TypeScript', language: 'typescript' } }, nbformat: 4, nbformat_minor: 5 }));
+  fs.writeFileSync(
+    file,
+    JSON.stringify({
+      cells: cells.map((c) => ({ cell_type: 'code', execution_count: null, metadata: {}, outputs: [], source: [c] })),
+      metadata: { kernelspec: { name: 'tslab', display_name: 'TypeScript', language: 'typescript' } },
+      nbformat: 4,
+      nbformat_minor: 5,
+    }),
+  );
   return file;
 }
 
 test('the total time limit interrupts the cell it runs out in; the rest is skipped', async () => {
   const wait = (ms: number) => `await new Promise((r) => setTimeout(r, ${ms}));`;
   const r = await runNotebook(tmpNotebook(['1', wait(1000), wait(60000), '2']), { timeoutS: 30, totalTimeoutS: 6 });
-  assert.deepEqual(r.cells.map((c) => c.status), ['ok', 'ok', 'timeout', 'skipped']);
+  assert.deepEqual(
+    r.cells.map((c) => c.status),
+    ['ok', 'ok', 'timeout', 'skipped'],
+  );
   assert.equal(r.cells[2].error, "the notebook's total time limit of 6 s ran out in this cell (interrupted)");
   assert.ok(r.cells.reduce((a, c) => a + c.seconds, 0) < 7.5);
 });
 
 test('output past the cap is counted and noted, the last lines kept; a burst of lines does not hang the cell', async () => {
   let seen = '';
-  const r = await runNotebook(tmpNotebook([
-    "console.log('#'.repeat(50000)); console.log('the last line');",
-    "for (let i = 0; i < 5000; i++) console.log(`line ${i}`);",
-  ]), { timeoutS: 60, maxOutputChars: 1000, after: async (kernel) => { seen = (await kernel.execute('console.log(6 * 7)')).outputs[0].text!; } });
-  assert.deepEqual(r.cells.map((c) => c.status), ['ok', 'ok']);
+  const r = await runNotebook(
+    tmpNotebook([
+      "console.log('#'.repeat(50000)); console.log('the last line');",
+      'for (let i = 0; i < 5000; i++) console.log(`line ${i}`);',
+    ]),
+    {
+      timeoutS: 60,
+      maxOutputChars: 1000,
+      after: async (kernel) => {
+        seen = (await kernel.execute('console.log(6 * 7)')).outputs[0].text!;
+      },
+    },
+  );
+  assert.deepEqual(
+    r.cells.map((c) => c.status),
+    ['ok', 'ok'],
+  );
   assert.equal(r.cells[0].dropped_chars, 50001 + 14 - 1000 - 14); // all but the kept head and the last line
   const text = r.executed.cells[0].outputs.map((o: any) => o.text.join('')).join('');
   assert.equal(text.length < 1300, true);
-  assert.match(text, /\[output truncated: 49001 characters left out \(limit 1000 per cell\); the last \d+ of stdout follow\]\nthe last line\n$/);
+  assert.match(
+    text,
+    /\[output truncated: 49001 characters left out \(limit 1000 per cell\); the last \d+ of stdout follow\]\nthe last line\n$/,
+  );
   // tslab drops messages in a burst (zeromq's EBUSY) and sometimes the idle status: the runner stops waiting after the reply.
   assert.ok(r.cells[1].seconds < 30, `${r.cells[1].seconds} s`);
   assert.equal(seen, '42\n'); // the after hook ran in the same kernel
 });
 
 test('a kernel over its heap limit is a dead cell that says why', async () => {
-  const r = await runNotebook(tmpNotebook(['const keep: number[][] = []; while (true) keep.push(new Array(1e6).fill(1.5));', "console.log('never')"]),
-    { timeoutS: 60, maxOldSpaceMb: 128 });
-  assert.deepEqual(r.cells.map((c) => c.status), ['dead', 'skipped']);
-  assert.match(r.cells[0].error!, /^kernel exited \(SIGABRT\) while a request was running: FATAL ERROR: .*JavaScript heap out of memory/);
+  const r = await runNotebook(
+    tmpNotebook([
+      'const keep: number[][] = []; while (true) keep.push(new Array(1e6).fill(1.5));',
+      "console.log('never')",
+    ]),
+    { timeoutS: 60, maxOldSpaceMb: 128 },
+  );
+  assert.deepEqual(
+    r.cells.map((c) => c.status),
+    ['dead', 'skipped'],
+  );
+  assert.match(
+    r.cells[0].error!,
+    /^kernel exited \(SIGABRT\) while a request was running: FATAL ERROR: .*JavaScript heap out of memory/,
+  );
 });

@@ -10,13 +10,17 @@ import { describeFailure, runNotebook } from '../../src/notebook/nbrun';
 import { ROOT } from '../helpers';
 
 const dir = path.join(ROOT, 'notebooks');
-const notebooks = fs.readdirSync(dir).filter((f) => /^\d\d_.*\.ipynb$/.test(f)).sort();
+const notebooks = fs
+  .readdirSync(dir)
+  .filter((f) => /^\d\d_.*\.ipynb$/.test(f))
+  .sort();
 
 test('there are numbered notebooks', () => assert.ok(notebooks.length > 0));
 
 for (const name of notebooks) {
   const nb = JSON.parse(fs.readFileSync(path.join(dir, name), 'utf8'));
-  const cells: { cell_type: string; source: string[]; outputs?: unknown[]; execution_count?: number | null }[] = nb.cells;
+  const cells: { cell_type: string; source: string[]; outputs?: unknown[]; execution_count?: number | null }[] =
+    nb.cells;
 
   test(`${name} is committed without outputs and declares the tslab kernel`, () => {
     assert.equal(nb.metadata.kernelspec.name, 'tslab');

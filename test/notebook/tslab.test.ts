@@ -11,20 +11,27 @@ import { KernelClient } from '../../src/notebook/jupyter';
 import { ROOT } from '../helpers';
 
 let kernel: KernelClient;
-before(async () => { kernel = await KernelClient.start({ cwd: path.join(ROOT, 'notebooks'), timeoutMs: 60000 }); });
-after(async () => { await kernel?.close(); });
+before(async () => {
+  kernel = await KernelClient.start({ cwd: path.join(ROOT, 'notebooks'), timeoutMs: 60000 });
+});
+after(async () => {
+  await kernel?.close();
+});
 
 const text = (r: { outputs: { text?: string }[] }) => r.outputs.map((o) => o.text ?? '').join('');
 
 test('a notebook cell imports the library and trains through it on the chosen backend', async () => {
-  const r = await kernel.execute([
-    "import * as hai from '../dist';",
-    'const info = await hai.initBackend();',
-    'console.log(hai.describeBackend(info));',
-    'const E = hai.tf.variable(hai.tf.tensor2d([[1, 2], [3, 4]]));',
-    'const g = hai.tf.grad((e: hai.tf.Tensor) => hai.tf.gather(e, hai.tf.tensor1d([1, 1], "int32")).sum())(E);',
-    'console.log("grad", JSON.stringify(g.arraySync()));',
-  ].join('\n'), 120000); // a stuck threaded wasm start falls back after 20 s (engine/wasmthreads.ts)
+  const r = await kernel.execute(
+    [
+      "import * as hai from '../dist';",
+      'const info = await hai.initBackend();',
+      'console.log(hai.describeBackend(info));',
+      'const E = hai.tf.variable(hai.tf.tensor2d([[1, 2], [3, 4]]));',
+      'const g = hai.tf.grad((e: hai.tf.Tensor) => hai.tf.gather(e, hai.tf.tensor1d([1, 1], "int32")).sum())(E);',
+      'console.log("grad", JSON.stringify(g.arraySync()));',
+    ].join('\n'),
+    120000,
+  ); // a stuck threaded wasm start falls back after 20 s (engine/wasmthreads.ts)
   assert.equal(r.status, 'ok', text(r) + kernel.stderr);
   assert.match(text(r), /^backend: (cuda|node|wasm|cpu) \(/m);
   assert.match(text(r), /^grad \[\[0,0\],\[2,2\]\]$/m);
@@ -48,11 +55,14 @@ test('a cell that kills the kernel fails with a message instead of hanging', asy
   }
 });
 
-test('the ipc transport: tslab binds unix sockets <base>:1…:5 and the client talks over them (the grader\'s sandbox has no network)', async () => {
+test("the ipc transport: tslab binds unix sockets <base>:1…:5 and the client talks over them (the grader's sandbox has no network)", async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hai-ipc-'));
   const base = path.join(dir, 'kern');
-  const k = await KernelClient.start({ cwd: path.join(ROOT, 'notebooks'), timeoutMs: 60000,
-    launcher: { ipcBase: base, command: (argv, env) => ({ file: argv[0], args: argv.slice(1), env }) } });
+  const k = await KernelClient.start({
+    cwd: path.join(ROOT, 'notebooks'),
+    timeoutMs: 60000,
+    launcher: { ipcBase: base, command: (argv, env) => ({ file: argv[0], args: argv.slice(1), env }) },
+  });
   try {
     for (const port of [1, 2, 3, 4, 5]) assert.ok(fs.statSync(`${base}:${port}`).isSocket(), `${base}:${port}`);
     const r = await k.execute('console.log(6 * 7);', 30000);
@@ -62,6 +72,10 @@ test('the ipc transport: tslab binds unix sockets <base>:1…:5 and the client t
     await k.close();
     fs.rmSync(dir, { recursive: true, force: true });
   }
-  await assert.rejects(KernelClient.start({ launcher: { ipcBase: '/x'.repeat(60), command: (a, env) => ({ file: a[0], args: a.slice(1), env }) } }),
-    /too long for a unix socket path/);
+  await assert.rejects(
+    KernelClient.start({
+      launcher: { ipcBase: '/x'.repeat(60), command: (a, env) => ({ file: a[0], args: a.slice(1), env }) },
+    }),
+    /too long for a unix socket path/,
+  );
 });

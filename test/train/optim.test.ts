@@ -11,28 +11,48 @@ import { balancedClassWeights, classificationLoss } from '../../src/train/losses
 import { assertClose } from '../helpers';
 
 const ref = require('../reference/optim.json');
-before(async () => { await initBackend('wasm'); });
+before(async () => {
+  await initBackend('wasm');
+});
 
 const SHAPES: Record<string, number[]> = {
-  'embeddings.weight': [ref.V, ref.E], 'LayerNorm.weight': [ref.E], 'LayerNorm.bias': [ref.E],
-  'classifier.weight': [ref.E, ref.C], 'classifier.bias': [ref.C],
+  'embeddings.weight': [ref.V, ref.E],
+  'LayerNorm.weight': [ref.E],
+  'LayerNorm.bias': [ref.E],
+  'classifier.weight': [ref.E, ref.C],
+  'classifier.bias': [ref.C],
 };
 
 /** The generator's tiny classifier: masked mean of embeddings → LayerNorm → linear. */
 function forward(p: Map<string, tf.Variable>): tf.Tensor2D {
   const ids = tf.tensor2d(ref.ids, undefined, 'int32');
   const mask = tf.cast(tf.greater(ids, 0), 'float32');
-  const h = tf.div(tf.sum(tf.mul(tf.gather(p.get('embeddings.weight')!, ids), tf.expandDims(mask, -1)), 1), tf.sum(mask, 1, true));
+  const h = tf.div(
+    tf.sum(tf.mul(tf.gather(p.get('embeddings.weight')!, ids), tf.expandDims(mask, -1)), 1),
+    tf.sum(mask, 1, true),
+  );
   const { mean, variance } = tf.moments(h, -1, true);
-  const n = tf.add(tf.mul(tf.div(tf.sub(h, mean), tf.sqrt(tf.add(variance, 1e-12))), p.get('LayerNorm.weight')!), p.get('LayerNorm.bias')!);
+  const n = tf.add(
+    tf.mul(tf.div(tf.sub(h, mean), tf.sqrt(tf.add(variance, 1e-12))), p.get('LayerNorm.weight')!),
+    p.get('LayerNorm.bias')!,
+  );
   return tf.add(tf.matMul(n, p.get('classifier.weight')!), p.get('classifier.bias')!) as tf.Tensor2D;
 }
 
-const makeParams = () => new Map(Object.entries(SHAPES).map(([k, s]) => [k, tf.variable(tf.tensor(ref.init[k], s), true, `${k}_${Math.random()}`)]));
+const makeParams = () =>
+  new Map(
+    Object.entries(SHAPES).map(([k, s]) => [k, tf.variable(tf.tensor(ref.init[k], s), true, `${k}_${Math.random()}`)]),
+  );
 
 test('the tiny model reproduces PyTorch logits', () => {
   const p = makeParams();
-  assertClose(tf.tidy(() => forward(p).dataSync()), ref.logits.flat(), 1e-6, 1e-5, 'logits');
+  assertClose(
+    tf.tidy(() => forward(p).dataSync()),
+    ref.logits.flat(),
+    1e-6,
+    1e-5,
+    'logits',
+  );
   tf.dispose([...p.values()]);
 });
 
@@ -72,8 +92,10 @@ test('no-decay groups: biases and LayerNorm weights get weight_decay 0; frozen p
   p.get('embeddings.weight')!.trainable = false;
   const opt = new AdamW(p, { weight_decay: 0.1, no_decay: NO_DECAY_HF });
   assert.deepEqual(opt.groups(), [
-    { name: 'LayerNorm.weight', weight_decay: 0 }, { name: 'LayerNorm.bias', weight_decay: 0 },
-    { name: 'classifier.weight', weight_decay: 0.1 }, { name: 'classifier.bias', weight_decay: 0 },
+    { name: 'LayerNorm.weight', weight_decay: 0 },
+    { name: 'LayerNorm.bias', weight_decay: 0 },
+    { name: 'classifier.weight', weight_decay: 0.1 },
+    { name: 'classifier.bias', weight_decay: 0 },
   ]);
   const before = p.get('embeddings.weight')!.dataSync().slice();
   const grads: Record<string, tf.Tensor> = {};
@@ -101,11 +123,20 @@ test('losses match torch: weighted, label smoothing (with and without weights), 
   assertClose([L({})], [ref.losses.ce], 1e-6, 1e-6, 'ce');
   assertClose([L({ class_weights: w })], [ref.losses.ce_weighted], 1e-6, 1e-6, 'weighted');
   assertClose([L({ label_smoothing: 0.1 })], [ref.losses.ce_smooth], 1e-6, 1e-6, 'smoothing');
-  assertClose([L({ class_weights: w, label_smoothing: 0.2 })], [ref.losses.ce_weighted_smooth], 1e-6, 1e-6, 'weighted smoothing');
+  assertClose(
+    [L({ class_weights: w, label_smoothing: 0.2 })],
+    [ref.losses.ce_weighted_smooth],
+    1e-6,
+    1e-6,
+    'weighted smoothing',
+  );
   assertClose([L({ kind: 'focal' })], [ref.losses.focal_g2], 1e-6, 1e-6, 'focal');
   assertClose([L({ kind: 'focal', class_weights: w })], [ref.losses.focal_g2_alpha], 1e-6, 1e-6, 'focal alpha');
   assertClose([L({ kind: 'focal', gamma: 0 })], [ref.losses.ce], 1e-6, 1e-6, 'focal with gamma 0 is cross-entropy');
-  assert.throws(() => classificationLoss(logits as tf.Tensor2D, y as tf.Tensor1D, { class_weights: [1, 2] }), /class_weights has 2 entries for 4 labels/);
+  assert.throws(
+    () => classificationLoss(logits as tf.Tensor2D, y as tf.Tensor1D, { class_weights: [1, 2] }),
+    /class_weights has 2 entries for 4 labels/,
+  );
   // sklearn 'balanced': n / (C · count)
   assert.deepEqual(balancedClassWeights([0, 0, 0, 1], 2), [4 / 6, 2]);
   tf.dispose([logits, y]);

@@ -12,7 +12,9 @@ import { PRESETS, courseDefaults, courseTrainerConfig, smokeConfig } from '../..
 import { rng } from '../../src/util/random';
 import { assertClose } from '../helpers';
 
-before(async () => { await initBackend('wasm'); });
+before(async () => {
+  await initBackend('wasm');
+});
 
 /** n rows padded to maxlen, of random real lengths 1..maxlen (token 2 first, like [CLS]); labels from token ids. */
 function data(n: number, maxlen: number, seed: number): Encoded {
@@ -33,21 +35,37 @@ test('groupByLength: a permutation of the order, deterministic, mega-batches sor
   const len = rowLengths(enc);
   const order = sampleOrder(enc.labels, 'random', 42, 0);
   const g = groupByLength(order, len, 16, 5);
-  assert.deepEqual([...g].sort((a, b) => a - b), [...order].sort((a, b) => a - b), 'a permutation');
+  assert.deepEqual(
+    [...g].sort((a, b) => a - b),
+    [...order].sort((a, b) => a - b),
+    'a permutation',
+  );
   assert.deepEqual(groupByLength(order, len, 16, 5), g, 'deterministic');
-  assert.notDeepEqual(groupByLength(sampleOrder(enc.labels, 'random', 42, 1), len, 16, 5), g, 'another epoch, another grouping');
+  assert.notDeepEqual(
+    groupByLength(sampleOrder(enc.labels, 'random', 42, 1), len, 16, 5),
+    g,
+    'another epoch, another grouping',
+  );
   assert.equal(len[g[0]], Math.max(...len), 'the first batch holds the longest example');
   const size = 5 * 16;
   for (let m = 0; m * size < g.length; m++) {
-    const mega = g.slice(m * size, (m + 1) * size), from = new Set(order.slice(m * size, (m + 1) * size));
+    const mega = g.slice(m * size, (m + 1) * size),
+      from = new Set(order.slice(m * size, (m + 1) * size));
     // Sorted longest first, and the sampler's rows, except the head: the longest example is swapped to the front.
-    assert.ok(mega.slice(1).every((i) => from.has(i)), `mega-batch ${m} holds the sampler's rows`);
-    for (let i = 2; i < mega.length; i++) assert.ok(len[mega[i - 1]] >= len[mega[i]], `mega-batch ${m} unsorted at ${i}`);
+    assert.ok(
+      mega.slice(1).every((i) => from.has(i)),
+      `mega-batch ${m} holds the sampler's rows`,
+    );
+    for (let i = 2; i < mega.length; i++)
+      assert.ok(len[mega[i - 1]] >= len[mega[i]], `mega-batch ${m} unsorted at ${i}`);
   }
   // HF's default multiplier: 50, or fewer so there are at least 4 mega-batches.
   const sorted = (xs: number[]) => xs.every((x, i) => i === 0 || len[xs[i - 1]] >= len[x]);
   const d = groupByLength(order, len, 16);
-  assert.ok(sorted(d.slice(1, 15 * 16)) && !sorted(d.slice(1, 16 * 16 + 1)), 'mega-batches of 1000 / (16·4) → 15 batches');
+  assert.ok(
+    sorted(d.slice(1, 15 * 16)) && !sorted(d.slice(1, 16 * 16 + 1)),
+    'mega-batches of 1000 / (16·4) → 15 batches',
+  );
   assert.deepEqual(groupByLength([], [], 16), []);
   // A unique longest example deep in the order is swapped to the front, its mega-batch's head takes its place.
   const long = [...len];
@@ -61,22 +79,40 @@ test('groupByLength: a permutation of the order, deterministic, mega-batches sor
 
 test('grouping + dynamic padding cut the padded length of batches', () => {
   const enc = data(1000, 64, 7);
-  const padded = (order: number[]) => [...batches(enc, order, 32, true)].reduce((a, b) => a + b.labels.length * b.input_ids[0].length, 0) / 1000;
+  const padded = (order: number[]) =>
+    [...batches(enc, order, 32, true)].reduce((a, b) => a + b.labels.length * b.input_ids[0].length, 0) / 1000;
   const order = sampleOrder(enc.labels, 'random', 1);
-  const random = padded(order), grouped = padded(groupByLength(order, rowLengths(enc), 32));
+  const random = padded(order),
+    grouped = padded(groupByLength(order, rowLengths(enc), 32));
   const real = rowLengths(enc).reduce((a, b) => a + b, 0) / 1000;
-  console.log(`mean padded length: static 64, dynamic ${random.toFixed(1)}, dynamic + grouped ${grouped.toFixed(1)}, real ${real.toFixed(1)}`);
+  console.log(
+    `mean padded length: static 64, dynamic ${random.toFixed(1)}, dynamic + grouped ${grouped.toFixed(1)}, real ${real.toFixed(1)}`,
+  );
   assert.ok(random > 55, `random batches of 32 still pad to near the longest: ${random}`);
   assert.ok(grouped < real * 1.2, `grouped batches pad to near the real length: ${grouped} vs ${real}`);
 });
 
 /** A bag-of-embeddings classifier without dropout: its loss does not depend on the order of rows in a batch. */
-function tinyModel(seed: number, V = 20, E = 8, C = 4): Classifier & { dispose(): void; calls: { rows: number; width: number; checkpoint: boolean }[] } {
+function tinyModel(
+  seed: number,
+  V = 20,
+  E = 8,
+  C = 4,
+): Classifier & { dispose(): void; calls: { rows: number; width: number; checkpoint: boolean }[] } {
   const calls: { rows: number; width: number; checkpoint: boolean }[] = [];
   const params = new Map<string, tf.Variable>([
-    ['embeddings.weight', tf.variable(tf.randomNormal([V, E], 0, 0.5, 'float32', seed), true, `pemb${seed}_${Math.random()}`)],
-    ['position.weight', tf.variable(tf.randomNormal([64, E], 0, 0.5, 'float32', seed + 2), true, `ppos${seed}_${Math.random()}`)],
-    ['classifier.weight', tf.variable(tf.randomNormal([E, C], 0, 0.5, 'float32', seed + 1), true, `pcw${seed}_${Math.random()}`)],
+    [
+      'embeddings.weight',
+      tf.variable(tf.randomNormal([V, E], 0, 0.5, 'float32', seed), true, `pemb${seed}_${Math.random()}`),
+    ],
+    [
+      'position.weight',
+      tf.variable(tf.randomNormal([64, E], 0, 0.5, 'float32', seed + 2), true, `ppos${seed}_${Math.random()}`),
+    ],
+    [
+      'classifier.weight',
+      tf.variable(tf.randomNormal([E, C], 0, 0.5, 'float32', seed + 1), true, `pcw${seed}_${Math.random()}`),
+    ],
   ]);
   return {
     params,
@@ -86,18 +122,29 @@ function tinyModel(seed: number, V = 20, E = 8, C = 4): Classifier & { dispose()
       return tf.tidy(() => {
         const m = tf.expandDims(tf.cast(mask, 'float32'), -1);
         const pos = tf.slice(params.get('position.weight')!, [0, 0], [ids.shape[1], -1]);
-        const h = tf.div(tf.sum(tf.mul(tf.add(tf.gather(params.get('embeddings.weight')!, ids), pos), m), 1), tf.maximum(tf.sum(m, 1), 1));
+        const h = tf.div(
+          tf.sum(tf.mul(tf.add(tf.gather(params.get('embeddings.weight')!, ids), pos), m), 1),
+          tf.maximum(tf.sum(m, 1), 1),
+        );
         return tf.matMul(h, params.get('classifier.weight')!) as tf.Tensor2D;
       });
     },
-    dispose() { tf.dispose([...params.values()]); },
+    dispose() {
+      tf.dispose([...params.values()]);
+    },
   };
 }
 
 test('one full batch: grouping + dynamic padding give the loss and step of the static pipeline', async () => {
   const run = async (o: object) => {
     const model = tinyModel(4);
-    const h = await new Trainer(model, data(48, 24, 5), null, { epochs: 1, batch_size: 48, lr: 0.05, sampler: 'random', ...o }).fit();
+    const h = await new Trainer(model, data(48, 24, 5), null, {
+      epochs: 1,
+      batch_size: 48,
+      lr: 0.05,
+      sampler: 'random',
+      ...o,
+    }).fit();
     const p = [...model.params.values()].map((v) => [...v.dataSync()]);
     model.dispose();
     return { loss: h[0].train_loss, p, len: h[0].mean_padded_length! };
@@ -113,8 +160,25 @@ test('one full batch: grouping + dynamic padding give the loss and step of the s
 test('no tensor leaks with grouping, dynamic padding and micro-batches over 60 steps', async () => {
   const model = tinyModel(6);
   const counts: number[] = [];
-  await new Trainer(model, data(480, 32, 9), null, { epochs: 1, batch_size: 8, lr: 0.01, sampler: 'random', dynamic_padding: true, group_by_length: true,
-    micro_batch_size: 4 }, { onStepEnd: () => { counts.push(tf.memory().numTensors); } }).fit();
+  await new Trainer(
+    model,
+    data(480, 32, 9),
+    null,
+    {
+      epochs: 1,
+      batch_size: 8,
+      lr: 0.01,
+      sampler: 'random',
+      dynamic_padding: true,
+      group_by_length: true,
+      micro_batch_size: 4,
+    },
+    {
+      onStepEnd: () => {
+        counts.push(tf.memory().numTensors);
+      },
+    },
+  ).fit();
   assert.equal(counts.length, 60);
   assert.equal(new Set(counts.slice(1)).size, 1, `tensor count drifts: ${counts.slice(0, 5)} … ${counts.slice(-5)}`);
   model.dispose();
@@ -128,9 +192,14 @@ test('presets: the 2022 runs keep static padding and their samplers; fast and cu
     assert.equal(smokeConfig(c).group_by_length, false, `${name} --smoke keeps the order`);
   }
   assert.equal(courseDefaults({ ...PRESETS.baseline }).sampler, 'sequential');
-  const fast = courseDefaults({ ...PRESETS.fast }), tuned = courseDefaults({ ...PRESETS.tuned });
+  const fast = courseDefaults({ ...PRESETS.fast }),
+    tuned = courseDefaults({ ...PRESETS.tuned });
   // The stand-in recipe only applies to offline stand-ins (test/course/standin.test.ts); for the hub model fast is tuned.
-  assert.deepEqual({ ...fast, dynamic_padding: false, group_by_length: false, standin_recipe: {} }, tuned, 'fast is tuned but for the pipeline');
+  assert.deepEqual(
+    { ...fast, dynamic_padding: false, group_by_length: false, standin_recipe: {} },
+    tuned,
+    'fast is tuned but for the pipeline',
+  );
   assert.equal(fast.sampler, 'random');
   const custom = courseDefaults({ lr: 1e-4 });
   assert.equal(custom.dynamic_padding, true);
@@ -138,34 +207,85 @@ test('presets: the 2022 runs keep static padding and their samplers; fast and cu
   // On wasm: micro-batches of 32 rows, checkpointing for 12 layers where a micro-batch is big (KoELECTRA-small, fused
   // GELU layers: 32 × 128 tokens; op-by-op layers, e.g. a ReLU model: 32 × 64).
   const t = courseTrainerConfig(fast, { num_hidden_layers: 12, hidden_size: 256, hidden_act: 'gelu' });
-  assert.deepEqual([t.micro_batch_size, t.activation_checkpointing, t.checkpoint_min_tokens, t.group_by_length], [32, true, 4096, true]);
-  assert.equal(courseTrainerConfig(fast, { num_hidden_layers: 12, hidden_size: 256, hidden_act: 'relu' }).checkpoint_min_tokens, 2048);
-  assert.equal(courseTrainerConfig({ ...fast, activation_checkpointing: true }, { num_hidden_layers: 12 }).checkpoint_min_tokens, 0, 'asked for: everywhere');
-  assert.equal(courseTrainerConfig(fast, { n_layers: 6, dim: 768, activation: 'gelu' }).checkpoint_min_tokens, 2730, 'DistilBERT: half the layers, 3x the hidden size');
+  assert.deepEqual(
+    [t.micro_batch_size, t.activation_checkpointing, t.checkpoint_min_tokens, t.group_by_length],
+    [32, true, 4096, true],
+  );
+  assert.equal(
+    courseTrainerConfig(fast, { num_hidden_layers: 12, hidden_size: 256, hidden_act: 'relu' }).checkpoint_min_tokens,
+    2048,
+  );
+  assert.equal(
+    courseTrainerConfig({ ...fast, activation_checkpointing: true }, { num_hidden_layers: 12 }).checkpoint_min_tokens,
+    0,
+    'asked for: everywhere',
+  );
+  assert.equal(
+    courseTrainerConfig(fast, { n_layers: 6, dim: 768, activation: 'gelu' }).checkpoint_min_tokens,
+    2730,
+    'DistilBERT: half the layers, 3x the hidden size',
+  );
 });
 
 test('micro-batches are cut to their own longest row; only those of checkpoint_min_tokens or more are checkpointed', async () => {
   const model = tinyModel(8);
   const enc = data(32, 24, 13);
-  const h = await new Trainer(model, enc, null, { epochs: 1, batch_size: 32, lr: 0.01, sampler: 'random', dynamic_padding: true, group_by_length: true,
-    micro_batch_size: 8, activation_checkpointing: true, checkpoint_min_tokens: 100 }).fit();
+  const h = await new Trainer(model, enc, null, {
+    epochs: 1,
+    batch_size: 32,
+    lr: 0.01,
+    sampler: 'random',
+    dynamic_padding: true,
+    group_by_length: true,
+    micro_batch_size: 8,
+    activation_checkpointing: true,
+    checkpoint_min_tokens: 100,
+  }).fit();
   model.dispose();
   const widths = model.calls.map((c) => c.width);
-  assert.deepEqual(model.calls.map((c) => c.rows), [8, 8, 8, 8]);
+  assert.deepEqual(
+    model.calls.map((c) => c.rows),
+    [8, 8, 8, 8],
+  );
   assert.equal(widths[0], Math.max(...rowLengths(enc)));
-  assert.ok(widths.every((w, i) => i === 0 || w <= widths[i - 1]) && widths[3] < widths[0], `sorted batch, shrinking micro-batches: ${widths}`);
-  assert.deepEqual(model.calls.map((c) => c.checkpoint), widths.map((w) => 8 * w >= 100));
-  assert.ok(model.calls.some((c) => c.checkpoint) && model.calls.some((c) => !c.checkpoint), `widths ${widths}: both kinds`);
+  assert.ok(
+    widths.every((w, i) => i === 0 || w <= widths[i - 1]) && widths[3] < widths[0],
+    `sorted batch, shrinking micro-batches: ${widths}`,
+  );
+  assert.deepEqual(
+    model.calls.map((c) => c.checkpoint),
+    widths.map((w) => 8 * w >= 100),
+  );
+  assert.ok(
+    model.calls.some((c) => c.checkpoint) && model.calls.some((c) => !c.checkpoint),
+    `widths ${widths}: both kinds`,
+  );
   assert.equal(h[0].mean_padded_length, widths.reduce((a, w) => a + 8 * w, 0) / 32);
 });
 
 test('predict: logits with static padding, dynamic padding and length-sorted batches agree within 1e-5', async () => {
   const { AutoModelForSequenceClassification } = await import('../../src/models/automodel');
-  const model = AutoModelForSequenceClassification.from_config({ model_type: 'electra', vocab_size: 32, embedding_size: 16, hidden_size: 32,
-    num_hidden_layers: 2, num_attention_heads: 2, intermediate_size: 64, max_position_embeddings: 64, num_labels: 4 }, 3);
+  const model = AutoModelForSequenceClassification.from_config(
+    {
+      model_type: 'electra',
+      vocab_size: 32,
+      embedding_size: 16,
+      hidden_size: 32,
+      num_hidden_layers: 2,
+      num_attention_heads: 2,
+      intermediate_size: 64,
+      max_position_embeddings: 64,
+      num_labels: 4,
+    },
+    3,
+  );
   const enc = data(50, 48, 11);
   const stat = predict(model, enc, 16, { dynamic_padding: false, sort_by_length: false });
-  for (const o of [{ dynamic_padding: true, sort_by_length: false }, { dynamic_padding: true, sort_by_length: true }, { dynamic_padding: false, sort_by_length: true }]) {
+  for (const o of [
+    { dynamic_padding: true, sort_by_length: false },
+    { dynamic_padding: true, sort_by_length: true },
+    { dynamic_padding: false, sort_by_length: true },
+  ]) {
     const p = predict(model, enc, 16, o);
     assertClose(p.logits.flat(), stat.logits.flat(), 1e-5, 0, JSON.stringify(o));
     assert.deepEqual(p.preds, stat.preds, JSON.stringify(o));

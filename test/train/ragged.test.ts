@@ -22,7 +22,8 @@ import { tinyModel } from './tinymodel';
 import { ROOT } from '../helpers';
 
 const rows = readRowsCsv(path.join(ROOT, 'data', 'rows', 'course_train.csv'));
-const texts = rows.map((r) => r.contents), labels = rows.map((r) => r.label);
+const texts = rows.map((r) => r.contents),
+  labels = rows.map((r) => r.label);
 let wp: PreTrainedTokenizer, kobert: PreTrainedTokenizer;
 
 before(async () => {
@@ -32,7 +33,10 @@ before(async () => {
 });
 
 test('ragged encodings pad back to courseEncode and encodeBatch exactly (KoBERT: [UNK] = 0 inside and at the end of rows)', () => {
-  for (const [name, tok] of [['wordpiece', wp], ['kobert-tiny', kobert]] as const) {
+  for (const [name, tok] of [
+    ['wordpiece', wp],
+    ['kobert-tiny', kobert],
+  ] as const) {
     for (const maxlen of [4, 12, 64]) {
       const old = courseEncode(tok, texts, maxlen);
       const r = encodeRagged(tok, texts, labels, { maxlen, encoding: 'course' });
@@ -49,7 +53,10 @@ test('ragged encodings pad back to courseEncode and encodeBatch exactly (KoBERT:
   }
   // KoBERT's course mask hides real [UNK]s: some rows of the corpus have an interior 0 with mask 0.
   const k = courseEncode(kobert, texts, 64);
-  assert.ok(k.input_ids.some((r, i) => r.some((id, j) => id === 0 && j < rowLengths(k)[i])), 'the corpus has interior [UNK]s under kobert-tiny');
+  assert.ok(
+    k.input_ids.some((r, i) => r.some((id, j) => id === 0 && j < rowLengths(k)[i])),
+    'the corpus has interior [UNK]s under kobert-tiny',
+  );
   // Stored without padding: about 1/20 of the padded form's numbers at maxlen 256.
   const r256 = encodeRagged(wp, texts, labels, { maxlen: 256, encoding: 'course' });
   assert.ok(r256.tokens * 10 < texts.length * 256, `${r256.tokens} tokens stored`);
@@ -57,13 +64,18 @@ test('ragged encodings pad back to courseEncode and encodeBatch exactly (KoBERT:
 
 test('batches, Trainer and predict: the same numbers from the ragged and the padded encodings', async () => {
   const maxlen = 32;
-  const old = encodeRows(wp, rows, maxlen, 'course'), rag = encodeRagged(wp, texts, labels, { maxlen, encoding: 'course' });
+  const old = encodeRows(wp, rows, maxlen, 'course'),
+    rag = encodeRagged(wp, texts, labels, { maxlen, encoding: 'course' });
   const order = groupByLength(sampleOrder(labels, 'random', 7, 0), rowLengths(old), 64);
   for (const dyn of [false, true]) {
-    const a = [...batches(old, order, 64, dyn)], b = [...batches(rag, order, 64, dyn)];
+    const a = [...batches(old, order, 64, dyn)],
+      b = [...batches(rag, order, 64, dyn)];
     assert.deepEqual(b, a, `batches, dynamic padding ${dyn}`);
   }
-  for (const o of [{}, { dynamic_padding: true, group_by_length: true, micro_batch_size: 16, sampler: 'random' as const }]) {
+  for (const o of [
+    {},
+    { dynamic_padding: true, group_by_length: true, micro_batch_size: 16, sampler: 'random' as const },
+  ]) {
     const run = async (enc: typeof old | RaggedEncoding) => {
       const model = tinyModel(3, wp.vocab_size);
       const h = await new Trainer(model, enc, enc, { epochs: 2, batch_size: 64, lr: 0.05, ...o }).fit();
@@ -79,8 +91,13 @@ test('batches, Trainer and predict: the same numbers from the ragged and the pad
   for (const opts of [{ dynamic_padding: false, sort_by_length: false }, {}]) {
     const p = predict(model, rag, 50, opts);
     assert.deepEqual(p.preds, ref.preds, `preds ${JSON.stringify(opts)}`);
-    p.logits.forEach((z, i) => z.forEach((v, j) => assert.ok(Math.abs(v - ref.logits[i][j]) < 1e-5, `logit ${i},${j}`)));
-    assert.deepEqual(evaluate(model, rag, 4, 50, opts), evaluate(model, old, 4, 50, { dynamic_padding: false, sort_by_length: false }));
+    p.logits.forEach((z, i) =>
+      z.forEach((v, j) => assert.ok(Math.abs(v - ref.logits[i][j]) < 1e-5, `logit ${i},${j}`)),
+    );
+    assert.deepEqual(
+      evaluate(model, rag, 4, 50, opts),
+      evaluate(model, old, 4, 50, { dynamic_padding: false, sort_by_length: false }),
+    );
   }
   model.dispose();
 });
@@ -88,12 +105,20 @@ test('batches, Trainer and predict: the same numbers from the ragged and the pad
 test('the plan counts the tokens the Trainer feeds, times real steps, and ends with the estimate', async () => {
   const rag = encodeRagged(wp, texts, labels, { maxlen: 48, encoding: 'course' });
   const len = rag.lengths();
-  for (const [dyn, micro] of [[false, 0], [true, 0], [true, 16]] as const) {
+  for (const [dyn, micro] of [
+    [false, 0],
+    [true, 0],
+    [true, 16],
+  ] as const) {
     const order = groupByLength(sampleOrder(labels, 'random', 1, 0), len, 64);
     const fed = [...batches(rag, order, 64, dyn)].map((b) => {
       let t = 0;
       for (let s = 0; s < b.labels.length; s += micro || b.labels.length) {
-        let part: Batch = { input_ids: b.input_ids.slice(s, s + (micro || 64)), attention_mask: b.attention_mask.slice(s, s + (micro || 64)), labels: b.labels.slice(s, s + (micro || 64)) };
+        let part: Batch = {
+          input_ids: b.input_ids.slice(s, s + (micro || 64)),
+          attention_mask: b.attention_mask.slice(s, s + (micro || 64)),
+          labels: b.labels.slice(s, s + (micro || 64)),
+        };
         if (dyn) part = trimBatch(part);
         t += part.labels.length * part.input_ids[0].length;
       }
@@ -103,7 +128,13 @@ test('the plan counts the tokens the Trainer feeds, times real steps, and ends w
   }
   const model = tinyModel(2, wp.vocab_size);
   const before = tf.memory().numTensors;
-  const plan = await planTraining(model, rag, rag.subset([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]), { epochs: 3, batch_size: 64, sampler: 'random' }, { steps: 2 });
+  const plan = await planTraining(
+    model,
+    rag,
+    rag.subset([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]),
+    { epochs: 3, batch_size: 64, sampler: 'random' },
+    { steps: 2 },
+  );
   assert.equal(tf.memory().numTensors, before, 'no tensors left behind');
   model.dispose();
   assert.equal(plan.steps_per_epoch, Math.ceil(texts.length / 64));

@@ -13,13 +13,30 @@ import { ROOT } from '../helpers';
 
 const SRC = path.join(ROOT, 'src');
 const CONFIG = path.join(ROOT, '.dependency-cruiser.js');
-const LAYERS = ['util', 'engine', 'data', 'text', 'models', 'train', 'notebook', 'course', 'translate', 'grade', 'bench', 'app', 'cli'];
+const LAYERS = [
+  'util',
+  'engine',
+  'data',
+  'text',
+  'models',
+  'train',
+  'notebook',
+  'course',
+  'translate',
+  'grade',
+  'bench',
+  'app',
+  'cli',
+];
 
 test('src/ holds only index.ts and layer folders, each with an index.ts', () => {
   for (const e of fs.readdirSync(SRC, { withFileTypes: true })) {
     if (e.isFile()) assert.equal(e.name, 'index.ts', `src/${e.name} should live in a layer folder`);
     else {
-      assert.ok(fs.readFileSync(CONFIG, 'utf8').includes(`'${e.name}'`), `src/${e.name}/ is not a layer in .dependency-cruiser.js`);
+      assert.ok(
+        fs.readFileSync(CONFIG, 'utf8').includes(`'${e.name}'`),
+        `src/${e.name}/ is not a layer in .dependency-cruiser.js`,
+      );
       assert.ok(fs.existsSync(path.join(SRC, e.name, 'index.ts')), `src/${e.name}/index.ts is missing`);
     }
   }
@@ -37,7 +54,10 @@ test('every module is under 300 lines', () => {
 function cruise(files: Record<string, string>): { status: number | null; out: string } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hai-arch-'));
   try {
-    fs.writeFileSync(path.join(dir, 'tsconfig.build.json'), JSON.stringify({ compilerOptions: { module: 'commonjs', strict: true }, include: ['src/**/*.ts'] }));
+    fs.writeFileSync(
+      path.join(dir, 'tsconfig.build.json'),
+      JSON.stringify({ compilerOptions: { module: 'commonjs', strict: true }, include: ['src/**/*.ts'] }),
+    );
     for (const [f, text] of Object.entries(files)) {
       fs.mkdirSync(path.dirname(path.join(dir, f)), { recursive: true });
       fs.writeFileSync(path.join(dir, f), text);
@@ -51,14 +71,30 @@ function cruise(files: Record<string, string>): { status: number | null; out: st
 }
 
 test('the dependency rules pass a downward import and reject an upward one, a cycle and a stray top-level module', () => {
-  const ok = cruise({ 'src/index.ts': "export * from './cli/a';\n", 'src/cli/a.ts': "export { b } from '../util/b';\n", 'src/util/b.ts': 'export const b = 1;\n' });
+  const ok = cruise({
+    'src/index.ts': "export * from './cli/a';\n",
+    'src/cli/a.ts': "export { b } from '../util/b';\n",
+    'src/util/b.ts': 'export const b = 1;\n',
+  });
   assert.equal(ok.status, 0, ok.out);
-  const up = cruise({ 'src/util/b.ts': "import { a } from '../cli/a';\nexport const b = a;\n", 'src/cli/a.ts': 'export const a = 1;\n' });
+  const up = cruise({
+    'src/util/b.ts': "import { a } from '../cli/a';\nexport const b = a;\n",
+    'src/cli/a.ts': 'export const a = 1;\n',
+  });
   assert.notEqual(up.status, 0);
   assert.match(up.out, /layer-util/);
-  const cycle = cruise({ 'src/models/x.ts': "import { y } from './y';\nexport const x = () => y;\n", 'src/models/y.ts': "import { x } from './x';\nexport const y = () => x;\n" });
+  const cycle = cruise({
+    'src/models/x.ts': "import { y } from './y';\nexport const x = () => y;\n",
+    'src/models/y.ts': "import { x } from './x';\nexport const y = () => x;\n",
+  });
   assert.match(cycle.out, /no-circular/);
-  const stray = cruise({ 'src/loose.ts': "import { b } from './util/b';\nexport const l = b;\n", 'src/util/b.ts': 'export const b = 1;\n' });
+  const stray = cruise({
+    'src/loose.ts': "import { b } from './util/b';\nexport const l = b;\n",
+    'src/util/b.ts': 'export const b = 1;\n',
+  });
   assert.match(stray.out, /top-is-index-only/);
-  assert.deepEqual(LAYERS.filter((l) => !fs.readFileSync(CONFIG, 'utf8').includes(`'${l}'`)), []);
+  assert.deepEqual(
+    LAYERS.filter((l) => !fs.readFileSync(CONFIG, 'utf8').includes(`'${l}'`)),
+    [],
+  );
 });
