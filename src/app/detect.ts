@@ -13,7 +13,7 @@ import { NaiveBayesModel, naiveBayesPredict, trainNaiveBayes } from '../models/n
 import { encodeRows, loadModelAndTokenizer, trainingArgs } from '../course/course';
 import { predict } from '../train/trainer';
 import { Runtime, chooseRuntime, openOnnx, predictOnnx } from '../course/onnxeval';
-import { VARIETIES, Variety } from '../translate/corpus';
+import { VARIETIES, Variety } from '../translate/corpustranslator';
 
 export interface Detection {
   label: number;

@@ -13,8 +13,8 @@
  * Introduced in notebooks/07_translator.ipynb.
  */
 import * as http from 'node:http';
-import { Translator, Variety, parseVariety } from '../translate/corpus';
-import { TranslatorUnavailableError } from '../translate/hub';
+import { Translator, Variety, parseVariety } from '../translate/corpustranslator';
+import { TranslatorUnavailableError } from '../translate/kobart';
 import { Detector } from './detect';
 import { renderPage } from './page';
 

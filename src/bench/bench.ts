@@ -27,8 +27,8 @@ import {
   pipelineRows,
   preparePipelineData,
   torchPipelineRows,
-} from './pipeline';
-import type { BenchConfig, BenchRow, BenchTask } from './types';
+} from './endtoend';
+import type { BenchConfig, BenchRow, BenchTask } from './benchconfig';
 import { repoPath } from '../util/paths';
 
 const STEP_TASKS: BenchTask[] = ['train', 'forward'];

@@ -11,7 +11,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { BenchRow } from './types';
+import type { BenchRow } from './benchconfig';
 import { repoPath } from '../util/paths';
 
 export interface DataSpec {
@@ -63,8 +63,8 @@ export function writeRepeatedCsv(file: string, n: number): void {
 export async function dataMeasure(spec: DataSpec): Promise<DataResult> {
   const { readCsvColumns } = await import('../data/csvcolumns');
   const { AutoTokenizer } = await import('../models/autotokenizer');
-  const { encodeTexts } = await import('../course/encodings');
-  const { batches, groupByLength, sampleOrder } = await import('../train/pipeline');
+  const { encodeTexts } = await import('../course/encodecache');
+  const { batches, groupByLength, sampleOrder } = await import('../train/batching');
   const tok = await AutoTokenizer.from_pretrained(spec.tokenizer);
   const t0 = performance.now();
   let cols: { contents: string[]; labels: number[] } | null = readCsvColumns(spec.csv);

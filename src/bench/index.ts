@@ -5,6 +5,6 @@
  * Introduced in notebooks/00_setup.ipynb.
  */
 export * from './bench';
-export * from './pipeline';
-export * from './types';
+export * from './endtoend';
+export * from './benchconfig';
 export * from './data';

@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { addToolCommands, positiveInt } from './tools';
-import { addAssignCommand, gradeClassOptions } from './assign';
+import { addAssignCommand, gradeClassOptions } from './assigncmd';
 import { addTranslateCommands } from './translate';
 import { addExportCommand } from './export';
 import { RUNTIMES, Runtime, evalCsvWith, predictTextsWith } from '../course/onnxeval';
@@ -27,8 +27,8 @@ import {
   stepOnce,
 } from '../course/course';
 import { forwardFile } from '../models/forward';
-import { courseReport } from '../course/report';
-import { formatGradeSummary, writeGradeReport } from '../grade/report';
+import { courseReport } from '../course/coursereport';
+import { formatGradeSummary, writeGradeReport } from '../grade/gradereport';
 import { gradeSubmissions } from '../grade/grade';
 import { addSandboxOptions, sandboxFromOptions } from './sandboxopts';
 import { progressCallback } from '../train/callbacks';

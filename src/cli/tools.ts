@@ -7,12 +7,12 @@
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { BACKENDS, BackendName } from '../engine/backend';
-import { BENCH_TASKS, BenchTask, benchDefaults } from '../bench/types';
+import { BENCH_TASKS, BenchTask, benchDefaults } from '../bench/benchconfig';
 import { benchWorker, formatBenchTable, runBench } from '../bench/bench';
 import { doctor, formatDoctor } from './doctor';
-import { buildCorpus, prepareData, splitFiles } from '../data/corpus';
+import { buildCorpus, prepareData, splitFiles } from '../data/bundledcorpus';
 import { AutoTokenizer } from '../models/autotokenizer';
-import { tokenizeJsonl } from '../text/encoding';
+import { tokenizeJsonl } from '../text/pretrainedtokenizer';
 import { LABELS } from '../data/rows';
 import { Mode, convertDefaults } from '../data/aihub';
 import { convertFilesToCsv } from '../data/convertstream';

@@ -15,8 +15,8 @@ import {
   loadTranslator,
   parseVariety,
   saveTranslator,
-} from '../translate/corpus';
-import { HubTranslator } from '../translate/hub';
+} from '../translate/corpustranslator';
+import { HubTranslator } from '../translate/kobart';
 import { readParallel } from '../translate/pairs';
 import { evaluateTranslation, formatEval } from '../translate/evaluate';
 import { Detector, checkpointDetector, naiveBayesDetector } from '../app/detect';

@@ -16,9 +16,9 @@ import { writeFileAtomic } from '../util/files';
 import { FreezeSpec, freeze } from '../models/freeze';
 import { envTrue } from '../util/env';
 import { LossConfig, balancedClassWeights, lossDefaults } from '../train/losses';
-import { Encoded, SamplerKind } from '../train/pipeline';
+import { Encoded, SamplerKind } from '../train/batching';
 import { AutoTokenizer } from '../models/autotokenizer';
-import { PreTrainedTokenizer, courseEncode } from '../text/encoding';
+import { PreTrainedTokenizer, courseEncode } from '../text/pretrainedtokenizer';
 import {
   Callbacks,
   EpochInfo,
@@ -31,7 +31,7 @@ import {
 } from '../train/trainer';
 import { RunPlan, formatPlan, planTraining } from '../train/plan';
 import { encodeRagged } from '../text/ragged';
-import { encodeCourseData, encodeCsv, encodingCacheDir } from './encodings';
+import { encodeCourseData, encodeCsv, encodingCacheDir } from './encodecache';
 import { checkRowsCsv } from '../data/csvcolumns';
 import { fusesActivation } from '../engine/fusedlayer';
 import { repoPath } from '../util/paths';
@@ -330,7 +330,7 @@ export async function runCourse(cfg: Partial<CourseConfig>, callbacks: Callbacks
     );
   }
   if (c.freeze) freeze(model, c.freeze);
-  // Ragged typed-array encodings, tokenized once per (tokenizer, file, settings): src/course/encodings.ts.
+  // Ragged typed-array encodings, tokenized once per (tokenizer, file, settings): src/course/encodecache.ts.
   const { train: trainEnc, valid: validEnc } = encodeCourseData(tokenizer, c, LABELS.length);
   const loss: LossConfig = lossDefaults({
     ...c.loss,

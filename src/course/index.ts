@@ -7,7 +7,7 @@
  */
 export * from './configcheck';
 export * from './course';
-export * from './report';
-export * from './encodings';
+export * from './coursereport';
+export * from './encodecache';
 export * from './onnxeval';
 export * from './baseline';

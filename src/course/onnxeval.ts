@@ -16,7 +16,7 @@ import * as tf from '@tensorflow/tfjs';
 import { LABELS, readRowsCsv } from '../data/rows';
 import { AutoTokenizer } from '../models/autotokenizer';
 import { OnnxClassifier, onnxRuntimeProblem, onnxRuntimeVersion } from '../models/onnxruntime';
-import { Encoded, batches, rowLengths } from '../train/pipeline';
+import { Encoded, batches, rowLengths } from '../train/batching';
 import { EvalResult, PredictOptions, classificationMetrics, predictDefaults } from '../train/trainer';
 import { encodeRows, evalCsv, predictTexts, trainingArgs } from './course';
 

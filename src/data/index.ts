@@ -6,7 +6,7 @@
  * Introduced in notebooks/01_data.ipynb.
  */
 export * from './aihub';
-export * from './corpus';
+export * from './bundledcorpus';
 export * from './inspect';
 export * from './rows';
 export * from './csvcolumns';

@@ -13,7 +13,7 @@ import type { ChecksFile } from './gradecheck';
 import { readChecksFile } from './gradecheck';
 import type { GradingExercise, GradingFile } from './assign';
 import { cellSource, isTodoError, parseExerciseMarker, parseTestMarker, sourceHash } from './exercises';
-import type { ExerciseResult, GradeCell } from './types';
+import type { ExerciseResult, GradeCell } from './reporttypes';
 
 export interface LoadedGrading {
   file: string;

@@ -8,7 +8,7 @@
  */
 import * as fs from 'node:fs';
 import { leaderboard } from './leaderboard';
-import type { GradeReport, SubmissionReport, SubmissionStatus } from './types';
+import type { GradeReport, SubmissionReport, SubmissionStatus } from './reporttypes';
 
 export interface Shard {
   k: number;

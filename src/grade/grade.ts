@@ -29,7 +29,7 @@ import {
   streamText,
 } from './gradecheck';
 import { CellReport, readNotebook, runNotebook, writeNotebook } from '../notebook/nbrun';
-import type { GradeReport, OutsideWrite, SubmissionReport } from './types';
+import type { GradeReport, OutsideWrite, SubmissionReport } from './reporttypes';
 import { CourseGrading, ExercisePlan, loadGrading, planExercises } from './byexercise';
 import { maxPointsOf, runPool, Shard, shardPositions, summarize } from './classrun';
 import { leaderboard } from './leaderboard';

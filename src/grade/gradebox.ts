@@ -10,12 +10,12 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { KernelClient } from '../notebook/jupyter';
-import { hubCacheDir } from '../models/hub';
+import { hubCacheDir } from '../models/hubcache';
 import { standinCacheDir } from '../models/standin';
 import { ChecksFile, CheckRun, Metrics, runCheckCode } from './gradecheck';
 import { Box, SandboxConfig, SandboxStatus, makeBox, sandboxDefaults, sandboxStatus } from './sandbox';
 import { blockedNotes } from './sandboxinfo';
-import type { GradeCell, SandboxReport } from './types';
+import type { GradeCell, SandboxReport } from './reporttypes';
 
 export interface GradingSandbox {
   config: SandboxConfig;

@@ -6,8 +6,8 @@
  */
 export * from './grade';
 export * from './gradecheck';
-export * from './report';
-export * from './types';
+export * from './gradereport';
+export * from './reporttypes';
 export * from './exercises';
 export * from './assign';
 export * from './byexercise';

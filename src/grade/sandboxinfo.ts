@@ -7,7 +7,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { GradeCell } from './types';
+import type { GradeCell } from './reporttypes';
 
 /** Host processes whose argument list matches, lowest pid first (Linux /proc; empty elsewhere). */
 export function findProcs(match: (argv: string[]) => boolean): number[] {

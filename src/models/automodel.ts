@@ -19,7 +19,7 @@ import { LABELS } from '../data/rows';
 import { writeFileAtomic } from '../util/files';
 import { StateDict, TensorEntry, isFloat, writeSafetensors } from './safetensors';
 import { readCheckpoint } from './checkpoint';
-import { HubOptions, ModelUnavailableError, TOKENIZER_FILES, resolveModel } from './hub';
+import { HubOptions, ModelUnavailableError, TOKENIZER_FILES, resolveModel } from './hubcache';
 import {
   ModelConfig,
   ModelType,
@@ -33,7 +33,7 @@ import {
 } from './modeling';
 import { buildStandin, standinBanner, standinRequested } from './standin';
 import { BertTokenizer, KoBertTokenizer, tokenizerResolution } from '../text/tokenizer';
-import { PreTrainedTokenizer } from '../text/encoding';
+import { PreTrainedTokenizer } from '../text/pretrainedtokenizer';
 import { saveWordPieceTokenizer } from '../text/wordpiece';
 import { exportOnnx } from './onnxexport';
 

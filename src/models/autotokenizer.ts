@@ -8,9 +8,9 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { PreTrainedTokenizer } from '../text/encoding';
+import { PreTrainedTokenizer } from '../text/pretrainedtokenizer';
 import { TokenizerOptions, tokenizerFromFolder } from '../text/tokenizer';
-import { ModelUnavailableError, resolveModel } from './hub';
+import { ModelUnavailableError, resolveModel } from './hubcache';
 import { buildStandin, standinBanner, standinModelType, standinRequested } from './standin';
 
 export class AutoTokenizer {

@@ -12,7 +12,7 @@ export * from './checkpoint';
 export * from './families';
 export * from './forward';
 export * from './freeze';
-export * from './hub';
+export * from './hubcache';
 export * from './modeling';
 export * from './numerics';
 export * from './safetensors';

@@ -18,7 +18,7 @@ import { writeFileAtomic } from '../util/files';
 import { buildOnnxClassifier } from './onnxgraph';
 import { writeBytesAtomic } from './safetensors';
 import type { ModelConfig, Params } from './config';
-import type { PreTrainedTokenizer } from '../text/encoding';
+import type { PreTrainedTokenizer } from '../text/pretrainedtokenizer';
 import { saveTokenizerJson } from '../text/tokenizerjson';
 
 /** Where the export lives inside a model folder (transformers.js: `onnx/${name}${quantized ? '_quantized' : ''}.onnx`). */

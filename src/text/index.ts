@@ -5,7 +5,7 @@
  * A layer imports only the layers below it (the order is in .dependency-cruiser.js and the README).
  * Introduced in notebooks/03_baseline.ipynb.
  */
-export * from './encoding';
+export * from './pretrainedtokenizer';
 export * from './darts';
 export * from './sentencepiece';
 export * from './spmtrain';

@@ -12,10 +12,10 @@
  *
  * Introduced in notebooks/04_tuned.ipynb.
  */
-import { PreTrainedTokenizer } from './encoding';
+import { PreTrainedTokenizer } from './pretrainedtokenizer';
 
 export type EncodingKind = 'course' | 'hf';
-/** A batch as the trainer takes it (src/train/pipeline.ts `Batch`): rows padded to one width. */
+/** A batch as the trainer takes it (src/train/batching.ts `Batch`): rows padded to one width. */
 export interface PaddedRows {
   input_ids: number[][];
   attention_mask: number[][];
@@ -217,7 +217,7 @@ export function raggedEncoder(tok: PreTrainedTokenizer, cfg: RaggedEncoderConfig
   };
 }
 
-/** All `texts` at once (see `encodeCsv` in src/course/encodings.ts for files, the progress bar and the cache). */
+/** All `texts` at once (see `encodeCsv` in src/course/encodecache.ts for files, the progress bar and the cache). */
 export function encodeRagged(
   tok: PreTrainedTokenizer,
   texts: string[],

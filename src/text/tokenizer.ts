@@ -6,7 +6,7 @@
  * `max_length` / `padding` / `truncation`, batches, and tfjs tensors for the model.
  *
  * Those shared call forms (`PreTrainedTokenizer`), the encoding types and the course's helpers (`courseEncode`,
- * `padSequences`, `toTensors`, `tokenizeJsonl`) are in src/text/encoding.ts, re-exported below so that everything
+ * `padSequences`, `toTensors`, `tokenizeJsonl`) are in src/text/pretrainedtokenizer.ts, re-exported below so that everything
  * tokenizer-related still comes from './tokenizer'. A folder's class is resolved as transformers 4.2x does it
  * (src/text/tokenizerclass.ts) and built by `tokenizerFromFolder`; hub ids are resolved one layer up, by
  * `AutoTokenizer.from_pretrained` (src/models/autotokenizer.ts).
@@ -15,7 +15,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { PreTrainedTokenizer, SpecialTokensConfig } from './encoding';
+import { PreTrainedTokenizer, SpecialTokensConfig } from './pretrainedtokenizer';
 import { BasicTokenizerConfig, WordPiece, basicWord, readVocabLines, whitespaceWords } from './wordpiece';
 import { TokenizerClassResolution, readJson, resolveTokenizerClass, warnSentencePieceMismatch } from './tokenizerclass';
 import {
@@ -29,7 +29,7 @@ import {
 } from './sentencepiece';
 
 // encoding.ts never imports this file, so the re-export is one-way: no require cycle under CommonJS.
-export * from './encoding';
+export * from './pretrainedtokenizer';
 
 /** Word → pieces, emptied when it reaches 200k words (about 40 MB) rather than tracking recency. */
 class WordCache {

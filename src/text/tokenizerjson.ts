@@ -14,7 +14,7 @@
 import * as path from 'node:path';
 import { writeFileAtomic } from '../util/files';
 import { BertTokenizer } from './tokenizer';
-import { PreTrainedTokenizer } from './encoding';
+import { PreTrainedTokenizer } from './pretrainedtokenizer';
 
 /** The tokenizer.json object of a WordPiece tokenizer; an error names what the fast format cannot express. */
 export function tokenizerJson(tok: PreTrainedTokenizer): Record<string, unknown> {

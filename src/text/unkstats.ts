@@ -6,7 +6,7 @@
  *
  * Introduced in notebooks/03_baseline.ipynb.
  */
-import { PreTrainedTokenizer } from './encoding';
+import { PreTrainedTokenizer } from './pretrainedtokenizer';
 
 export interface UnkStats {
   rows: number;

@@ -8,6 +8,6 @@
 export * from './callbacks';
 export * from './losses';
 export * from './optim';
-export * from './pipeline';
+export * from './batching';
 export * from './trainer';
 export * from './plan';

@@ -10,7 +10,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { RaggedEncoding } from '../text/ragged';
-import { EncodedLike, groupByLength, numBatches, rowLengths, sampleOrder } from './pipeline';
+import { EncodedLike, groupByLength, numBatches, rowLengths, sampleOrder } from './batching';
 import { Classifier, Trainer, TrainerConfig, forEachPrediction, trainerDefaults } from './trainer';
 
 export interface PlanConfig {

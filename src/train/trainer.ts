@@ -24,7 +24,7 @@ import {
   rowLengths,
   sampleOrder,
   trimBatch,
-} from './pipeline';
+} from './batching';
 
 /** What the trainer needs of a model: its parameters and a forward pass (every family in src/models/modeling.ts has it). */
 export type Classifier = Pick<SequenceClassifier, 'params' | 'forward'>;

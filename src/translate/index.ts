@@ -10,5 +10,5 @@ export * from './pairs';
 export * from './metrics';
 export * from './table';
 export * from './evaluate';
-export * from './corpus';
-export * from './hub';
+export * from './corpustranslator';
+export * from './kobart';

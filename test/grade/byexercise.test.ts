@@ -13,8 +13,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { assignCourse } from '../../src/grade/assign';
 import { gradeSubmissions } from '../../src/grade/grade';
-import { gradeReportHtml } from '../../src/grade/report';
-import type { GradeReport, SubmissionReport } from '../../src/grade/types';
+import { gradeReportHtml } from '../../src/grade/gradereport';
+import type { GradeReport, SubmissionReport } from '../../src/grade/reporttypes';
 import { ROOT } from '../helpers';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'hai-byexercise-test-'));

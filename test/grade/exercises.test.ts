@@ -21,7 +21,7 @@ import { assignCourse, leakScan, readCourse, studentNotebook } from '../../src/g
 import { mergeReports, parseShard, shardPositions } from '../../src/grade/classrun';
 import { loadGrading } from '../../src/grade/byexercise';
 import { gradeSubmissions } from '../../src/grade/grade';
-import type { GradeReport } from '../../src/grade/types';
+import type { GradeReport } from '../../src/grade/reporttypes';
 import { hai, ROOT } from '../helpers';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'hai-exercises-test-'));

@@ -10,9 +10,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { leaderboard } from '../../src/grade/leaderboard';
 import { readChecksFile } from '../../src/grade/gradecheck';
-import { gradeReportHtml } from '../../src/grade/report';
+import { gradeReportHtml } from '../../src/grade/gradereport';
 import { mergeReports } from '../../src/grade/classrun';
-import type { GradeReport, SubmissionReport } from '../../src/grade/types';
+import type { GradeReport, SubmissionReport } from '../../src/grade/reporttypes';
 import { hai, ROOT } from '../helpers';
 
 const sub = (file: string, remeasured: Record<string, number>, metrics: Record<string, number> = {}) =>

@@ -3,7 +3,7 @@ import { before, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/engine/backend';
-import { Encoded, batches, sampleOrder } from '../../src/train/pipeline';
+import { Encoded, batches, sampleOrder } from '../../src/train/batching';
 import { Trainer, classificationMetrics, formatEpochLine } from '../../src/train/trainer';
 import { tinyModel } from './tinymodel';
 

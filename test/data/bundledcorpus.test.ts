@@ -4,7 +4,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { eojeols, parseSource, prepareData } from '../../src/data/corpus';
+import { eojeols, parseSource, prepareData } from '../../src/data/bundledcorpus';
 import { PAIR_PATTERN, convertFiles, listJsonFiles, readAihubFile, regionLabel } from '../../src/data/aihub';
 import { ROOT } from '../helpers';
 

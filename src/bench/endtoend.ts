@@ -20,10 +20,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import type { BackendName } from '../engine/backend';
-import type { BenchConfig, BenchRow, BenchTask } from './types';
+import type { BenchConfig, BenchRow, BenchTask } from './benchconfig';
 import { readRowsCsv, toCsv } from '../data/rows';
 import { writeFileAtomic } from '../util/files';
-import { Encoded, batches, rowLengths } from '../train/pipeline';
+import { Encoded, batches, rowLengths } from '../train/batching';
 import { repoPath } from '../util/paths';
 
 const ROWS = repoPath('data', 'rows');

@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { initBackend } from '../../src/engine/backend';
 import { AutoModelForSequenceClassification } from '../../src/models/automodel';
 import { writeSafetensors } from '../../src/models/safetensors';
-import { ModelUnavailableError, hubCacheDir } from '../../src/models/hub';
+import { ModelUnavailableError, hubCacheDir } from '../../src/models/hubcache';
 import { AutoTokenizer } from '../../src/models/autotokenizer';
 
 const REF = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'reference', 'models.json'), 'utf8')).models.bert;

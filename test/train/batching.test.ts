@@ -1,12 +1,12 @@
 /**
- * Length grouping, dynamic padding and micro-batches (src/train/pipeline.ts, notebooks/03_baseline.ipynb),
+ * Length grouping, dynamic padding and micro-batches (src/train/batching.ts, notebooks/03_baseline.ipynb),
  * the presets that keep or drop them (src/course/course.ts), and inference with and without padding.
  */
 import { before, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/engine/backend';
-import { Encoded, batches, groupByLength, rowLengths, sampleOrder } from '../../src/train/pipeline';
+import { Encoded, batches, groupByLength, rowLengths, sampleOrder } from '../../src/train/batching';
 import { Classifier, Trainer, predict } from '../../src/train/trainer';
 import { PRESETS, courseDefaults, courseTrainerConfig, smokeConfig } from '../../src/course/course';
 import { rng } from '../../src/util/random';

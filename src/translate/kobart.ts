@@ -13,8 +13,8 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { hubOffline } from '../models/hub';
-import { Hop, TranslationResult, Translator, Variety, route, routeName } from './corpus';
+import { hubOffline } from '../models/hubcache';
+import { Hop, TranslationResult, Translator, Variety, route, routeName } from './corpustranslator';
 
 /** The four model ids of the original app, by hop. */
 export const HUB_MODELS: Record<string, string> = {

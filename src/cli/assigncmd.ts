@@ -10,7 +10,7 @@ import { positiveInt } from './tools';
 import { assignCourse, readCourse } from '../grade/assign';
 import { formatIssue, lintCourse } from '../grade/exercises';
 import { mergeReports, parseShard } from '../grade/classrun';
-import type { GradeReport } from '../grade/types';
+import type { GradeReport } from '../grade/reporttypes';
 
 export function addAssignCommand(program: Command): void {
   program

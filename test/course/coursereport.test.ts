@@ -8,7 +8,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { courseReportDefaults, writeCourseReport } from '../../src/course/report';
+import { courseReportDefaults, writeCourseReport } from '../../src/course/coursereport';
 import { SESSION5 } from '../notebook/labels';
 
 const CHROMIUM = '/usr/bin/chromium';

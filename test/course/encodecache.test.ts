@@ -1,5 +1,5 @@
 /**
- * The course's CSVs as cached ragged encodings (src/course/encodings.ts), the fast CSV reader beside
+ * The course's CSVs as cached ragged encodings (src/course/encodecache.ts), the fast CSV reader beside
  * `readRowsCsv` (src/data/csvcolumns.ts), and the memory bound the padded path broke (notebooks/04_tuned.ipynb).
  */
 import { before, test } from 'node:test';
@@ -12,7 +12,7 @@ import * as vm from 'node:vm';
 import { readRowsCsv } from '../../src/data/rows';
 import { readCsvColumns } from '../../src/data/csvcolumns';
 import { BertTokenizer } from '../../src/text/tokenizer';
-import { PreTrainedTokenizer, courseEncode } from '../../src/text/encoding';
+import { PreTrainedTokenizer, courseEncode } from '../../src/text/pretrainedtokenizer';
 import { trainWordPiece } from '../../src/text/wordpiece';
 import {
   deserializeEncoding,
@@ -20,7 +20,7 @@ import {
   encodeTexts,
   evenIndices,
   serializeEncoding,
-} from '../../src/course/encodings';
+} from '../../src/course/encodecache';
 import { evenSubset } from '../../src/course/course';
 import { ROOT } from '../helpers';
 

@@ -17,7 +17,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { readCsvColumns } from '../data/csvcolumns';
-import { PreTrainedTokenizer } from '../text/encoding';
+import { PreTrainedTokenizer } from '../text/pretrainedtokenizer';
 import { EncodingKind, RaggedEncoding, raggedEncoder } from '../text/ragged';
 import { writeFileAtomic } from '../util/files';
 import { Progress } from '../util/progress';

@@ -8,7 +8,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { writeFileAtomic } from '../util/files';
-import type { GradeReport, SubmissionReport } from './types';
+import type { GradeReport, SubmissionReport } from './reporttypes';
 import { escapeHtml, htmlTable } from '../util/html';
 
 const esc = escapeHtml;
