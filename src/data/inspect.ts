@@ -167,13 +167,11 @@ export function twins(t: Table): {
   return {
     pairs: pairs.length,
     medianCharsChanged: changed.length ? changed[changed.length >> 1] : 0,
-    examples: pairs
-      .slice(0, 5)
-      .map((g) => ({
-        standard: g.find((r) => r.label === 0)!.contents,
-        dialect: g.find((r) => r.label !== 0)!.contents,
-        label: g.find((r) => r.label !== 0)!.label,
-      })),
+    examples: pairs.slice(0, 5).map((g) => ({
+      standard: g.find((r) => r.label === 0)!.contents,
+      dialect: g.find((r) => r.label !== 0)!.contents,
+      label: g.find((r) => r.label !== 0)!.label,
+    })),
   };
 }
 

@@ -341,12 +341,10 @@ export async function runCheckCode(
   if (!(await ready(kernel))) usable = 'the kernel did not answer after the notebook';
   else {
     const pre = `import * as $hai from '../dist';\nconst $grade = ${JSON.stringify({ metrics: claimed, files: spec.files, vars: spec.vars })} as { metrics: Record<string, number>; files: Record<string, string>; vars: Record<string, any> };`;
-    const r = await kernel
-      .execute(pre, 120000)
-      .catch((e) => ({
-        status: 'error' as const,
-        outputs: [{ output_type: 'stream' as const, name: 'stderr', text: (e as Error).message }],
-      }));
+    const r = await kernel.execute(pre, 120000).catch((e) => ({
+      status: 'error' as const,
+      outputs: [{ output_type: 'stream' as const, name: 'stderr', text: (e as Error).message }],
+    }));
     if (r.status !== 'ok') usable = `the checks' preamble failed: ${streamText(r.outputs).trim().split('\n')[0] ?? ''}`;
   }
   for (const [i, c] of code.entries()) {

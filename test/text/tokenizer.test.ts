@@ -15,7 +15,13 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { AutoTokenizer } from '../../src/models/autotokenizer';
 import { BertTokenizer, KoBertTokenizer } from '../../src/text/tokenizer';
-import { PreTrainedTokenizer, courseEncode, padSequences, toTensors, tokenizeJsonl } from '../../src/text/pretrainedtokenizer';
+import {
+  PreTrainedTokenizer,
+  courseEncode,
+  padSequences,
+  toTensors,
+  tokenizeJsonl,
+} from '../../src/text/pretrainedtokenizer';
 import {
   KOELECTRA_SPECIAL_TOKENS,
   readVocabLines,
