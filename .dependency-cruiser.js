@@ -3,7 +3,7 @@
  * no cycles, and each layer imports only the layers below it. LAYERS is the order, lowest first; the
  * README's "Architecture" table lists the same folders.
  */
-const LAYERS = ['util', 'engine', 'data', 'text', 'models', 'train', 'notebook', 'course', 'translate', 'grade', 'bench', 'app', 'cli'];
+const LAYERS = ['util', 'engine', 'data', 'text', 'models', 'infer', 'train', 'notebook', 'course', 'translate', 'grade', 'bench', 'app', 'cli'];
 
 const upward = LAYERS.map((layer, i) => ({
   name: `layer-${layer}`,
@@ -23,6 +23,13 @@ module.exports = {
     {
       name: 'layers-known', comment: `every src folder is a layer: ${LAYERS.join(', ')}`, severity: 'error',
       from: { path: '^src/[^/]+/', pathNot: `^src/(${LAYERS.join('|')})/` }, to: {},
+    },
+    {
+      name: 'app-inference-only',
+      comment: 'the app classifies through src/infer/ (the one predict loop); it never reaches the training run',
+      severity: 'error',
+      from: { path: '^src/app/' },
+      to: { path: '^src/(course|train)/' },
     },
     ...upward,
   ],

@@ -12,6 +12,7 @@ export * from './engine';
 export * from './data';
 export * from './text';
 export * from './models';
+export * from './infer';
 export * from './train';
 export * from './notebook';
 export * from './course';

@@ -10,9 +10,8 @@ import * as fs from 'node:fs';
 import { LABELS, readRowsCsv } from '../data/rows';
 import { repoPath } from '../util/paths';
 import { NaiveBayesModel, naiveBayesPredict, trainNaiveBayes } from '../models/naivebayes';
-import { encodeRows, loadModelAndTokenizer, trainingArgs } from '../course/course';
-import { predict } from '../train/trainer';
-import { Runtime, chooseRuntime, openOnnx, predictOnnx } from '../course/onnxeval';
+import { predict } from '../infer/predict';
+import { OpenedClassifier, Runtime, chooseRuntime, openClassifier } from '../infer/runtime';
 import { VARIETIES, Variety } from '../translate/corpustranslator';
 
 export interface Detection {
@@ -41,7 +40,9 @@ export function naiveBayesDetector(o: { rows?: string; model?: NaiveBayesModel }
   const model = o.model ?? trainNaiveBayes(readRowsCsv(file));
   return {
     kind: 'naive-bayes',
-    description: `character 1–3-gram Naive Bayes baseline (offline, trained on ${o.model ? 'a given model' : file.replace(repoPath(), '.')}); not a transformer`,
+    description:
+      'character 1–3-gram Naive Bayes baseline (offline, trained on ' +
+      `${o.model ? 'a given model' : file.replace(repoPath(), '.')}); not a transformer`,
     descriptionKo:
       '문자 1–3-gram 나이브 베이즈 기준 모델 (Naive Bayes, 오프라인, 번들 말뭉치로 학습; 트랜스포머가 아님)',
     async classify(texts) {
@@ -62,33 +63,16 @@ export function checkpointDetector(dir: string, o: { runtime?: Runtime } = {}): 
   if (!fs.existsSync(dir))
     throw new Error(`${dir}: no such checkpoint folder (train one with: hai train --preset fast --standin)`);
   const choice = chooseRuntime(dir, o.runtime ?? 'tfjs');
-  let loaded: Promise<(texts: string[]) => Promise<{ preds: number[]; probs: number[][] }>> | null = null;
-  const open = async () => {
-    if (choice.runtime === 'onnx') {
-      const { session, encode } = await openOnnx(dir);
-      return (texts: string[]) => predictOnnx(session, encode(texts.map((contents) => ({ contents, label: 0 }))), 64);
-    }
-    const args = trainingArgs(dir);
-    const { model, tokenizer } = await loadModelAndTokenizer(dir);
-    return async (texts: string[]) =>
-      predict(
-        model,
-        encodeRows(
-          tokenizer,
-          texts.map((contents) => ({ contents, label: 0 })),
-          args.maxlen ?? 256,
-          args.encoding ?? 'course',
-        ),
-        64,
-      );
-  };
+  // Opened on first use and kept: the page starts at once, the first request pays the load.
+  let opened: Promise<OpenedClassifier> | null = null;
   return {
     kind: 'checkpoint',
     description: `fine-tuned checkpoint ${dir} (runtime ${choice.runtime}: ${choice.reason})`,
     descriptionKo: `미세조정한 체크포인트 ${dir} (${choice.runtime === 'onnx' ? 'ONNX, onnxruntime-node' : 'TensorFlow.js'})`,
     async classify(texts) {
-      loaded ??= open();
-      const { preds, probs } = await (await loaded)(texts);
+      opened ??= openClassifier(dir, { runtime: choice.runtime, log: () => undefined });
+      const c = await opened;
+      const { preds, probs } = await predict(c.model, c.encodeTexts(texts), 64);
       return texts.map((_, i) => detection(preds[i], probs[i]));
     },
   };

@@ -63,8 +63,9 @@ export function writeRepeatedCsv(file: string, n: number): void {
 export async function dataMeasure(spec: DataSpec): Promise<DataResult> {
   const { readCsvColumns } = await import('../data/csvcolumns');
   const { AutoTokenizer } = await import('../models/autotokenizer');
-  const { encodeTexts } = await import('../course/encodecache');
-  const { batches, groupByLength, sampleOrder } = await import('../train/batching');
+  const { encodeTexts } = await import('../infer/encodecache');
+  const { batches } = await import('../infer/batches');
+  const { groupByLength, sampleOrder } = await import('../train/batching');
   const tok = await AutoTokenizer.from_pretrained(spec.tokenizer);
   const t0 = performance.now();
   let cols: { contents: string[]; labels: number[] } | null = readCsvColumns(spec.csv);

@@ -23,7 +23,7 @@ import type { BackendName } from '../engine/backend';
 import type { BenchConfig, BenchRow, BenchTask } from './benchconfig';
 import { readRowsCsv, toCsv } from '../data/rows';
 import { writeFileAtomic } from '../util/files';
-import { Encoded, batches, rowLengths } from '../train/batching';
+import { Encoded, batches, rowLengths } from '../infer/batches';
 import { repoPath } from '../util/paths';
 
 const ROWS = repoPath('data', 'rows');
@@ -57,7 +57,9 @@ export interface PipelineData {
 
 /** Rows, tokenizer and ids for the epoch/predict rows (the tuned preset's maxlen, batch and course encoding); pure JS. */
 export async function preparePipelineData(maxExamples: number | null): Promise<PipelineData> {
-  const { PRESETS, encodeRows, evenSubset } = await import('../course/course');
+  const { PRESETS } = await import('../course/config');
+  const { encodeRows } = await import('../infer/load');
+  const { evenSubset } = await import('../course/course');
   const { trainWordPieceTokenizer } = await import('../text/wordpiece');
   const { AutoTokenizer } = await import('../models/autotokenizer');
   const maxlen = PRESETS.tuned.maxlen!,
@@ -122,7 +124,9 @@ async function smallModel(layers: number) {
 
 /** The measurement itself, in a child process whose backend is initialised (bench.ts benchWorker). */
 export async function pipelineMeasure(spec: PipelineSpec): Promise<PipelineResult> {
-  const { PRESETS, courseDefaults, courseTrainerConfig, evalCsv } = await import('../course/course');
+  const { PRESETS, courseDefaults } = await import('../course/config');
+  const { courseTrainerConfig } = await import('../course/course');
+  const { evalCsv } = await import('../infer/classify');
   const { Trainer } = await import('../train/trainer');
   const d = spec.data;
   const model = await smallModel(spec.layers);

@@ -4,7 +4,8 @@
  * transformers.js reads (`pipeline('text-classification', dir, { quantized: false })`). Without `--out` they are
  * added to the checkpoint folder; with it, a complete model folder is written there.
  *
- * Introduced with notebooks/06_inference.ipynb (serving the trained model; the notebook does not show it yet: README "Exporting to ONNX").
+ * Introduced with notebooks/06_inference.ipynb (serving the trained model; the notebook does not show it yet: README
+ * "Exporting to ONNX").
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -35,7 +36,8 @@ export async function exportCheckpoint(checkpoint: string, o: ExportOptions): Pr
     const dir = model.report!.dir;
     if (model.report!.newly_initialized.length && !o.allowNewHead) {
       throw new Error(
-        `${checkpoint} has no trained classification head (${model.report!.newly_initialized.join(', ')} would be random): ` +
+        `${checkpoint} has no trained classification head ` +
+          `(${model.report!.newly_initialized.join(', ')} would be random): ` +
           'export a fine-tuned checkpoint (hai train writes runs/train/final), or pass --allow-new-head',
       );
     }
@@ -62,7 +64,8 @@ export function addExportCommand(program: Command): void {
   program
     .command('export')
     .description(
-      'export a checkpoint for inference: --onnx writes onnx/model.onnx and tokenizer.json, as transformers.js reads them',
+      'export a checkpoint for inference: --onnx writes onnx/model.onnx and tokenizer.json, ' +
+        'as transformers.js reads them',
     )
     .argument('<checkpoint>', 'a checkpoint folder (e.g. runs/train/final)')
     .option('--onnx', 'ONNX (opset 13, float32): onnx/model.onnx')
@@ -78,7 +81,8 @@ export function addExportCommand(program: Command): void {
       const abs = path.resolve(out);
       console.log(
         `wrote ${files.join(', ')}\nrun it: hai predict --runtime onnx --model ${out} "뭐 하노?"\n` +
-          `transformers.js: env.localModelPath = '${path.dirname(abs)}/'; pipeline('text-classification', '${path.basename(abs)}', { quantized: false })`,
+          `transformers.js: env.localModelPath = '${path.dirname(abs)}/'; ` +
+          `pipeline('text-classification', '${path.basename(abs)}', { quantized: false })`,
       );
     });
 }

@@ -11,3 +11,5 @@ export * from './assigncmd';
 export * from './sandboxopts';
 export * from './translate';
 export * from './export';
+export * from './modelcmds';
+export * from './notebookcmds';

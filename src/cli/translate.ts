@@ -20,7 +20,7 @@ import { HubTranslator } from '../translate/kobart';
 import { readParallel } from '../translate/pairs';
 import { evaluateTranslation, formatEval } from '../translate/evaluate';
 import { Detector, checkpointDetector, naiveBayesDetector } from '../app/detect';
-import { RUNTIMES, Runtime } from '../course/onnxeval';
+import { RUNTIMES, Runtime } from '../infer/runtime';
 import { appDefaults, createAppServer, listen } from '../app/server';
 import { repoPath } from '../util/paths';
 

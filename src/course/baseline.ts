@@ -7,8 +7,9 @@
  */
 import { LABELS, Row, readRowsCsv } from '../data/rows';
 import { NaiveBayesConfig, NaiveBayesModel, naiveBayesPredict, trainNaiveBayes } from '../models/naivebayes';
-import { EvalResult, classificationMetrics } from '../train/trainer';
-import { CourseConfig, courseDefaults, evenSubset } from './course';
+import { EvalResult, classificationMetrics } from '../infer/metrics';
+import { CourseConfig, courseDefaults } from './config';
+import { evenSubset } from './course';
 
 /** Accuracy, macro-F1 and confusion of a Naive Bayes model on rows (argmax over all labels). */
 export function evalNaiveBayes(m: NaiveBayesModel, rows: Row[]): EvalResult {

@@ -56,7 +56,9 @@ const COURSE_EXTRA: Record<string, Partial<FieldType>> = {
   activation_checkpointing: { type: 'boolean', nullable: true },
   tokenizer_class: { type: 'string', nullable: true },
 };
-/** `standin_recipe`'s fields (course.ts STANDIN_RECIPE_FIELDS; listed here so this module does not import course.ts). */
+/**
+ * `standin_recipe`'s fields (config.ts STANDIN_RECIPE_FIELDS; listed here so this module does not import config.ts).
+ */
 const RECIPE_FIELDS = ['batch', 'epochs', 'warmup_steps', 'sampler', 'loss'];
 const LOSS_EXTRA: Record<string, Partial<FieldType>> = {
   kind: { oneOf: ['cross_entropy', 'focal'] },
@@ -160,7 +162,10 @@ export function checkConfigTypes(o: object, where: string, defaults: Defaults): 
   if (problems.length) throw new Error(`${where}: ${problems.join('; ')}`);
 }
 
-/** Whether a setting (`lr`, `loss.kind`) holds text, so a `--key value` override keeps it as written (`--model_ckpt 123`). */
+/**
+ * Whether a setting (`lr`, `loss.kind`) holds text, so a `--key value` override keeps it as written
+ * (`--model_ckpt 123`).
+ */
 export function isStringSetting(key: string, defaults: Defaults): boolean {
   const [a, b, more] = key.split('.');
   const t =

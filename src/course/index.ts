@@ -1,13 +1,13 @@
 /**
- * Layer 7, `course/`: the course's presets and runner (baseline, tuned, ablations), eval/predict/step, the
- * report of `npm start`.
+ * Layer `course/`: the course's configs and presets, the training runner (baseline, tuned, ablations), `hai step`,
+ * the Naive Bayes baseline on a config, and the report of `npm start`.
  *
- * A layer imports only the layers below it (the order is in .dependency-cruiser.js and the README).
+ * A layer imports only the layers below it (the order is in .dependency-cruiser.js).
  * Introduced in notebooks/04_tuned.ipynb.
  */
 export * from './configcheck';
+export * from './config';
 export * from './course';
+export * from './step';
 export * from './coursereport';
-export * from './encodecache';
-export * from './onnxeval';
 export * from './baseline';

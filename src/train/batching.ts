@@ -6,28 +6,12 @@
  * about 20 characters) while the tuned run pads every row to 256 tokens, so most of its compute multiplies
  * padding; together the two options cut each batch to roughly its real length.
  *
+ * Batches themselves (padding, tensors) are formed in src/infer/batches.ts, which inference shares.
+ *
  * Introduced in notebooks/03_baseline.ipynb.
  */
-import * as tf from '@tensorflow/tfjs';
 import { rng } from '../util/random';
-import { RaggedEncoding } from '../text/ragged';
 
-/** Token ids padded/truncated to one length, their attention masks, and labels. */
-export interface Encoded {
-  input_ids: number[][];
-  attention_mask: number[][];
-  labels: number[];
-}
-/**
- * What the trainer, `predict` and `batches` take: the padded form, or the ragged one (src/text/ragged.ts: typed
- * arrays, padded per batch) that the course runs use; both give the same batches.
- */
-export type EncodedLike = Encoded | RaggedEncoding;
-export interface Batch {
-  input_ids: number[][];
-  attention_mask: number[][];
-  labels: number[];
-}
 export type SamplerKind = 'sequential' | 'random' | 'weighted';
 
 /**
@@ -70,10 +54,6 @@ export function sampleOrder(labels: number[], kind: SamplerKind, seed: number, e
   });
 }
 
-/** Each row's attended length: the position after its last attended token (what dynamic padding cuts to). */
-export const rowLengths = (enc: Pick<Encoded, 'attention_mask'> | RaggedEncoding): number[] =>
-  enc instanceof RaggedEncoding ? enc.lengths() : enc.attention_mask.map((m) => m.lastIndexOf(1) + 1);
-
 /**
  * Hugging Face Trainer's `group_by_length` (transformers' `get_length_grouped_indices`, behind its
  * LengthGroupedSampler), applied to a sampler's `order`: the order is cut into mega-batches of
@@ -100,51 +80,4 @@ export function groupByLength(order: number[], lengths: number[], batchSize: num
   });
   [megas[0][0], megas[longest][0]] = [megas[longest][0], megas[0][0]];
   return megas.flat();
-}
-
-/** The batch cut to its longest attended row (padding is masked, so only the time changes). */
-export function trimBatch(b: Batch): Batch {
-  const len = Math.max(1, ...rowLengths(b));
-  if (len === b.input_ids[0]?.length) return b;
-  return {
-    input_ids: b.input_ids.map((r) => r.slice(0, len)),
-    attention_mask: b.attention_mask.map((r) => r.slice(0, len)),
-    labels: b.labels,
-  };
-}
-
-/**
- * Batches in `order`; with `dynamicPadding`, each batch is cut to its longest attended row. A ragged encoding is
- * padded here, batch by batch, to its `maxlen` (static) or to the batch's longest row: the same batches.
- */
-export function* batches(
-  enc: EncodedLike,
-  order: number[],
-  batchSize: number,
-  dynamicPadding = false,
-): Generator<Batch> {
-  for (let s = 0; s < order.length; s += batchSize) {
-    const idx = order.slice(s, s + batchSize);
-    if (enc instanceof RaggedEncoding) {
-      yield enc.batch(idx, dynamicPadding ? null : enc.maxlen);
-      continue;
-    }
-    const b: Batch = {
-      input_ids: idx.map((i) => enc.input_ids[i]),
-      attention_mask: idx.map((i) => enc.attention_mask[i]),
-      labels: idx.map((i) => enc.labels[i]),
-    };
-    yield dynamicPadding ? trimBatch(b) : b;
-  }
-}
-
-export const numBatches = (n: number, batchSize: number) => Math.ceil(n / batchSize);
-
-/** int32 tensors for a batch (the caller disposes them). */
-export function batchTensors(b: Batch): { ids: tf.Tensor2D; mask: tf.Tensor2D; labels: tf.Tensor1D } {
-  return {
-    ids: tf.tensor2d(b.input_ids, [b.input_ids.length, b.input_ids[0].length], 'int32'),
-    mask: tf.tensor2d(b.attention_mask, [b.attention_mask.length, b.attention_mask[0].length], 'int32'),
-    labels: tf.tensor1d(b.labels, 'int32'),
-  };
 }

@@ -4,7 +4,7 @@
  * Introduced in notebooks/03_baseline.ipynb.
  */
 import { Progress, ProgressConfig } from '../util/progress';
-import type { StepInfo } from './trainer';
+import type { EpochInfo, StepInfo } from './trainer';
 
 /** A Trainer `onStepEnd` callback drawing one progress line per epoch (it reads the loss only when it draws). */
 export function progressCallback(cfg: Partial<ProgressConfig> = {}): (s: StepInfo) => void {
@@ -19,3 +19,11 @@ export function progressCallback(cfg: Partial<ProgressConfig> = {}): (s: StepInf
     }
   };
 }
+
+/**
+ * The original notebook's line, as its saved output printed it: `Epoch 0,  Average training loss: 0.7127 ,
+ * Validation accuracy : 0.1751` (two spaces after the first comma; the slide text collapsed them to one).
+ */
+export const formatEpochLine = (e: EpochInfo) =>
+  `Epoch ${e.epoch},  Average training loss: ${e.train_loss.toFixed(4)} , ` +
+  `Validation accuracy : ${(e.valid?.mean_batch_accuracy ?? NaN).toFixed(4)}`;

@@ -11,3 +11,5 @@ export * from './optim';
 export * from './batching';
 export * from './trainer';
 export * from './plan';
+export * from './seed';
+export * from './memory';

@@ -5,7 +5,8 @@
  * Two AdamWs existed in 2022 notebooks, and they differ:
  * - `torch`: `torch.optim.AdamW` — decay first (`p *= 1 - lr·wd`), then
  *   `p -= lr/bc1 · m / (sqrt(v)/sqrt(bc2) + eps)`; default weight_decay 0.01.
- * - `hf`: the old `transformers.AdamW` the course's notebook imported — `p -= lr·sqrt(bc2)/bc1 · m / (sqrt(v) + eps)`,
+ * - `hf`: the old `transformers.AdamW` the course's notebook imported —
+ *   `p -= lr·sqrt(bc2)/bc1 · m / (sqrt(v) + eps)`,
  *   then decay on the updated weights (`p -= lr·wd·p`); default weight_decay 0.0.
  * where bc1 = 1 - β1^t, bc2 = 1 - β2^t. Frozen variables (`trainable === false`) get no state and no update.
  *
@@ -63,7 +64,8 @@ export class AdamW {
     for (const [name, p] of params) {
       if (!p.trainable) continue;
       const decay = this.cfg.no_decay.some((s) => name.includes(s)) ? 0 : this.cfg.weight_decay;
-      // In a tidy: tf.variable keeps its value, and the zerosLike tensors it was made from go (no leak per Trainer.fit).
+      // In a tidy: tf.variable keeps its value, and the zerosLike tensors it was made from go (no leak per
+      // Trainer.fit).
       this.state.set(name, {
         ...tf.tidy(() => ({ m: tf.variable(tf.zerosLike(p), false), v: tf.variable(tf.zerosLike(p), false) })),
         decay,

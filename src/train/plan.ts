@@ -10,8 +10,10 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { RaggedEncoding } from '../text/ragged';
-import { EncodedLike, groupByLength, numBatches, rowLengths, sampleOrder } from './batching';
-import { Classifier, Trainer, TrainerConfig, forEachPrediction, trainerDefaults } from './trainer';
+import { EncodedLike, numBatches, rowLengths } from '../infer/batches';
+import { forEachPrediction } from '../infer/predict';
+import { groupByLength, sampleOrder } from './batching';
+import { Classifier, Trainer, TrainerConfig, trainerDefaults } from './trainer';
 
 export interface PlanConfig {
   /** Training steps timed (after a warm-up micro-batch). */
@@ -232,12 +234,22 @@ export function formatDuration(s: number): string {
 /** The plan as the lines `hai train --dry-run` prints; the last starts with "estimated". */
 export function formatPlan(p: RunPlan): string[] {
   const n = (x: number) => Math.round(x).toLocaleString('en-US');
+  const s = (k: number) => (k === 1 ? '' : 's');
+  const perRow = (tokens: number) => (tokens / Math.max(1, p.rows_train)).toFixed(1);
   return [
-    `plan: ${n(p.rows_train)} training rows, ${n(p.rows_valid)} validation rows; batch ${p.batch}${p.micro_batch ? ` (micro-batches of ${p.micro_batch})` : ''}, ${p.epochs} epoch${p.epochs === 1 ? '' : 's'}, backend ${p.backend}`,
-    `steps per epoch: ${n(p.steps_per_epoch)} (${n(p.total_steps)} in all); ${p.dynamic_padding ? 'dynamic padding (each batch to its longest row)' : `static padding to maxlen ${p.maxlen}`}`,
-    `padding: ${(100 * p.padding_share).toFixed(1)} % of the ${n(p.tokens_fed)} tokens fed per epoch (mean real length ${(p.tokens_real / Math.max(1, p.rows_train)).toFixed(1)}, fed ${(p.tokens_fed / Math.max(1, p.rows_train)).toFixed(1)})`,
-    `timed: ${p.timed_steps} training step${p.timed_steps === 1 ? '' : 's'} after a warm-up micro-batch, ${p.seconds_per_step.toFixed(2)} s/step on average; validation ${(p.eval_seconds_per_token * 1e6).toFixed(2)} µs/token`,
+    `plan: ${n(p.rows_train)} training rows, ${n(p.rows_valid)} validation rows; batch ${p.batch}` +
+      `${p.micro_batch ? ` (micro-batches of ${p.micro_batch})` : ''}, ${p.epochs} epoch${s(p.epochs)}, ` +
+      `backend ${p.backend}`,
+    `steps per epoch: ${n(p.steps_per_epoch)} (${n(p.total_steps)} in all); ` +
+      (p.dynamic_padding ? 'dynamic padding (each batch to its longest row)' : `static padding to maxlen ${p.maxlen}`),
+    `padding: ${(100 * p.padding_share).toFixed(1)} % of the ${n(p.tokens_fed)} tokens fed per epoch ` +
+      `(mean real length ${perRow(p.tokens_real)}, fed ${perRow(p.tokens_fed)})`,
+    `timed: ${p.timed_steps} training step${s(p.timed_steps)} after a warm-up micro-batch, ` +
+      `${p.seconds_per_step.toFixed(2)} s/step on average; ` +
+      `validation ${(p.eval_seconds_per_token * 1e6).toFixed(2)} µs/token`,
     `peak memory so far: RSS ${n(p.peak_rss_mb)} MiB, JS heap ${n(p.heap_mb)} MiB`,
-    `estimated on ${p.backend}: ${formatDuration(p.est_epoch_s)} per epoch of training + ${formatDuration(p.est_eval_s)} of validation; ${formatDuration(p.est_total_s)} for the whole run (${p.epochs} epoch${p.epochs === 1 ? '' : 's'})`,
+    `estimated on ${p.backend}: ${formatDuration(p.est_epoch_s)} per epoch of training + ` +
+      `${formatDuration(p.est_eval_s)} of validation; ${formatDuration(p.est_total_s)} for the whole run ` +
+      `(${p.epochs} epoch${s(p.epochs)})`,
   ];
 }

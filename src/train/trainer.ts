@@ -13,20 +13,16 @@ import * as tf from '@tensorflow/tfjs';
 import type { SequenceClassifier } from '../models/modeling';
 import { LossConfig, classificationLoss, lossDefaults } from './losses';
 import { AdamW, NO_DECAY_HF, clipGradNorm, linearSchedule } from './optim';
-import {
-  Batch,
-  EncodedLike,
-  SamplerKind,
-  batchTensors,
-  batches,
-  groupByLength,
-  numBatches,
-  rowLengths,
-  sampleOrder,
-  trimBatch,
-} from './batching';
+import { Batch, EncodedLike, batchTensors, batches, numBatches, rowLengths, trimBatch } from '../infer/batches';
+import { EvalResult } from '../infer/metrics';
+import { evaluate } from '../infer/predict';
+import { SamplerKind, groupByLength, sampleOrder } from './batching';
+import { currentSeed } from './seed';
 
-/** What the trainer needs of a model: its parameters and a forward pass (every family in src/models/modeling.ts has it). */
+/**
+ * What the trainer needs of a model: its parameters and a forward pass (every family in src/models/modeling.ts has
+ * it).
+ */
 export type Classifier = Pick<SequenceClassifier, 'params' | 'forward'>;
 
 export interface TrainerConfig {
@@ -69,19 +65,6 @@ export interface TrainerConfig {
   eval_batch_size: number;
 }
 
-let defaultSeed = 42;
-/**
- * The seed every later config takes by default (trainer, course runs): samplers, dropout masks and new head
- * weights all derive from it, so the same config twice on the same backend gives the same numbers (tested on
- * wasm and cpu). tfjs has no global random state to seed; every random op here takes an explicit seed.
- * Not deterministic: tfjs-node-gpu, whose CUDA/cuDNN reductions may sum in a different order each run.
- */
-export function setSeed(n: number): void {
-  if (!Number.isInteger(n)) throw new Error(`setSeed: expected an integer, got ${n}`);
-  defaultSeed = n;
-}
-export const currentSeed = () => defaultSeed;
-
 /** The course's settings: transformers.AdamW(lr, eps) without decay, no warmup, clip 1.0, seed 42. */
 export function trainerDefaults(o: Partial<TrainerConfig> = {}): TrainerConfig {
   return {
@@ -95,7 +78,7 @@ export function trainerDefaults(o: Partial<TrainerConfig> = {}): TrainerConfig {
     warmup_steps: 0,
     max_grad_norm: 1.0,
     sampler: 'sequential',
-    seed: defaultSeed,
+    seed: currentSeed(),
     loss: lossDefaults(),
     dynamic_padding: false,
     group_by_length: false,
@@ -118,16 +101,6 @@ export interface StepInfo {
   loss: () => number;
   gradNorm: () => number;
 }
-export interface EvalResult {
-  n: number;
-  accuracy: number;
-  /** The original notebook's number: the mean of per-batch accuracies (differs when the last batch is short). */
-  mean_batch_accuracy: number;
-  macro_f1: number;
-  per_class: { label: number; precision: number; recall: number; f1: number; support: number }[];
-  /** confusion[true][pred] */
-  confusion: number[][];
-}
 export interface EpochInfo {
   epoch: number;
   train_loss: number;
@@ -139,150 +112,6 @@ export interface EpochInfo {
 export interface Callbacks {
   onStepEnd?: (s: StepInfo) => void | Promise<void>;
   onEpochEnd?: (e: EpochInfo) => void | Promise<void>;
-}
-
-/** Accuracy, macro-F1, per-class precision/recall and the confusion matrix from predictions. */
-export function classificationMetrics(
-  labels: number[],
-  preds: number[],
-  numLabels: number,
-  batchSize = labels.length,
-): EvalResult {
-  const confusion = Array.from({ length: numLabels }, () => new Array(numLabels).fill(0));
-  labels.forEach((y, i) => confusion[y][preds[i]]++);
-  const per_class = confusion.map((row, c) => {
-    const tp = row[c],
-      support = row.reduce((a, b) => a + b, 0),
-      predicted = confusion.reduce((a, r) => a + r[c], 0);
-    const precision = predicted ? tp / predicted : 0,
-      recall = support ? tp / support : 0;
-    return {
-      label: c,
-      precision,
-      recall,
-      f1: precision + recall ? (2 * precision * recall) / (precision + recall) : 0,
-      support,
-    };
-  });
-  const batchAcc: number[] = [];
-  for (let s = 0; s < labels.length; s += batchSize) {
-    const idx = labels.slice(s, s + batchSize);
-    batchAcc.push(idx.filter((y, j) => preds[s + j] === y).length / idx.length);
-  }
-  const present = per_class.filter((c) => c.support > 0 || confusion.some((r) => r[c.label] > 0));
-  return {
-    n: labels.length,
-    accuracy: labels.length ? labels.filter((y, i) => preds[i] === y).length / labels.length : 0,
-    mean_batch_accuracy: batchAcc.length ? batchAcc.reduce((a, b) => a + b, 0) / batchAcc.length : 0,
-    macro_f1: present.length ? present.reduce((a, c) => a + c.f1, 0) / present.length : 0,
-    per_class,
-    confusion,
-  };
-}
-
-/**
- * The original notebook's line, as its saved output printed it: `Epoch 0,  Average training loss: 0.7127 , Validation
- * accuracy : 0.1751` (two spaces after the first comma; the slide text collapsed them to one).
- */
-export const formatEpochLine = (e: EpochInfo) =>
-  `Epoch ${e.epoch},  Average training loss: ${e.train_loss.toFixed(4)} , Validation accuracy : ${(e.valid?.mean_batch_accuracy ?? NaN).toFixed(4)}`;
-
-/**
- * How inference batches are formed. Neither option changes a result, since padding is masked and every row
- * is computed on its own; both only save time, so both are on by default.
- * - `dynamic_padding`: cut each batch to its longest row instead of running the encoding's maxlen.
- * - `sort_by_length`: batch rows of similar length together (results come back in the input order).
- */
-export interface PredictOptions {
-  dynamic_padding: boolean;
-  sort_by_length: boolean;
-}
-export const predictDefaults = (o: Partial<PredictOptions> = {}): PredictOptions => ({
-  dynamic_padding: true,
-  sort_by_length: true,
-  ...o,
-});
-
-/**
- * Streams eval-mode predictions: one batch on the device at a time (dynamic padding, length-sorted by default),
- * `onBatch(rows, probs, logits)` with the rows' input indices and their `[rows × labels]` numbers on the host.
- */
-export function forEachPrediction(
-  model: Classifier,
-  enc: EncodedLike,
-  batchSize: number,
-  opts: Partial<PredictOptions>,
-  onBatch: (rows: number[], probs: Float32Array, logits: Float32Array) => void,
-): void {
-  const o = predictDefaults(opts);
-  const order = Array.from({ length: enc.labels.length }, (_, i) => i);
-  if (o.sort_by_length) {
-    const len = rowLengths(enc);
-    order.sort((a, b) => len[b] - len[a]);
-  }
-  let at = 0;
-  for (const b of batches(enc, order, batchSize, o.dynamic_padding)) {
-    const out = tf.tidy(() => {
-      const t = batchTensors(b);
-      const z = model.forward(t.ids, t.mask, { training: false });
-      return [z, tf.softmax(z)];
-    });
-    const [zs, ps] = out.map((x) => x.dataSync() as Float32Array);
-    tf.dispose(out);
-    onBatch(order.slice(at, at + b.labels.length), ps, zs);
-    at += b.labels.length;
-  }
-}
-
-/** The highest probability's label in each row of a `[rows × k]` block (the first on ties, as `indexOf(max)`). */
-function argmaxRows(p: Float32Array, rows: number, out: (j: number, label: number) => void): void {
-  const k = p.length / rows;
-  for (let j = 0; j < rows; j++) {
-    let best = 0;
-    for (let c = 1; c < k; c++) if (p[j * k + c] > p[j * k + best]) best = c;
-    out(j, best);
-  }
-}
-
-/** Predicted labels, probabilities and logits for every example, in the input order, in eval mode (no dropout). */
-export function predict(
-  model: Classifier,
-  enc: EncodedLike,
-  batchSize = 64,
-  opts: Partial<PredictOptions> = {},
-): { preds: number[]; probs: number[][]; logits: number[][] } {
-  const n = enc.labels.length;
-  const preds: number[] = new Array(n),
-    probs: number[][] = new Array(n),
-    logits: number[][] = new Array(n);
-  forEachPrediction(model, enc, batchSize, opts, (rows, ps, zs) => {
-    const k = ps.length / rows.length;
-    rows.forEach((i, j) => {
-      probs[i] = Array.from(ps.subarray(j * k, (j + 1) * k));
-      logits[i] = Array.from(zs.subarray(j * k, (j + 1) * k));
-    });
-    argmaxRows(ps, rows.length, (j, c) => {
-      preds[rows[j]] = c;
-    });
-  });
-  return { preds, probs, logits };
-}
-
-/** Metrics on an encoding; keeps only the predicted labels (440k validation rows need no logits kept anywhere). */
-export function evaluate(
-  model: Classifier,
-  enc: EncodedLike,
-  numLabels: number,
-  batchSize = 64,
-  opts: Partial<PredictOptions> = {},
-): EvalResult {
-  const preds: number[] = new Array(enc.labels.length);
-  forEachPrediction(model, enc, batchSize, opts, (rows, ps) =>
-    argmaxRows(ps, rows.length, (j, c) => {
-      preds[rows[j]] = c;
-    }),
-  );
-  return classificationMetrics(enc.labels, preds, numLabels, batchSize);
 }
 
 export class Trainer {

@@ -8,8 +8,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { readRowsCsv } from '../../src/data/rows';
-import { checkCourseConfig, runCourse } from '../../src/course/course';
-import { parseOverrides } from '../../src/cli/cli';
+import { checkCourseConfig } from '../../src/course/config';
+import { runCourse } from '../../src/course/course';
+import { parseOverrides } from '../../src/cli/modelcmds';
 import { hai } from '../helpers';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hai-badinput-'));

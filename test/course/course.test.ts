@@ -8,8 +8,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { initBackend } from '../../src/engine/backend';
-import { PRESETS, courseDefaults, evenSubset, runCourse, smokeConfig } from '../../src/course/course';
-import { parseOverrides } from '../../src/cli/cli';
+import { PRESETS, courseDefaults, smokeConfig } from '../../src/course/config';
+import { evenSubset, runCourse } from '../../src/course/course';
+import { parseOverrides } from '../../src/cli/modelcmds';
 import { hai } from '../helpers';
 
 const CACHE = fs.mkdtempSync(path.join(os.tmpdir(), 'hai-standins-'));

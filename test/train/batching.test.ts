@@ -6,9 +6,12 @@ import { before, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/engine/backend';
-import { Encoded, batches, groupByLength, rowLengths, sampleOrder } from '../../src/train/batching';
-import { Classifier, Trainer, predict } from '../../src/train/trainer';
-import { PRESETS, courseDefaults, courseTrainerConfig, smokeConfig } from '../../src/course/course';
+import { Encoded, batches, rowLengths } from '../../src/infer/batches';
+import { groupByLength, sampleOrder } from '../../src/train/batching';
+import { Classifier, Trainer } from '../../src/train/trainer';
+import { predict } from '../../src/infer/predict';
+import { PRESETS, courseDefaults, smokeConfig } from '../../src/course/config';
+import { courseTrainerConfig } from '../../src/course/course';
 import { rng } from '../../src/util/random';
 import { assertClose } from '../helpers';
 

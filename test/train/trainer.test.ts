@@ -3,8 +3,11 @@ import { before, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/engine/backend';
-import { Encoded, batches, sampleOrder } from '../../src/train/batching';
-import { Trainer, classificationMetrics, formatEpochLine } from '../../src/train/trainer';
+import { Encoded, batches } from '../../src/infer/batches';
+import { sampleOrder } from '../../src/train/batching';
+import { Trainer } from '../../src/train/trainer';
+import { classificationMetrics } from '../../src/infer/metrics';
+import { formatEpochLine } from '../../src/train/callbacks';
 import { tinyModel } from './tinymodel';
 
 before(async () => {
@@ -230,8 +233,9 @@ test('micro-batches accumulate to the same step as the whole batch (plain and cl
 });
 
 test('setSeed sets the default seed of later configs', async () => {
-  const { setSeed, trainerDefaults } = await import('../../src/train/trainer');
-  const { courseDefaults } = await import('../../src/course/course');
+  const { trainerDefaults } = await import('../../src/train/trainer');
+  const { setSeed } = await import('../../src/train/seed');
+  const { courseDefaults } = await import('../../src/course/config');
   setSeed(7);
   try {
     assert.equal(trainerDefaults().seed, 7);

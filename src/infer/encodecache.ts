@@ -197,11 +197,13 @@ export function encodeCsv(tok: PreTrainedTokenizer, file: string, cfg: Partial<E
       const seconds = (performance.now() - t0) / 1000;
       if (loud(c, enc.size))
         c.write(
-          `${path.basename(file)}: ${enc.size.toLocaleString('en-US')} rows read from the encoding cache in ${seconds.toFixed(1)} s (${cacheFile})\n`,
+          `${path.basename(file)}: ${enc.size.toLocaleString('en-US')} rows read from the encoding cache ` +
+            `in ${seconds.toFixed(1)} s (${cacheFile})\n`,
         );
       return { enc, cached: true, cache_file: cacheFile, seconds, rows_per_s: enc.size / Math.max(seconds, 1e-9) };
     } catch (e) {
-      c.write(`${cacheFile}: ${(e as Error).message}; tokenizing again\n`); // a damaged cache entry is rebuilt, never trusted
+      // A damaged cache entry is rebuilt, never trusted.
+      c.write(`${cacheFile}: ${(e as Error).message}; tokenizing again\n`);
     }
   }
   const cols = readCsvColumns(file, c.num_labels === null ? {} : { numLabels: c.num_labels });
@@ -217,9 +219,13 @@ export function encodeCsv(tok: PreTrainedTokenizer, file: string, cfg: Partial<E
     writeFileAtomic(cacheFile, serializeEncoding(enc));
   }
   const seconds = (performance.now() - t0) / 1000;
+  const n = (x: number) => Math.round(x).toLocaleString('en-US');
   if (loud(c, enc.size))
     c.write(
-      `${path.basename(file)}: ${enc.size.toLocaleString('en-US')} rows, ${enc.tokens.toLocaleString('en-US')} tokens (${(enc.bytes / 2 ** 20).toFixed(1)} MiB of ids) in ${seconds.toFixed(1)} s: ${Math.round(enc.size / seconds).toLocaleString('en-US')} rows/s read and encoded, ${Math.round(tokRate).toLocaleString('en-US')} rows/s tokenized${cacheFile ? `; cached in ${cacheFile}` : ''}\n`,
+      `${path.basename(file)}: ${n(enc.size)} rows, ${n(enc.tokens)} tokens ` +
+        `(${(enc.bytes / 2 ** 20).toFixed(1)} MiB of ids) in ${seconds.toFixed(1)} s: ` +
+        `${n(enc.size / seconds)} rows/s read and encoded, ${n(tokRate)} rows/s tokenized` +
+        `${cacheFile ? `; cached in ${cacheFile}` : ''}\n`,
     );
   return { enc, cached: false, cache_file: cacheFile, seconds, rows_per_s: enc.size / Math.max(seconds, 1e-9) };
 }

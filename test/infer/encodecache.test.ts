@@ -20,7 +20,7 @@ import {
   encodeTexts,
   evenIndices,
   serializeEncoding,
-} from '../../src/course/encodecache';
+} from '../../src/infer/encodecache';
 import { evenSubset } from '../../src/course/course';
 import { ROOT } from '../helpers';
 

@@ -1,5 +1,5 @@
 /**
- * `hai export --onnx` and `hai eval` / `hai predict --runtime onnx|auto` (src/cli/export.ts, src/course/onnxeval.ts):
+ * `hai export --onnx` and `hai eval` / `hai predict --runtime onnx|auto` (src/cli/export.ts, src/infer/runtime.ts):
  * the ONNX runtime gives the tfjs path's numbers — the same confusion matrix on the whole validation CSV, the same
  * labels and probabilities to 1e-5 — and every case where ONNX is not used says why.
  */
@@ -15,7 +15,8 @@ import { trainWordPiece } from '../../src/text/wordpiece';
 import { readRowsCsv } from '../../src/data/rows';
 import { readCheckpoint } from '../../src/models/checkpoint';
 import { writeSafetensors } from '../../src/models/safetensors';
-import { chooseRuntime, evalCsvWith, predictTextsWith } from '../../src/course/onnxeval';
+import { chooseRuntime } from '../../src/infer/runtime';
+import { evalCsvWith, predictTextsWith } from '../../src/infer/classify';
 import { exportCheckpoint } from '../../src/cli/export';
 import { assertClose, hai, ROOT } from '../helpers';
 
