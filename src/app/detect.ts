@@ -77,3 +77,30 @@ export function checkpointDetector(dir: string, o: { runtime?: Runtime } = {}): 
     },
   };
 }
+
+/** What an answer says of the detection: the label, its name, the probabilities and which classifier decided. */
+export interface DetectedSource {
+  label: number;
+  name: string;
+  probs: number[];
+  detector: string;
+}
+
+/** "auto" asked for, and nothing to classify with: the CLI prints it, the app answers 503 with it. */
+export class NoDetectorError extends Error {}
+
+/**
+ * The source variety of `text`: `source` itself, or for "auto" the detector's label (the one place both the app's
+ * /api/translate and `hai translate --from auto` decide it, so they cannot disagree).
+ */
+export async function detectSource(
+  det: Detector | null,
+  text: string,
+  source: Variety | 'auto',
+  noDetector = 'source "auto" needs a classifier',
+): Promise<{ from: Variety; detected?: DetectedSource }> {
+  if (source !== 'auto') return { from: source };
+  if (!det) throw new NoDetectorError(noDetector);
+  const [d] = await det.classify([text]);
+  return { from: d.variety, detected: { label: d.label, name: d.name, probs: d.probs, detector: det.description } };
+}

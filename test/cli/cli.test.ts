@@ -20,10 +20,10 @@ test('hai --help lists the commands, and every command has --help', () => {
     'step',
     'forward',
     'course',
-    'grade',
-    'assign',
     'kernel',
     'nb',
+    'grade',
+    'assign',
     'translate',
     'serve',
   ]);
