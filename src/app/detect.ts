@@ -34,6 +34,12 @@ const detection = (label: number, probs: number[]): Detection => ({
   probs,
 });
 
+const RUNTIME_KO = {
+  onnx: 'ONNX 내보내기, onnxruntime-node',
+  graph: '메모리 속 ONNX 그래프, onnxruntime-node',
+  tfjs: 'TensorFlow.js',
+} as const;
+
 /** The Naive Bayes baseline (trained here from `rows`, default data/rows/clean_train.csv). */
 export function naiveBayesDetector(o: { rows?: string; model?: NaiveBayesModel } = {}): Detector {
   const file = o.rows ?? repoPath('data', 'rows', 'clean_train.csv');
@@ -68,7 +74,7 @@ export function checkpointDetector(dir: string, o: { runtime?: Runtime } = {}): 
   return {
     kind: 'checkpoint',
     description: `fine-tuned checkpoint ${dir} (runtime ${choice.runtime}: ${choice.reason})`,
-    descriptionKo: `미세조정한 체크포인트 ${dir} (${choice.runtime === 'onnx' ? 'ONNX, onnxruntime-node' : 'TensorFlow.js'})`,
+    descriptionKo: `미세조정한 체크포인트 ${dir} (${RUNTIME_KO[choice.runtime]})`,
     async classify(texts) {
       opened ??= openClassifier(dir, { runtime: choice.runtime, log: () => undefined });
       const c = await opened;

@@ -102,10 +102,11 @@ export function addModelCommands(program: Command): void {
     .addOption(
       new Option(
         '--runtime <r>',
-        "tfjs, onnx (the folder's onnx/model.onnx on onnxruntime-node: hai export --onnx), or auto",
+        "tfjs, onnx (the folder's onnx/model.onnx: hai export --onnx), graph (the weights as an in-memory ONNX " +
+          'graph), or auto (onnx when exported, else graph where onnxruntime-node loads, else tfjs)',
       )
         .choices(RUNTIMES)
-        .default('tfjs'),
+        .default('auto'),
     )
     .action(async (o: { model: string; data: string; maxlen?: number; json?: boolean; runtime: Runtime }) => {
       await initBackend();
@@ -140,10 +141,11 @@ export function addModelCommands(program: Command): void {
     .addOption(
       new Option(
         '--runtime <r>',
-        "tfjs, onnx (the folder's onnx/model.onnx on onnxruntime-node: hai export --onnx), or auto",
+        "tfjs, onnx (the folder's onnx/model.onnx: hai export --onnx), graph (the weights as an in-memory ONNX " +
+          'graph), or auto (onnx when exported, else graph where onnxruntime-node loads, else tfjs)',
       )
         .choices(RUNTIMES)
-        .default('tfjs'),
+        .default('auto'),
     )
     .action(async (texts: string[], o: { model: string; json?: boolean; runtime: Runtime }) => {
       await initBackend();

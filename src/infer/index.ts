@@ -12,3 +12,4 @@ export * from './encodecache';
 export * from './load';
 export * from './runtime';
 export * from './classify';
+export * from './graph';

@@ -14,16 +14,46 @@ import { AutoTokenizer } from '../models/autotokenizer';
 import type { PreTrainedTokenizer } from '../text/pretrainedtokenizer';
 import { EncodingKind, RaggedEncoding, encodeRagged } from '../text/ragged';
 import { AsyncLogitsModel, TfjsModel, LogitsModel } from './predict';
+import { GRAPH_FAMILIES, graphLogits } from './graph';
 import { SavedArgs, loadModelAndTokenizer, trainingArgs } from './load';
 
-export const RUNTIMES = ['tfjs', 'onnx', 'auto'] as const;
+export const RUNTIMES = ['tfjs', 'onnx', 'graph', 'auto'] as const;
 export type Runtime = (typeof RUNTIMES)[number];
+export type ChosenRuntime = Exclude<Runtime, 'auto'>;
 
-/** Which runtime runs `modelDir`, and why; throws when `onnx` was asked for and cannot run. */
+/** The family of a local checkpoint folder (config.json's model_type), or null when it cannot be read here. */
+function folderModelType(dir: string): string | null {
+  try {
+    return String(
+      (JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8')) as Record<string, unknown>).model_type,
+    );
+  } catch {
+    return null;
+  }
+}
+
+/** Why the checkpoint's weights cannot run as an in-memory graph (src/infer/graph.ts), or null when they can. */
+function graphRuntimeProblem(dir: string): string | null {
+  const ort = onnxRuntimeProblem();
+  if (ort) return ort;
+  const type = fs.existsSync(dir) ? folderModelType(dir) : null;
+  return type === null || GRAPH_FAMILIES.includes(type)
+    ? null
+    : `model_type '${type}' has no ONNX graph (${GRAPH_FAMILIES.join(', ')})`;
+}
+
+/**
+ * Which runtime runs `modelDir`, and why; throws when `onnx` or `graph` was asked for and cannot run.
+ * - `tfjs`: the kit's models (the default of the library's functions).
+ * - `onnx`: the folder's saved export (`hai export --onnx`), which must be current.
+ * - `graph`: the checkpoint's weights exported to an ONNX graph in memory at load (nothing written), the exported
+ *   graph's speed without an export step.
+ * - `auto`: `onnx` when the folder has a current export, else `graph` where onnxruntime-node loads, else `tfjs`.
+ */
 export function chooseRuntime(
   modelDir: string,
   requested: Runtime = 'tfjs',
-): { runtime: 'tfjs' | 'onnx'; reason: string } {
+): { runtime: ChosenRuntime; reason: string } {
   if (!(RUNTIMES as readonly string[]).includes(requested))
     throw new Error(`runtime '${requested}' is not one of ${RUNTIMES.join(', ')}`);
   if (requested === 'tfjs') {
@@ -35,6 +65,20 @@ export function chooseRuntime(
         : 'the default (--runtime onnx runs an ONNX export: hai export --onnx)',
     };
   }
+  const graph = () => {
+    const why = graphRuntimeProblem(modelDir);
+    return why
+      ? null
+      : {
+          runtime: 'graph' as const,
+          reason: `the weights as an in-memory ONNX graph on onnxruntime-node ${onnxRuntimeVersion()}`,
+        };
+  };
+  if (requested === 'graph') {
+    const g = graph();
+    if (!g) throw new Error(`--runtime graph: ${graphRuntimeProblem(modelDir)}`);
+    return g;
+  }
   const problem = fs.existsSync(modelDir)
     ? onnxRuntimeProblem(modelDir)
     : `${modelDir} is not a local folder (ONNX exports are read from checkpoint folders)`;
@@ -44,6 +88,8 @@ export function chooseRuntime(
       reason: `${path.join(modelDir, 'onnx', 'model.onnx')} on onnxruntime-node ${onnxRuntimeVersion()}`,
     };
   if (requested === 'onnx') throw new Error(`--runtime onnx: ${problem}`);
+  const g = graph();
+  if (g) return { ...g, reason: `${g.reason} (no saved export: ${problem})` };
   return { runtime: 'tfjs', reason: `ONNX not used: ${problem}` };
 }
 
@@ -54,7 +100,7 @@ export function onnxLogits(session: OnnxClassifier): AsyncLogitsModel {
 
 /** A saved classifier opened for inference on one runtime. */
 export interface OpenedClassifier {
-  runtime: 'tfjs' | 'onnx';
+  runtime: ChosenRuntime;
   reason: string;
   model: LogitsModel | TfjsModel;
   tokenizer: PreTrainedTokenizer;
@@ -69,7 +115,7 @@ export interface OpenedClassifier {
 }
 
 export interface OpenOptions {
-  /** tfjs (default), onnx (the folder's export; an error if it cannot run), auto (onnx when it can). */
+  /** tfjs (default), onnx (the folder's export), graph (the weights as a graph in memory), auto: see chooseRuntime. */
   runtime?: Runtime;
   /** Where the choice and its reason go; by default stderr when a runtime was asked for, else nowhere. */
   log?: (s: string) => void;
@@ -104,6 +150,20 @@ export async function openClassifier(dir: string, o: OpenOptions = {}): Promise<
     };
   }
   const { model, tokenizer } = await loadModelAndTokenizer(dir);
+  if (choice.runtime === 'graph') {
+    const graph = await graphLogits(model);
+    const opened = { id2label: model.config.id2label, standin: Boolean(model.is_standin) };
+    model.dispose(); // the session holds its own copy of the weights
+    return {
+      ...choice,
+      ...opened,
+      model: graph,
+      tokenizer,
+      args,
+      encodeTexts: encodeWith(tokenizer),
+      dispose: () => undefined,
+    };
+  }
   return {
     ...choice,
     model,

@@ -72,6 +72,20 @@ export class OnnxClassifier {
     return new OnnxClassifier(session, file);
   }
 
+  /**
+   * A session over a graph held in memory (e.g. the weights being trained, exported by src/infer/graph.ts): nothing
+   * is written to disk. `name` stands for the file in error messages.
+   */
+  static async fromBytes(bytes: Uint8Array, name: string, o: { threads?: number } = {}): Promise<OnnxClassifier> {
+    const problem = onnxRuntimeProblem();
+    if (problem) throw new Error(problem);
+    const opts: Ort.InferenceSession.SessionOptions = {
+      executionProviders: ['cpu'],
+      ...(o.threads ? { intraOpNumThreads: o.threads } : {}),
+    };
+    return new OnnxClassifier(await runtime()!.InferenceSession.create(bytes, opts), name);
+  }
+
   get inputNames(): readonly string[] {
     return this.session.inputNames;
   }

@@ -15,6 +15,7 @@ import { LossConfig, classificationLoss, lossDefaults } from './losses';
 import { AdamW, NO_DECAY_HF, clipGradNorm, linearSchedule } from './optim';
 import { Batch, EncodedLike, batchTensors, batches, numBatches, rowLengths, trimBatch } from '../infer/batches';
 import { EvalResult } from '../infer/metrics';
+import { ExportableModel, graphLogits, graphProblem } from '../infer/graph';
 import { evaluate } from '../infer/predict';
 import { SamplerKind, groupByLength, sampleOrder } from './batching';
 import { currentSeed } from './seed';
@@ -63,7 +64,16 @@ export interface TrainerConfig {
   checkpoint_min_tokens: number;
   /** Validation batch size; 0 = batch_size, as the original (its mean of per-batch accuracies depends on it). */
   eval_batch_size: number;
+  /**
+   * Validate through the model's weights as an in-memory ONNX graph (src/infer/graph.ts: the exported-graph speed,
+   * the same predictions); null: where onnxruntime-node loads, the family exports, the backend is wasm or cpu (a
+   * GPU backend is faster as it is) and there are at least GRAPH_EVAL_MIN_ROWS validation rows (below that, building
+   * the graph costs more than it saves).
+   */
+  eval_graph: boolean | null;
 }
+
+export const GRAPH_EVAL_MIN_ROWS = 2048;
 
 /** The course's settings: transformers.AdamW(lr, eps) without decay, no warmup, clip 1.0, seed 42. */
 export function trainerDefaults(o: Partial<TrainerConfig> = {}): TrainerConfig {
@@ -86,6 +96,7 @@ export function trainerDefaults(o: Partial<TrainerConfig> = {}): TrainerConfig {
     activation_checkpointing: false,
     checkpoint_min_tokens: 0,
     eval_batch_size: 0,
+    eval_graph: null,
     ...o,
   };
 }
@@ -176,9 +187,7 @@ export class Trainer {
           globalStep++;
         }
         const train_loss = lossSum.dataSync()[0] / perEpoch;
-        const valid = this.valid
-          ? evaluate(this.model, this.valid, this.numLabels, c.eval_batch_size || c.batch_size)
-          : null;
+        const valid = this.valid ? await this.validate(this.valid) : null;
         const info: EpochInfo = {
           epoch,
           train_loss,
@@ -194,6 +203,20 @@ export class Trainer {
       lossSum.dispose();
     }
     return this.history;
+  }
+
+  /** Validation metrics, through the in-memory graph when `eval_graph` says so (same predictions, faster). */
+  private async validate(valid: EncodedLike): Promise<EvalResult> {
+    const c = this.cfg;
+    const batch = c.eval_batch_size || c.batch_size;
+    const model = this.model as Classifier & Partial<ExportableModel>;
+    const graph =
+      c.eval_graph ??
+      (['wasm', 'cpu'].includes(tf.getBackend()) &&
+        valid.labels.length >= GRAPH_EVAL_MIN_ROWS &&
+        graphProblem(model) === null);
+    if (!graph) return evaluate(this.model, valid, this.numLabels, batch);
+    return evaluate(await graphLogits(model as ExportableModel), valid, this.numLabels, batch);
   }
 
   /**

@@ -57,16 +57,40 @@ before(async () => {
 });
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-test('without an export: auto says why it uses tfjs, onnx fails with the reason', async () => {
+test('without an export: auto says why it uses the in-memory graph, onnx fails with the reason', async () => {
   assert.deepEqual(chooseRuntime(ckpt('trained'), 'tfjs'), {
     runtime: 'tfjs',
     reason: 'the default (--runtime onnx runs an ONNX export: hai export --onnx)',
   });
+  // With no saved export, auto runs the weights as an in-memory graph, and says why.
   const auto = chooseRuntime(ckpt('trained'), 'auto');
-  assert.equal(auto.runtime, 'tfjs');
-  assert.match(auto.reason, /^ONNX not used: .* has no onnx[/\\]model\.onnx \(make one with: hai export --onnx/);
+  assert.equal(auto.runtime, 'graph');
+  assert.match(auto.reason, /in-memory ONNX graph .*\(no saved export: .* has no onnx[/\\]model\.onnx/);
+  assert.equal(chooseRuntime(ckpt('trained'), 'graph').runtime, 'graph');
   assert.throws(() => chooseRuntime(ckpt('trained'), 'onnx'), /^Error: --runtime onnx: .* has no onnx[/\\]model\.onnx/);
   await assert.rejects(exportCheckpoint(ckpt('trained'), { ...quiet }), /say which format: --onnx/);
+});
+
+test('the graph runtime (weights as an in-memory graph) gives the tfjs numbers on the whole validation CSV', async () => {
+  const tfjs = await evalCsvWith(ckpt('trained'), VALID, { runtime: 'tfjs', ...quiet });
+  const graph = await evalCsvWith(ckpt('trained'), VALID, { runtime: 'graph', ...quiet });
+  assert.deepEqual(graph, tfjs);
+  const predicted = tfjs.confusion[0].map((_, j) => tfjs.confusion.reduce((n, r) => n + r[j], 0));
+  assert.ok(predicted.filter((n) => n > 0).length > 1, `predictions vary: ${predicted}`);
+  const texts = ['어데 가노', '어디 가세요', '혼저 옵서'];
+  const [a, b] = [
+    await predictTextsWith(ckpt('trained'), texts, { runtime: 'tfjs', ...quiet }),
+    await predictTextsWith(ckpt('trained'), texts, { runtime: 'graph', ...quiet }),
+  ];
+  assert.deepEqual(
+    a.map((p) => p.label),
+    b.map((p) => p.label),
+  );
+  assertClose(
+    a.flatMap((p) => p.probs),
+    b.flatMap((p) => p.probs),
+    1e-5,
+  );
 });
 
 test('hai export --onnx adds onnx/model.onnx and tokenizer.json; eval and predict on onnx give the tfjs numbers', async () => {
@@ -201,12 +225,16 @@ test("the web app's detector serves the export: auto picks onnx when it is curre
   } finally {
     await new Promise((r) => server.close(r));
   }
-  // A stale export (weights changed after it) is not served: auto falls back to tfjs and says why.
+  // A stale export (weights changed after it) is not served: auto runs the weights now there as an in-memory graph,
+  // and says why the export was passed over.
   const stale = ckpt('stale');
   fs.cpSync(dir, stale, { recursive: true });
   const st = path.join(stale, 'model.safetensors');
   const bytes = fs.readFileSync(st);
   bytes[bytes.length - 1] ^= 1;
   fs.writeFileSync(st, bytes);
-  assert.match(checkpointDetector(stale, { runtime: 'auto' }).description, /runtime tfjs: ONNX not used: .*/);
+  assert.match(
+    checkpointDetector(stale, { runtime: 'auto' }).description,
+    /runtime graph: .*no saved export: .*exported from other weights/,
+  );
 });
