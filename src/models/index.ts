@@ -7,6 +7,9 @@
  * Introduced in notebooks/03_baseline.ipynb.
  */
 export * from './automodel';
+export * from './loadreport';
+export type { SaveOptions } from './savepretrained';
+export { savePretrained } from './savepretrained';
 export * from './autotokenizer';
 export * from './checkpoint';
 export * from './families';
