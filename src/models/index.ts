@@ -12,6 +12,7 @@ export type { SaveOptions } from './savepretrained';
 export { savePretrained } from './savepretrained';
 export * from './autotokenizer';
 export * from './checkpoint';
+export * from './ziparchive';
 export * from './families';
 export type { Ctx, Family } from './familybase';
 export * from './bertfamily';
