@@ -13,5 +13,6 @@ export * from './tokenizer';
 export * from './tokenizerclass';
 export * from './unkstats';
 export * from './wordpiece';
+export * from './wordpiecetokenizer';
 export * from './ragged';
 export * from './tokenizerjson';

@@ -16,7 +16,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { PreTrainedTokenizer, SpecialTokensConfig } from './pretrainedtokenizer';
-import { BasicTokenizerConfig, WordPiece, basicWord, readVocabLines, whitespaceWords } from './wordpiece';
+import { readVocabLines } from './wordpiece';
+import { BasicTokenizerConfig, WordPiece, basicWord, whitespaceWords } from './wordpiecetokenizer';
 import { TokenizerClassResolution, readJson, resolveTokenizerClass, warnSentencePieceMismatch } from './tokenizerclass';
 import {
   KoBertPreprocessConfig,
