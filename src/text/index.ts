@@ -6,6 +6,7 @@
  * Introduced in notebooks/03_baseline.ipynb.
  */
 export * from './pretrainedtokenizer';
+export * from './tokenvocab';
 export * from './darts';
 export * from './sentencepiece';
 export * from './spmtrain';

@@ -15,7 +15,8 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { PreTrainedTokenizer, SpecialTokensConfig } from './pretrainedtokenizer';
+import { PreTrainedTokenizer } from './pretrainedtokenizer';
+import { SpecialTokensConfig } from './tokenvocab';
 import { readVocabLines } from './wordpiece';
 import { BasicTokenizerConfig, WordPiece, basicWord, whitespaceWords } from './wordpiecetokenizer';
 import { TokenizerClassResolution, readJson, resolveTokenizerClass, warnSentencePieceMismatch } from './tokenizerclass';
@@ -29,8 +30,10 @@ import {
   pyStrip,
 } from './sentencepiece';
 
-// encoding.ts never imports this file, so the re-export is one-way: no require cycle under CommonJS.
+// pretrainedtokenizer.ts and tokenvocab.ts never import this file, so the re-exports are one-way: no require cycle
+// under CommonJS.
 export * from './pretrainedtokenizer';
+export * from './tokenvocab';
 
 /** Word → pieces, emptied when it reaches 200k words (about 40 MB) rather than tracking recency. */
 class WordCache {
