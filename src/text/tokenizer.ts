@@ -6,8 +6,9 @@
  * `max_length` / `padding` / `truncation`, batches, and tfjs tensors for the model.
  *
  * Those shared call forms (`PreTrainedTokenizer`), the encoding types and the course's helpers (`courseEncode`,
- * `padSequences`, `toTensors`, `tokenizeJsonl`) are in src/text/pretrainedtokenizer.ts, re-exported below so that everything
- * tokenizer-related still comes from './tokenizer'. A folder's class is resolved as transformers 4.2x does it
+ * `padSequences`, `toTensors`, `tokenizeJsonl`) are in src/text/pretrainedtokenizer.ts, and the vocabulary half
+ * (`TokenVocabulary`) in src/text/tokenvocab.ts, both re-exported below so that everything tokenizer-related
+ * still comes from './tokenizer'. A folder's class is resolved as transformers 4.2x does it
  * (src/text/tokenizerclass.ts) and built by `tokenizerFromFolder`; hub ids are resolved one layer up, by
  * `AutoTokenizer.from_pretrained` (src/models/autotokenizer.ts).
  *
@@ -86,7 +87,10 @@ export class BertTokenizer extends PreTrainedTokenizer {
   private readonly wordpiece: WordPiece;
   private readonly neverSplit: Set<string>;
   private readonly neverSplitAll: Set<string>;
-  /** Whitespace word → its pieces: everything after the whitespace split is per word, and a corpus repeats its words. */
+  /**
+   * Whitespace word → its pieces: everything after the whitespace split is per word, and a corpus repeats its
+   * words.
+   */
   private readonly cache = new WordCache();
   constructor(vocabLines: string[], config: Partial<BertTokenizerConfig> = {}) {
     super(vocabLines, bertTokenizerDefaults(config));
@@ -131,7 +135,8 @@ export class KoBertTokenizer extends PreTrainedTokenizer {
     readonly sp: SentencePieceLike,
     config: Partial<KoBertTokenizerConfig> = {},
   ) {
-    super(vocabLines.map(pyStrip), kobertTokenizerDefaults(config)); // KoBertTokenizer reads vocab.txt with token.strip()
+    // KoBertTokenizer reads vocab.txt with token.strip()
+    super(vocabLines.map(pyStrip), kobertTokenizerDefaults(config));
     // SentencePiece cuts text at spaces before segmenting (split_by_whitespace) and adds ▁ to every word, so a
     // space-separated word always gives the same pieces: cache them, one NFKD and one wasm call per new word
     // instead of per text. Only when the model really behaves so (a model trained otherwise fails these probes).
@@ -176,7 +181,8 @@ function tokenSettings(dir: string): Record<string, any> {
   const out: Record<string, any> = {};
   for (const [k, v] of Object.entries(merged))
     if (v !== null || k === 'strip_accents') out[k] = Array.isArray(v) ? v.map(text) : text(v);
-  if (typeof out.model_max_length === 'number' && out.model_max_length > 1e12) delete out.model_max_length; // HF's "no limit"
+  // HF's "no limit"
+  if (typeof out.model_max_length === 'number' && out.model_max_length > 1e12) delete out.model_max_length;
   return out;
 }
 
@@ -205,7 +211,8 @@ export async function tokenizerFromFolder(dir: string, options: TokenizerOptions
     spFile = path.join(dir, KOBERT_MODEL_FILE);
   if (!fs.existsSync(vocabFile))
     throw new Error(
-      `${dir}: no vocab.txt (found: ${files()}); only WordPiece (BERT/ELECTRA/DistilBERT) and KoBERT folders are supported`,
+      `${dir}: no vocab.txt (found: ${files()}); ` +
+        'only WordPiece (BERT/ELECTRA/DistilBERT) and KoBERT folders are supported',
     );
   const r = resolveTokenizerClass(dir, option);
   const settings: Record<string, any> = { ...tokenSettings(dir), ...overrides };
