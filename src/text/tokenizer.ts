@@ -177,7 +177,10 @@ function tokenSettings(dir: string): Record<string, any> {
     ...readJson(path.join(dir, 'special_tokens_map.json')),
     ...readJson(path.join(dir, 'tokenizer_config.json')),
   };
-  const text = (v: any) => (v && typeof v === 'object' && typeof v.content === 'string' ? v.content : v);
+  const text = (v: unknown): unknown => {
+    const content = v && typeof v === 'object' ? (v as { content?: unknown }).content : undefined;
+    return typeof content === 'string' ? content : v;
+  };
   const out: Record<string, any> = {};
   for (const [k, v] of Object.entries(merged))
     if (v !== null || k === 'strip_accents') out[k] = Array.isArray(v) ? v.map(text) : text(v);
