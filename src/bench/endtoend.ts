@@ -158,7 +158,7 @@ export async function pipelineMeasure(spec: PipelineSpec): Promise<PipelineResul
     };
   }
   // predict: hai eval's whole path (load, tokenize, classify) on a model saved as a user's would be.
-  const { savePretrained } = await import('../models/automodel');
+  const { savePretrained } = await import('../models/savepretrained');
   const modelDir = path.join(d.dir, `model-${process.pid}`);
   savePretrained(model, modelDir, { tokenizer: d.tokenizer });
   writeFileAtomic(path.join(modelDir, 'training_args.json'), JSON.stringify({ maxlen: d.maxlen, encoding: 'course' }));

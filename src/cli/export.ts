@@ -11,7 +11,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command } from 'commander';
 import { initBackend } from '../engine/backend';
-import { AutoModelForSequenceClassification, savePretrained } from '../models/automodel';
+import { AutoModelForSequenceClassification } from '../models/automodel';
+import { savePretrained } from '../models/savepretrained';
 import { AutoTokenizer } from '../models/autotokenizer';
 import { exportOnnx } from '../models/onnxexport';
 

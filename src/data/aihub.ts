@@ -2,19 +2,19 @@
  * Session 1: AI Hub dialect JSON → a labelled `contents,label` table, exactly as the course built it.
  *
  * For each utterance the course removed `*`, `#` and `(())` from `form`, found every `(dialect)/(standard)`
- * pair with the pattern below, built the standard and the dialect string by replacing each matched pair
- * (in match order, every occurrence, like Python's `str.replace`), kept the utterance when at least one pair's
- * parts differ, and emitted the standard string with label 0 and the dialect string with the region's label.
- * Per file all standard rows come first, then all dialect rows; files are taken in lexicographic path order.
+ * pair with the course's pattern (`PAIR_PATTERN`), built the standard and the dialect string by replacing each
+ * matched pair (in match order, every occurrence, like Python's `str.replace`), kept the utterance when at least
+ * one pair's parts differ, and emitted the standard string with label 0 and the dialect string with the region's
+ * label. Per file all standard rows come first, then all dialect rows; files are taken in lexicographic path
+ * order. Those rules, and the `clean` mode's, are in src/data/formrules.ts; this file reads the files and builds
+ * the table.
  *
  * Introduced in notebooks/01_data.ipynb.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Row } from './rows';
-
-/** The course's pair pattern, unchanged: Hangul syllables, spaces and `.!?` inside each parenthesis. */
-export const PAIR_PATTERN = /\([가-힣 .!?]*\)\/\([가-힣 .!?]*\)/g;
+import { CleanStats, cleanForm, convertForm, emptyCleanStats } from './formrules';
 
 export type Mode = 'course' | 'clean';
 export interface Utterance {
@@ -41,141 +41,13 @@ export const convertDefaults = (o: Partial<ConvertConfig> = {}): ConvertConfig =
   ...o,
 });
 
-/** Python's `s.replace(old, new)`: every non-overlapping occurrence, left to right. */
-const replaceAll = (s: string, old: string, rep: string) => s.split(old).join(rep);
-
-/** One utterance's two rows, or null when it has no pair or every pair is unchanged. */
-export function convertForm(form: string): { standard: string; dialect: string } | null {
-  const cleaned = replaceAll(replaceAll(replaceAll(form, '*', ''), '#', ''), '(())', '');
-  const pairs = cleaned.match(PAIR_PATTERN);
-  if (!pairs) return null;
-  let standard = cleaned,
-    dialect = cleaned,
-    differs = false;
-  for (const p of pairs) {
-    const cut = p.indexOf(')/(');
-    const d = p.slice(1, cut),
-      s = p.slice(cut + 3, -1);
-    standard = replaceAll(standard, p, s);
-    dialect = replaceAll(dialect, p, d);
-    if (d !== s) differs = true;
-  }
-  return differs ? { standard, dialect } : null;
-}
-
-/** Plain → tense initial consonants (ㄱㄲ ㄷㄸ ㅂㅃ ㅅㅆ ㅈㅉ), by index in the Unicode initial order. */
-const TENSE: Record<number, number> = { 0: 1, 3: 4, 7: 8, 9: 10, 12: 13 };
-const syll = (ch: string) => {
-  const c = ch.charCodeAt(0) - 0xac00;
-  return c >= 0 && c < 11172 ? { ini: Math.floor(c / 588), med: Math.floor((c % 588) / 28), fin: c % 28 } : null;
-};
-
-/**
- * True when a marked pair differs only in ways any Korean speaker's casual speech does, not a region's:
- * tensed initials (좀→쫌, 적었잖아→쩍었잖아) and ㅗ→ㅜ raising (가지고→가지구), syllable by syllable.
- */
-export function colloquialOnly(dialect: string, standard: string): boolean {
-  if (dialect === standard || dialect.length !== standard.length) return false;
-  for (let i = 0; i < dialect.length; i++) {
-    if (dialect[i] === standard[i]) continue;
-    const d = syll(dialect[i]),
-      s = syll(standard[i]);
-    if (!d || !s || d.fin !== s.fin) return false;
-    const tensed = d.med === s.med && (TENSE[s.ini] === d.ini || TENSE[d.ini] === s.ini);
-    const raised = d.ini === s.ini && ((s.med === 8 && d.med === 13) || (s.med === 13 && d.med === 8));
-    if (!tensed && !raised) return false;
-  }
-  return true;
-}
-
-/** What each clean rule did, counted over utterances (or rows, for duplicates). */
-export interface CleanStats {
-  uncertain_unwrapped: number;
-  uncertain_dropped: number;
-  events_removed: number;
-  names_removed: number;
-  false_starts_removed: number;
-  colloquial_pairs_neutralised: number;
-  dropped_colloquial_only: number;
-  dropped_empty: number;
-  duplicates_dropped: number;
-}
-export const emptyCleanStats = (): CleanStats => ({
-  uncertain_unwrapped: 0,
-  uncertain_dropped: 0,
-  events_removed: 0,
-  names_removed: 0,
-  false_starts_removed: 0,
-  colloquial_pairs_neutralised: 0,
-  dropped_colloquial_only: 0,
-  dropped_empty: 0,
-  duplicates_dropped: 0,
-});
-
-/**
- * The `clean` preprocessing (documented rule by rule in data/README.md): the course's rules, plus
- * `((word))` unwrapped (dropped when the transcriber wrote xx), `@웃음`/`{laughing}` events, `&이름1&`
- * anonymised names and `-있-` false-start marks removed, colloquial-only pairs written in standard spelling on both sides (an utterance
- * left with no real dialect pair is dropped), and whitespace collapsed.
- */
-export function cleanForm(
-  form: string,
-  stats: CleanStats = emptyCleanStats(),
-): { standard: string; dialect: string } | null {
-  let f = replaceAll(replaceAll(replaceAll(form, '*', ''), '#', ''), '(())', '');
-  f = f.replace(/\(\(([^()]*)\)\)/g, (_, inner: string) => {
-    if (/^[가-힣 .!?]+$/.test(inner)) {
-      stats.uncertain_unwrapped++;
-      return inner;
-    }
-    stats.uncertain_dropped++;
-    return ' ';
-  });
-  const pairs = f.match(PAIR_PATTERN);
-  if (!pairs) return null;
-  let standard = f,
-    dialect = f,
-    differs = false,
-    neutralised = 0,
-    anyDiff = false;
-  for (const p of pairs) {
-    const cut = p.indexOf(')/(');
-    const d = p.slice(1, cut),
-      s = p.slice(cut + 3, -1);
-    const casual = colloquialOnly(d, s);
-    if (casual) neutralised++;
-    anyDiff ||= d !== s;
-    standard = replaceAll(standard, p, s);
-    dialect = replaceAll(dialect, p, casual ? s : d);
-    if (d !== s && !casual) differs = true;
-  }
-  stats.colloquial_pairs_neutralised += neutralised;
-  if (!differs) {
-    if (anyDiff) stats.dropped_colloquial_only++;
-    return null;
-  }
-  const tidy = (x: string) => {
-    let y = x.replace(/@[가-힣]+|\{[a-z]+\}/g, ' ');
-    y = y.replace(/&[^&\s]+&/g, ' ');
-    y = y.replace(/(^|\s)-[가-힣]+-(?=\s|$)/g, ' ');
-    return y.replace(/\s+/g, ' ').trim();
-  };
-  if (/@[가-힣]+|\{[a-z]+\}/.test(f)) stats.events_removed++;
-  if (/&[^&\s]+&/.test(f)) stats.names_removed++;
-  if (/(^|\s)-[가-힣]+-(?=\s|$)/.test(f)) stats.false_starts_removed++;
-  standard = tidy(standard);
-  dialect = tidy(dialect);
-  if (!standard || !dialect) {
-    stats.dropped_empty++;
-    return null;
-  }
-  return { standard, dialect };
-}
-
 const REGION_LABELS: Record<string, number> = { 경상: 1, 제주: 2, 전라: 3, 전남: 3, 전북: 3 };
 const ID_LABELS: Record<string, number> = { DK: 1, DZ: 2, DJ: 3 };
 
-/** Label of a file's region from `metadata.category` (e.g. "전남방언 > 사적 대화 > 일상 대화"), else its id prefix. */
+/**
+ * Label of a file's region from `metadata.category` (e.g. "전남방언 > 사적 대화 > 일상 대화"), else its id
+ * prefix.
+ */
 export function regionLabel(
   file: AihubFile,
   labelMap: Record<string, number> = {},
@@ -214,9 +86,8 @@ export function readAihubFile(file: string): AihubFile {
   if (!Array.isArray(f.utterance)) throw new Error(`${file}: missing field "utterance" (array)`);
   f.utterance.forEach((u, i) => {
     if (typeof u !== 'object' || u === null || typeof (u as Utterance).form !== 'string') {
-      throw new Error(
-        `${file}: utterance[${i}]${u && typeof (u as Utterance).id === 'string' ? ` (${(u as Utterance).id})` : ''}: missing field "form" (string)`,
-      );
+      const id = u && typeof (u as Utterance).id === 'string' ? ` (${(u as Utterance).id})` : '';
+      throw new Error(`${file}: utterance[${i}]${id}: missing field "form" (string)`);
     }
   });
   return f as AihubFile;

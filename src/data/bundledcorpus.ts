@@ -10,7 +10,8 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { AihubFile, Mode, PAIR_PATTERN, Utterance, convertDefaults, convertFiles } from './aihub';
+import { AihubFile, Mode, Utterance, convertDefaults, convertFiles } from './aihub';
+import { PAIR_PATTERN } from './formrules';
 import { toCsv } from './rows';
 import { writeFileAtomic } from '../util/files';
 import { Split, splitByConversation, splitByRows, splitDefaults } from './inspect';
@@ -182,7 +183,8 @@ export function prepareData(srcDir: string, dataDir: string): string[] {
       validOut = path.join(dataDir, 'rows', `${mode}_valid.csv`);
     const s = splitFiles([aihub], { by, mode, validFraction: 0.2, seed: 42, trainOut, validOut });
     out.push(
-      `${trainOut}: ${s.train.length} rows, ${validOut}: ${s.valid.length} rows (${mode} rules, split by ${by}, ${s.leakedTwins} leaked twins)`,
+      `${trainOut}: ${s.train.length} rows, ${validOut}: ${s.valid.length} rows ` +
+        `(${mode} rules, split by ${by}, ${s.leakedTwins} leaked twins)`,
     );
   }
   return out;

@@ -11,16 +11,15 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
   AihubFile,
-  CleanStats,
   ConvertConfig,
   FileReport,
   convertDefaults,
   convertFile,
-  emptyCleanStats,
   listJsonFiles,
   readAihubFile,
   regionLabel,
 } from './aihub';
+import { CleanStats, emptyCleanStats } from './formrules';
 import { toCsv } from './rows';
 import { Progress } from '../util/progress';
 

@@ -6,6 +6,7 @@
  * Introduced in notebooks/01_data.ipynb.
  */
 export * from './aihub';
+export * from './formrules';
 export * from './bundledcorpus';
 export * from './inspect';
 export * from './rows';

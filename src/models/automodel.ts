@@ -16,10 +16,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { LABELS } from '../data/rows';
-import { writeFileAtomic } from '../util/files';
-import { StateDict, TensorEntry, isFloat, writeSafetensors } from './safetensors';
+import { StateDict, TensorEntry, isFloat } from './safetensors';
 import { readCheckpoint } from './checkpoint';
-import { HubOptions, ModelUnavailableError, TOKENIZER_FILES, resolveModel } from './hubcache';
+import { HubOptions, ModelUnavailableError, resolveModel } from './hubcache';
 import {
   ModelConfig,
   ModelType,
@@ -29,48 +28,33 @@ import {
   initParams,
   nextModelTag,
   paramSpecs,
-  torchStateDict,
 } from './modeling';
 import { buildStandin, standinBanner, standinRequested } from './standin';
-import { BertTokenizer, KoBertTokenizer, tokenizerResolution } from '../text/tokenizer';
-import { PreTrainedTokenizer } from '../text/pretrainedtokenizer';
-import { saveWordPieceTokenizer } from '../text/wordpiece';
-import { exportOnnx } from './onnxexport';
+import { LoadReport, formatLoadReport } from './loadreport';
+import { SaveOptions, savePretrained, toLabelMap } from './savepretrained';
 
 export interface FromPretrainedOptions extends HubOptions {
   num_labels?: number;
-  /** Label names by id; default: the config's own names, else the course's four (0 표준어 … 3 전라도) when there are 4. */
+  /**
+   * Label names by id; default: the config's own names, else the course's four (0 표준어 … 3 전라도) when
+   * there are 4.
+   */
   id2label?: string[] | Record<string, string>;
   /** Seed of the newly initialised weights (the head). */
   seed?: number;
   /** For a config.json without `model_type` (old checkpoints), and for stand-ins of unknown ids. */
   model_type?: ModelType;
-  /** Re-initialise checkpoint tensors whose shape differs (a head trained for another label count) instead of failing. */
+  /**
+   * Re-initialise checkpoint tensors whose shape differs (a head trained for another label count) instead of
+   * failing.
+   */
   ignore_mismatched_sizes?: boolean;
   /** Offline stand-in when the id is neither cached nor downloadable (default: $HAI_STANDIN). */
   standin?: boolean;
 }
 
-export interface LoadReport {
-  name_or_path: string;
-  dir: string;
-  files: string[];
-  format: string;
-  /** Checkpoint tensors the model has no place for (HF: "were not used when initializing"). */
-  unused: string[];
-  /** Model parameters not in the checkpoint, initialised as HF does (HF: "newly initialized"). */
-  newly_initialized: string[];
-  mismatched: { name: string; checkpoint: number[]; model: number[] }[];
-  /** Buffers that are not parameters, e.g. `*.embeddings.position_ids` (int64). */
-  ignored: string[];
-  standin: boolean;
-}
-
 const defaultLog = (s: string) => process.stderr.write(s + '\n');
 const isGeneric = (m: Record<string, string>) => Object.values(m).every((v) => /^LABEL_\d+$/.test(String(v)));
-const toMap = (x: string[] | Record<string, string>) =>
-  Array.isArray(x) ? Object.fromEntries(x.map((v, i) => [String(i), v])) : { ...x };
-
 /** The label count and names from the options and config.json, refusing contradictions. */
 function resolveLabels(config: Record<string, any>, o: FromPretrainedOptions, file: string, log: (s: string) => void) {
   const cfgMap: Record<string, string> | undefined =
@@ -78,10 +62,11 @@ function resolveLabels(config: Record<string, any>, o: FromPretrainedOptions, fi
   const cfgN = cfgMap ? Object.keys(cfgMap).length : typeof config.num_labels === 'number' ? config.num_labels : 2;
   if (cfgMap && typeof config.num_labels === 'number' && config.num_labels !== cfgN) {
     log(
-      `${file}: num_labels ${config.num_labels} disagrees with id2label (${cfgN} labels); using id2label, as transformers does`,
+      `${file}: num_labels ${config.num_labels} disagrees with id2label (${cfgN} labels); ` +
+        'using id2label, as transformers does',
     );
   }
-  const optMap = o.id2label ? toMap(o.id2label) : undefined;
+  const optMap = o.id2label ? toLabelMap(o.id2label) : undefined;
   if (optMap && o.num_labels !== undefined && Object.keys(optMap).length !== o.num_labels) {
     throw new Error(
       `num_labels ${o.num_labels} conflicts with id2label, which names ${Object.keys(optMap).length} labels`,
@@ -94,8 +79,8 @@ function resolveLabels(config: Record<string, any>, o: FromPretrainedOptions, fi
     (cfgMap && cfgN === n && !isGeneric(cfgMap)
       ? cfgMap
       : n === LABELS.length
-        ? toMap([...LABELS])
-        : toMap(Array.from({ length: n }, (_, i) => `LABEL_${i}`)));
+        ? toLabelMap([...LABELS])
+        : toLabelMap(Array.from({ length: n }, (_, i) => `LABEL_${i}`)));
   return { num_labels: n, id2label };
 }
 
@@ -119,7 +104,8 @@ export function weightFiles(dir: string): string[] {
   const found = fs.readdirSync(dir);
   const tf2 = found.some((f) => /\.(h5|msgpack)$/.test(f)) ? ' (TensorFlow/Flax weights are not supported)' : '';
   throw new Error(
-    `${dir}: no model weights: looked for model.safetensors and pytorch_model.bin (found: ${found.join(', ') || 'nothing'})${tf2}`,
+    `${dir}: no model weights: looked for model.safetensors and pytorch_model.bin ` +
+      `(found: ${found.join(', ') || 'nothing'})${tf2}`,
   );
 }
 
@@ -135,7 +121,10 @@ export class PreTrainedClassifier extends TransformerClassifier {
   get is_standin() {
     return Boolean(this.config.hai_standin);
   }
-  /** Writes config.json, model.safetensors, when given the tokenizer files, with `onnx` onnx/model.onnx; returns the files written. */
+  /**
+   * Writes config.json, model.safetensors, when given the tokenizer files, with `onnx` onnx/model.onnx; returns
+   * the files written.
+   */
   save_pretrained(dir: string, o: SaveOptions = {}): string[] {
     return savePretrained(this, dir, o);
   }
@@ -192,7 +181,8 @@ function loadFolder(
   if (!type) type = ['distilbert', 'electra', 'bert'].find((t) => nameOrPath.toLowerCase().includes(t));
   if (!type)
     throw new Error(
-      `${configFile}: no model_type, and none could be told from '${nameOrPath}': pass { model_type: 'bert' | 'distilbert' | 'electra' }`,
+      `${configFile}: no model_type, and none could be told from '${nameOrPath}': ` +
+        "pass { model_type: 'bert' | 'distilbert' | 'electra' }",
     );
   const family = familyOf(type, configFile);
   if (raw.hai_standin) log(standinBanner(String(raw.hai_standin.of ?? nameOrPath), dir, { model_type: type }));
@@ -242,16 +232,19 @@ function loadFolder(
       }
       for (const v of loaded.values()) v.dispose();
       throw new Error(
-        `${src.file}: tensor '${src.original}' has shape [${src.e.shape}] but the ${type} model built from ${configFile} expects [${want}]` +
+        `${src.file}: tensor '${src.original}' has shape [${src.e.shape}] ` +
+          `but the ${type} model built from ${configFile} expects [${want}]` +
           (isHead
-            ? ` (the checkpoint's head was trained for other labels; num_labels is ${config.num_labels}: pass ignore_mismatched_sizes: true to re-initialise the head)`
+            ? ` (the checkpoint's head was trained for other labels; num_labels is ${config.num_labels}: ` +
+              'pass ignore_mismatched_sizes: true to re-initialise the head)'
             : ''),
       );
     }
     const values = src.e.read();
     const v = tf.tidy(() => {
       const t = tf.tensor(values, want, 'float32');
-      return tf.variable(spec.kind === 'linear' ? tf.transpose(t) : t, true, `${name}#${tag}`); // the one transpose, at load
+      // the one transpose, at load
+      return tf.variable(spec.kind === 'linear' ? tf.transpose(t) : t, true, `${name}#${tag}`);
     });
     loaded.set(name, v);
   }
@@ -272,128 +265,4 @@ function loadFolder(
   const text = formatLoadReport(report, family.architecture);
   if (text) log(text);
   return new PreTrainedClassifier(config, params, report);
-}
-
-/** transformers' two load warnings, in its words; empty when the checkpoint matched exactly. */
-export function formatLoadReport(r: LoadReport, architecture: string): string {
-  const out: string[] = [];
-  if (r.unused.length) {
-    out.push(
-      `Some weights of the model checkpoint at ${r.name_or_path} were not used when initializing ${architecture}: [${r.unused.join(', ')}]\n` +
-        `- This IS expected if you are initializing ${architecture} from the checkpoint of a model trained on another task or with another architecture (e.g. a pre-training checkpoint).`,
-    );
-  }
-  if (r.newly_initialized.length) {
-    out.push(
-      `Some weights of ${architecture} were not initialized from the model checkpoint at ${r.name_or_path} and are newly initialized: [${r.newly_initialized.join(', ')}]`,
-    );
-  }
-  if (r.mismatched.length) {
-    out.push(
-      `Some weights of ${architecture} were not initialized from the model checkpoint at ${r.name_or_path} and are newly initialized because the shapes did not match:\n` +
-        r.mismatched
-          .map(
-            (m) =>
-              `- ${m.name}: found shape [${m.checkpoint}] in the checkpoint and [${m.model}] in the model instantiated`,
-          )
-          .join('\n'),
-    );
-  }
-  if (r.newly_initialized.length || r.mismatched.length)
-    out.push(
-      'You should probably TRAIN this model on a down-stream task to be able to use it for predictions and inference.',
-    );
-  return out.join('\n');
-}
-
-export interface SaveOptions {
-  tokenizer?: PreTrainedTokenizer | string;
-  /** Also the ONNX export for inference (onnx/model.onnx, and tokenizer.json for WordPiece): src/models/onnxexport.ts. */
-  onnx?: boolean;
-}
-
-/** `save_pretrained` for any family's model: config.json, model.safetensors, tokenizer files. Each file atomically. */
-export function savePretrained(
-  model: { config: ModelConfig; params: Params },
-  dir: string,
-  o: SaveOptions = {},
-): string[] {
-  const family = familyOf(model.config.model_type, 'model config');
-  fs.mkdirSync(dir, { recursive: true });
-  const n = model.config.num_labels;
-  const id2label =
-    model.config.id2label &&
-    typeof model.config.id2label === 'object' &&
-    Object.keys(model.config.id2label).length === n
-      ? (model.config.id2label as Record<string, string>)
-      : n === LABELS.length
-        ? toMap([...LABELS])
-        : toMap(Array.from({ length: n }, (_, i) => `LABEL_${i}`));
-  const config = {
-    ...model.config,
-    architectures: [family.architecture],
-    model_type: family.model_type,
-    num_labels: n,
-    id2label,
-    label2id: Object.fromEntries(Object.entries(id2label).map(([k, v]) => [v, Number(k)])),
-    torch_dtype: 'float32',
-  };
-  const written = [path.join(dir, 'config.json'), path.join(dir, 'model.safetensors')];
-  writeSafetensors(written[1], torchStateDict(model.params, model.config));
-  writeFileAtomic(written[0], JSON.stringify(config, null, 2) + '\n');
-  if (o.tokenizer !== undefined) written.push(...saveTokenizer(dir, o.tokenizer));
-  // With the tokenizer as a folder path, its files were copied; tokenizer.json then comes from that folder (if it has one).
-  if (o.onnx)
-    written.push(
-      ...exportOnnx({ config: { ...model.config, ...config }, params: model.params }, dir, {
-        tokenizer: typeof o.tokenizer === 'object' ? o.tokenizer : undefined,
-      }),
-    );
-  return written;
-}
-
-function saveTokenizer(dir: string, tok: PreTrainedTokenizer | string): string[] {
-  if (typeof tok === 'string') {
-    const src = path.resolve(tok);
-    const files = TOKENIZER_FILES.filter((f) => fs.existsSync(path.join(src, f)));
-    if (!files.length) throw new Error(`${src}: no tokenizer files (${TOKENIZER_FILES.join(', ')})`);
-    for (const f of files)
-      if (path.resolve(src, f) !== path.resolve(dir, f)) fs.copyFileSync(path.join(src, f), path.join(dir, f));
-    return files.map((f) => path.join(dir, f));
-  }
-  if (tok instanceof KoBertTokenizer) {
-    // KoBERT cannot be rebuilt from memory (its SentencePiece model): copy the folder it was read from, and name
-    // the class, which that folder may have left to the caller's option.
-    const from = tokenizerResolution(tok)?.dir;
-    if (!from)
-      throw new Error(
-        'this KoBertTokenizer was not read from a folder, so its SentencePiece file is unknown: pass its folder path as tokenizer',
-      );
-    const files = saveTokenizer(dir, from);
-    const tc = path.join(dir, 'tokenizer_config.json');
-    const config = fs.existsSync(tc) ? JSON.parse(fs.readFileSync(tc, 'utf8')) : {};
-    writeFileAtomic(tc, JSON.stringify({ ...config, tokenizer_class: 'KoBertTokenizer' }) + '\n');
-    return files.includes(tc) ? files : [...files, tc];
-  }
-  if (!(tok instanceof BertTokenizer))
-    throw new Error('this tokenizer cannot be rebuilt from memory: pass its folder path as tokenizer');
-  const vocab: string[] = [];
-  for (let i = 0; i < tok.ids_to_tokens.size; i++) {
-    const t = tok.ids_to_tokens.get(i);
-    if (t === undefined)
-      throw new Error(
-        `the tokenizer's vocabulary has no id ${i} (repeated vocab.txt lines?): pass its folder path as tokenizer`,
-      );
-    vocab.push(t);
-  }
-  const c = tok.config;
-  saveWordPieceTokenizer(dir, vocab, {
-    tokenizer_class: 'BertTokenizer',
-    do_lower_case: c.do_lower_case,
-    strip_accents: c.strip_accents,
-    tokenize_chinese_chars: c.tokenize_chinese_chars,
-    ...(c.normalize_nfc ? { normalize_nfc: true } : {}),
-    ...(c.model_max_length !== undefined ? { model_max_length: c.model_max_length } : {}),
-  });
-  return ['vocab.txt', 'tokenizer_config.json'].map((f) => path.join(dir, f));
 }

@@ -3,8 +3,8 @@
  * torch ≥ 1.6 and the legacy stream older hub checkpoints (KoELECTRA, 2020) still use, and `readCheckpoint`,
  * which picks the reader for a file. The pickle stream is parsed by the `pickleparser` package; the containers
  * around it (zip directory, legacy magic / storage records) are walked here. safetensors (read and write),
- * `DType` and `StateDict` live in src/models/safetensors.ts and are re-exported below, so './checkpoint' stays the one
- * import for checkpoint files.
+ * `DType` and `StateDict` live in src/models/safetensors.ts and are re-exported below, so './checkpoint' stays the
+ * one import for checkpoint files. The zip container is walked in src/models/ziparchive.ts.
  *
  * A checkpoint is read into a `StateDict`: name → dtype, shape and a decoder to float32, so int64 buffers
  * (`*.position_ids`) are listed but never decoded. Every error names the file and, where there is one, the tensor.
@@ -12,7 +12,6 @@
  * Introduced in notebooks/03_baseline.ipynb.
  */
 import * as fs from 'node:fs';
-import * as zlib from 'node:zlib';
 import { BufferReader, NameRegistry, Parser } from 'pickleparser';
 import {
   CheckpointFormat,
@@ -25,89 +24,10 @@ import {
   numel,
   readSafetensors,
 } from './safetensors';
+import { readZip } from './ziparchive';
 
 export { DTYPE_SIZE, decodeFloat32, isFloat, readSafetensors, writeBytesAtomic, writeSafetensors } from './safetensors';
 export type { CheckpointFormat, DType, StateDict, TensorEntry, TensorToWrite } from './safetensors';
-
-// ---- zip (torch ≥ 1.6) --------------------------------------------------------------------------------
-
-/** The entries of a zip archive by name; stored entries are views into `buf`, deflated ones are inflated. */
-export function readZip(buf: Buffer, file: string): Map<string, () => Uint8Array> {
-  let eocd = -1;
-  for (let i = buf.length - 22; i >= Math.max(0, buf.length - 22 - 65535); i--)
-    if (buf.readUInt32LE(i) === 0x06054b50) {
-      eocd = i;
-      break;
-    }
-  if (eocd < 0)
-    fail(
-      file,
-      `truncated or corrupted: no zip end-of-central-directory record in its ${buf.length} bytes (a torch zip checkpoint ends with one)`,
-    );
-  let count = buf.readUInt16LE(eocd + 10),
-    cdOffset = buf.readUInt32LE(eocd + 16);
-  if (cdOffset === 0xffffffff || count === 0xffff) {
-    // ZIP64: the locator sits just before the EOCD
-    const loc = eocd - 20;
-    if (loc < 0 || buf.readUInt32LE(loc) !== 0x07064b50) fail(file, 'corrupted zip: ZIP64 locator missing');
-    const z = Number(buf.readBigUInt64LE(loc + 8));
-    if (z + 56 > buf.length || buf.readUInt32LE(z) !== 0x06064b50)
-      fail(file, 'corrupted zip: ZIP64 end record missing');
-    count = Number(buf.readBigUInt64LE(z + 32));
-    cdOffset = Number(buf.readBigUInt64LE(z + 48));
-  }
-  const out = new Map<string, () => Uint8Array>();
-  let p = cdOffset;
-  for (let k = 0; k < count; k++) {
-    if (p + 46 > buf.length || buf.readUInt32LE(p) !== 0x02014b50)
-      fail(file, `corrupted zip: central directory entry ${k} is damaged`);
-    const method = buf.readUInt16LE(p + 10);
-    let csize = buf.readUInt32LE(p + 20),
-      usize = buf.readUInt32LE(p + 24),
-      offset = buf.readUInt32LE(p + 42);
-    const nameLen = buf.readUInt16LE(p + 28),
-      extraLen = buf.readUInt16LE(p + 30),
-      commentLen = buf.readUInt16LE(p + 32);
-    const name = buf.subarray(p + 46, p + 46 + nameLen).toString('utf8');
-    for (let e = p + 46 + nameLen; e + 4 <= p + 46 + nameLen + extraLen;) {
-      // ZIP64 sizes and offset
-      const id = buf.readUInt16LE(e),
-        size = buf.readUInt16LE(e + 2);
-      if (id === 0x0001) {
-        let q = e + 4;
-        if (usize === 0xffffffff) {
-          usize = Number(buf.readBigUInt64LE(q));
-          q += 8;
-        }
-        if (csize === 0xffffffff) {
-          csize = Number(buf.readBigUInt64LE(q));
-          q += 8;
-        }
-        if (offset === 0xffffffff) offset = Number(buf.readBigUInt64LE(q));
-      }
-      e += 4 + size;
-    }
-    p += 46 + nameLen + extraLen + commentLen;
-    out.set(name, () => {
-      if (offset + 30 > buf.length || buf.readUInt32LE(offset) !== 0x04034b50)
-        fail(file, `corrupted zip: local header of '${name}' is damaged`);
-      const start = offset + 30 + buf.readUInt16LE(offset + 26) + buf.readUInt16LE(offset + 28);
-      if (start + csize > buf.length)
-        fail(
-          file,
-          `truncated: zip entry '${name}' needs ${csize} bytes, the file ends ${start + csize - buf.length} bytes early`,
-        );
-      const raw = buf.subarray(start, start + csize);
-      if (method === 0) return raw;
-      if (method === 8) return zlib.inflateRawSync(raw);
-      return fail(
-        file,
-        `zip entry '${name}' uses compression method ${method} (only stored and deflate are supported)`,
-      );
-    });
-  }
-  return out;
-}
 
 // ---- pytorch_model.bin ---------------------------------------------------------------------------------
 
@@ -199,7 +119,7 @@ function torchParser(file: string, storages: Map<string, Storage>): Parser {
     nameResolver: reg,
     unpicklingTypeOfDictionary: 'Map',
     persistentResolver: {
-      resolve: (pid: any) => {
+      resolve: (pid: unknown) => {
         // zip: ('storage', storage_type, key, location, numel); legacy adds view_metadata (view_key, offset, size).
         if (!Array.isArray(pid) || pid[0] !== 'storage')
           fail(file, `unsupported persistent id ${JSON.stringify(pid)} in the pickle stream`);
@@ -234,10 +154,9 @@ export function readTorchBin(file: string): StateDict {
     try {
       return parser.read(reader);
     } catch (e) {
-      return fail(
-        file,
-        `cannot read the pickle stream (${what}): ${(e as Error).message}${/end of file|more bytes|end of line/i.test((e as Error).message) ? ' (truncated?)' : ''}`,
-      );
+      const msg = (e as Error).message;
+      const hint = /end of file|more bytes|end of line/i.test(msg) ? ' (truncated?)' : '';
+      return fail(file, `cannot read the pickle stream (${what}): ${msg}${hint}`);
     }
   };
   if (buf.readUInt32LE(0) === 0x04034b50) {
@@ -292,7 +211,8 @@ export function readTorchBin(file: string): StateDict {
       if (n < 0 || at + 8 + size > buf.length)
         fail(
           file,
-          `truncated: storage '${key}'${owners(key)} needs ${size} bytes, the file ends ${at + 8 + size - buf.length} bytes early`,
+          `truncated: storage '${key}'${owners(key)} needs ${size} bytes, ` +
+            `the file ends ${at + 8 + size - buf.length} bytes early`,
         );
       s!.bytes = buf.subarray(at + 8, at + 8 + size);
       at += 8 + size;

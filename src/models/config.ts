@@ -21,7 +21,8 @@ export interface ForwardOptions {
   seed?: number;
   tokenTypeIds?: tf.Tensor2D;
   /** recompute encoder layers in the backward pass (less memory) */ checkpoint?: boolean;
-  /** encoder layers as one op each with a hand-written backward (src/engine/fusedlayer.ts); default true */ fused?: boolean;
+  /** encoder layers as one op each with a hand-written backward (src/engine/fusedlayer.ts); default true */
+  fused?: boolean;
 }
 
 /** What the trainer (src/train/trainer.ts) needs of any family. Frozen parameters have `trainable === false`. */

@@ -1,7 +1,8 @@
 /**
  * `hai forward`: one batch through a model in eval mode (no dropout), as plain JSON, so any other program
  * (or Python, to compare) can check the numbers. Input `{"input_ids": [[…]], "attention_mask"?: [[…]],
- * "token_type_ids"?: [[…]]}` (the tokenizer's batch output); output `{"logits": [[…]], "last_hidden_state": [[[…]]]}`.
+ * "token_type_ids"?: [[…]]}` (the tokenizer's batch output); output
+ * `{"logits": [[…]], "last_hidden_state": [[[…]]]}`.
  * A missing attention mask means all ones, as in transformers. Everything is checked before the model
  * runs: ids beyond the vocabulary would silently read zeros in tfjs where PyTorch raises.
  *
@@ -45,7 +46,8 @@ function matrix(
   m.forEach((r, i) => {
     if (r.length !== width)
       throw new Error(
-        `${name}: row ${i} has ${r.length} entries, expected ${width}${cols === null ? ' (pad the batch)' : ' (as input_ids)'}`,
+        `${name}: row ${i} has ${r.length} entries, expected ${width}` +
+          (cols === null ? ' (pad the batch)' : ' (as input_ids)'),
       );
     r.forEach((v, j) => {
       if (typeof v !== 'number' || !Number.isInteger(v) || !ok(v))

@@ -50,7 +50,10 @@ export interface HubOptions {
 }
 
 export const hubOffline = () => envTrue(process.env.HF_HUB_OFFLINE) || envTrue(process.env.TRANSFORMERS_OFFLINE);
-/** The cache folder, with huggingface_hub's precedence: HF_HUB_CACHE, HUGGINGFACE_HUB_CACHE, HF_HOME/hub, XDG_CACHE_HOME. */
+/**
+ * The cache folder, with huggingface_hub's precedence: HF_HUB_CACHE, HUGGINGFACE_HUB_CACHE, HF_HOME/hub,
+ * XDG_CACHE_HOME.
+ */
 export const hubCacheDir = (o: { cache_dir?: string } = {}) => o.cache_dir ?? getHFHubCachePath();
 export const repoFolder = (repoId: string, cacheDir: string) =>
   path.join(cacheDir, `models--${repoId.split('/').join('--')}`);
@@ -83,9 +86,11 @@ export class ModelUnavailableError extends Error {
     cacheDir: string,
   ) {
     super(
-      `'${repoId}' is not a local folder (${path.resolve(repoId)}), not in the Hugging Face cache (${cacheDir}), and ${reason}. To get it: run once with internet ` +
-        `(and without HF_HUB_OFFLINE=1), or in Python \`huggingface-cli download ${repoId}\` (same cache), or copy its ` +
-        `models--${repoId.split('/').join('--')} folder into the cache, or pass the path of a folder holding config.json and the weights. ` +
+      `'${repoId}' is not a local folder (${path.resolve(repoId)}), not in the Hugging Face cache (${cacheDir}), ` +
+        `and ${reason}. To get it: run once with internet ` +
+        `(and without HF_HUB_OFFLINE=1), or in Python \`huggingface-cli download ${repoId}\` (same cache), ` +
+        `or copy its models--${repoId.split('/').join('--')} folder into the cache, ` +
+        'or pass the path of a folder holding config.json and the weights. ' +
         `For a labelled offline stand-in (NOT the pre-trained model) set HAI_STANDIN=1.`,
     );
     this.name = 'ModelUnavailableError';
@@ -147,9 +152,10 @@ export async function downloadModel(repoId: string, o: HubOptions = {}): Promise
     const msg = (e as Error).message;
     if (/not found|404|401|Repository Not Found/i.test(msg))
       throw new Error(`'${repoId}' was not found on the Hugging Face hub (${msg})`);
+    const cause = (e as { cause?: Error }).cause;
     throw new ModelUnavailableError(
       repoId,
-      `the hub could not be reached (${(e as Error).message}${(e as { cause?: Error }).cause ? `: ${(e as { cause?: Error }).cause!.message}` : ''})`,
+      `the hub could not be reached (${msg}${cause ? `: ${cause.message}` : ''})`,
       cacheDir,
     );
   }

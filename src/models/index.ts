@@ -7,9 +7,16 @@
  * Introduced in notebooks/03_baseline.ipynb.
  */
 export * from './automodel';
+export * from './loadreport';
+export type { SaveOptions } from './savepretrained';
+export { savePretrained } from './savepretrained';
 export * from './autotokenizer';
 export * from './checkpoint';
+export * from './ziparchive';
 export * from './families';
+export type { Ctx, Family } from './familybase';
+export * from './bertfamily';
+export * from './distilbertfamily';
 export * from './forward';
 export * from './freeze';
 export * from './hubcache';

@@ -14,7 +14,8 @@
  * Introduced in notebooks/03_baseline.ipynb (the model families; the benchmark model in notebooks/00_setup.ipynb).
  */
 import * as tf from '@tensorflow/tfjs';
-import { FAMILIES, Family } from './families';
+import { FAMILIES } from './families';
+import type { Family } from './familybase';
 import { MODEL_TYPES, ModelConfig, ModelType, ParamSpec } from './config';
 import type { ForwardOptions, Params, SequenceClassifier } from './config';
 

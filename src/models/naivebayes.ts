@@ -94,12 +94,13 @@ export function naiveBayesPredict(
 
 export const saveNaiveBayes = (m: NaiveBayesModel, file: string) => writeFileAtomic(file, JSON.stringify(m));
 export function loadNaiveBayes(file: string): NaiveBayesModel {
-  let j: any;
+  let j: unknown;
   try {
     j = JSON.parse(fs.readFileSync(file, 'utf8'));
   } catch (e) {
     throw new Error(`${file}: cannot read a Naive Bayes model: ${(e as Error).message}`);
   }
-  if (j?.kind !== 'char-ngram-naive-bayes') throw new Error(`${file}: not a Naive Bayes model (kind '${j?.kind}')`);
-  return j;
+  const kind = (j as { kind?: unknown } | null)?.kind;
+  if (kind !== 'char-ngram-naive-bayes') throw new Error(`${file}: not a Naive Bayes model (kind '${kind}')`);
+  return j as NaiveBayesModel;
 }

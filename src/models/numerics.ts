@@ -38,7 +38,8 @@ export function activation(name: unknown, key = 'hidden_act'): (x: tf.Tensor) =>
       return (x) => tf.mul(x, tf.sigmoid(tf.mul(1.702, x)));
     default:
       throw new Error(
-        `config.json: ${key} '${String(name)}' is not supported (gelu, gelu_new, gelu_pytorch_tanh, gelu_fast, relu, silu, swish, tanh, quick_gelu)`,
+        `config.json: ${key} '${String(name)}' is not supported ` +
+          '(gelu, gelu_new, gelu_pytorch_tanh, gelu_fast, relu, silu, swish, tanh, quick_gelu)',
       );
   }
 }

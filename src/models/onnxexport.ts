@@ -9,7 +9,8 @@
  * float32 as trained (no quantisation), so the export gives the kit's logits to float32 rounding
  * (test/models/onnx.test.ts checks 1e-5 through transformers.js and onnxruntime-node).
  *
- * Introduced with notebooks/06_inference.ipynb (serving the trained model; the notebook does not show it yet: README "Exporting to ONNX").
+ * Introduced with notebooks/06_inference.ipynb (serving the trained model; the notebook does not show it yet:
+ * README "Exporting to ONNX").
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -21,7 +22,10 @@ import type { ModelConfig, Params } from './config';
 import type { PreTrainedTokenizer } from '../text/pretrainedtokenizer';
 import { saveTokenizerJson } from '../text/tokenizerjson';
 
-/** Where the export lives inside a model folder (transformers.js: `onnx/${name}${quantized ? '_quantized' : ''}.onnx`). */
+/**
+ * Where the export lives inside a model folder (transformers.js:
+ * `onnx/${name}${quantized ? '_quantized' : ''}.onnx`).
+ */
 export const ONNX_MODEL_FILE = path.join('onnx', 'model.onnx');
 
 export interface OnnxExportOptions {
@@ -58,12 +62,14 @@ export function exportOnnx(
       written.push(saveTokenizerJson(dir, o.tokenizer));
     } catch (e) {
       log(
-        `hai export: ${(e as Error).message}; onnx/model.onnx still runs with onnxruntime-node (hai eval --runtime onnx)`,
+        `hai export: ${(e as Error).message}; ` +
+          'onnx/model.onnx still runs with onnxruntime-node (hai eval --runtime onnx)',
       );
     }
   } else if (!fs.existsSync(path.join(dir, 'tokenizer.json'))) {
     log(
-      `hai export: no tokenizer given and ${dir} has no tokenizer.json, which transformers.js needs: pass the tokenizer object (a folder path is only copied), or run hai export --onnx ${dir}`,
+      `hai export: no tokenizer given and ${dir} has no tokenizer.json, which transformers.js needs: ` +
+        `pass the tokenizer object (a folder path is only copied), or run hai export --onnx ${dir}`,
     );
   }
   return written;
@@ -102,6 +108,9 @@ export function onnxExportProblem(dir: string): string | null {
   }
   const now = weightsFingerprint(dir);
   if (made.weights?.sha256 !== now.sha256)
-    return `${file} was exported from other weights than the ${now.files.join(', ') || 'weights'} now in ${dir}: export again with hai export --onnx ${dir}`;
+    return (
+      `${file} was exported from other weights than the ${now.files.join(', ') || 'weights'} now in ${dir}: ` +
+      `export again with hai export --onnx ${dir}`
+    );
   return null;
 }

@@ -9,7 +9,8 @@
  * absent: this is the eval-mode forward pass. Weights keep their state-dict names; Linear weights are stored
  * `[in, out]`, the layout the kit already holds and ONNX's MatMul wants.
  *
- * Introduced with notebooks/06_inference.ipynb (serving the trained model; the notebook does not show it yet: README "Exporting to ONNX").
+ * Introduced with notebooks/06_inference.ipynb (serving the trained model; the notebook does not show it yet:
+ * README "Exporting to ONNX").
  */
 import { ONNX_DTYPE, OnnxGraph } from '../util/onnxproto';
 import { MASK_MIN } from './numerics';
@@ -40,7 +41,10 @@ class Builder {
     return this.add(this.g.op('MatMul', [x, this.w(`${name}.weight`)]), this.w(`${name}.bias`));
   }
 
-  /** torch.nn.LayerNorm over the last axis: (x - mean) / sqrt(var + eps) · γ + β, biased variance (as tf.moments). */
+  /**
+   * torch.nn.LayerNorm over the last axis: (x - mean) / sqrt(var + eps) · γ + β, biased variance
+   * (as tf.moments).
+   */
   layerNorm(x: string, name: string, eps: number): string {
     const { g } = this;
     const d = g.op('Sub', [x, g.op('ReduceMean', [x], { axes: { ints: [-1] }, keepdims: { i: 1 } })]);
@@ -76,7 +80,8 @@ class Builder {
         return this.mul(x, g.op('Sigmoid', [this.mul(g.f32(1.702), x)]));
       default:
         throw new Error(
-          `config: ${key} '${String(name)}' has no ONNX export (gelu, gelu_new, gelu_pytorch_tanh, gelu_fast, relu, silu, swish, tanh, quick_gelu)`,
+          `config: ${key} '${String(name)}' has no ONNX export ` +
+            '(gelu, gelu_new, gelu_pytorch_tanh, gelu_fast, relu, silu, swish, tanh, quick_gelu)',
         );
     }
   }
@@ -129,7 +134,8 @@ function bertLike(b: Builder, c: ModelConfig, base: string, ids: string, mask: s
   if (!Number.isInteger(dH)) throw new Error(`config: hidden_size ${H} is not a multiple of num_attention_heads ${nH}`);
   if (c.position_embedding_type !== undefined && c.position_embedding_type !== 'absolute') {
     throw new Error(
-      `config: position_embedding_type '${String(c.position_embedding_type)}' has no ONNX export (only 'absolute', as the kit runs)`,
+      `config: position_embedding_type '${String(c.position_embedding_type)}' has no ONNX export ` +
+        "(only 'absolute', as the kit runs)",
     );
   }
   const e = `${base}.embeddings`;
@@ -205,7 +211,8 @@ export function buildOnnxClassifier(
   const dims = ['batch_size', 'sequence_length'];
   const ids = g.input('input_ids', ONNX_DTYPE.INT64, dims),
     mask = g.input('attention_mask', ONNX_DTYPE.INT64, dims);
-  // DistilBERT's sinusoidal table (sinusoidal_pos_embds) is stored as position_embeddings.weight: it exports as a table too.
+  // DistilBERT's sinusoidal table (sinusoidal_pos_embds) is stored as position_embeddings.weight: it exports as a
+  // table too.
   let logits: string;
   if (c.model_type === 'bert' || c.model_type === 'electra') {
     const types = g.input('token_type_ids', ONNX_DTYPE.INT64, dims);
@@ -235,6 +242,8 @@ export function buildOnnxClassifier(
     opset: 13,
     producer: o.producer,
     version: o.version,
-    doc: `${String(c.architectures ?? c.model_type)} exported for inference (eval mode, no dropout) by hai export --onnx`,
+    doc:
+      `${String(c.architectures ?? c.model_type)} exported for inference (eval mode, no dropout) ` +
+      'by hai export --onnx',
   });
 }

@@ -119,7 +119,7 @@ export function readSafetensors(file: string): StateDict {
   if (n > 100_000_000) fail(file, `not a safetensors file: header length ${n} is implausible (corrupted?)`);
   if (8 + n > buf.length)
     fail(file, `truncated: the header says ${n} bytes of JSON but the file has ${buf.length - 8} after the length`);
-  let header: any;
+  let header: unknown;
   try {
     header = JSON.parse(buf.subarray(8, 8 + n).toString('utf8'));
   } catch (e) {

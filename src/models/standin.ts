@@ -6,7 +6,8 @@
  * (data/rows/course_train.csv): WordPiece for KoELECTRA and other BERTs; for KoBERT and DistilKoBERT, KoBERT's kind
  * (a SentencePiece model and a vocab.txt of `▁` pieces, src/text/spmtrain.ts) with the hub's tokenizer_config.json,
  * which names no tokenizer_class — so AutoTokenizer resolves it by model type to WordPiece over `▁` pieces, and the
- * stand-in shows offline the [UNK]s the course's DistilKoBERT run saw (notebooks/03_baseline.ipynb). It is written once, in the hub's folder layout, under its own cache
+ * stand-in shows offline the [UNK]s the course's DistilKoBERT run saw (notebooks/03_baseline.ipynb). It is
+ * written once, in the hub's folder layout, under its own cache
  * ($HAI_STANDIN_CACHE, else ~/.cache/hai/standins) — never into Hugging Face's cache, where Python would
  * mistake it for the real model. Its config.json carries `hai_standin`, and every load of such a folder
  * prints a banner saying it is not the pre-trained model. Like a pre-training checkpoint, it holds the
@@ -103,7 +104,8 @@ export function standinBanner(repoId: string, dir: string, c: { model_type: stri
     `  STAND-IN MODEL: this is NOT the pre-trained '${repoId}'.`,
     `  A small randomly initialised ${c.model_type} with a tokenizer trained on the course corpus, used because`,
     `  ${STANDIN_ENV}=1 (or the standin option) was set and the real model is not cached and could not be downloaded.`,
-    '  Its predictions and accuracy say nothing about the real model. Remove the switch and get the real model for real results.',
+    '  Its predictions and accuracy say nothing about the real model. ' +
+      'Remove the switch and get the real model for real results.',
     `  folder: ${dir}`,
     line,
   ].join('\n');
@@ -183,7 +185,8 @@ export function buildStandin(repoId: string, o: { model_type?: string; config?: 
     writeFileAtomic(
       path.join(tmp, 'README.md'),
       `# Stand-in for ${repoId}\n\nNOT the pre-trained model: ${type}, random init (seed ${seed}), ` +
-        `${kobert ? 'KoBERT-style SentencePiece' : 'WordPiece'} vocabulary (${vocab.length}) trained on ${path.basename(s.corpus)}. Built by hai-dialect-lab for offline use.\n`,
+        `${kobert ? 'KoBERT-style SentencePiece' : 'WordPiece'} vocabulary (${vocab.length}) ` +
+        `trained on ${path.basename(s.corpus)}. Built by hai-dialect-lab for offline use.\n`,
     );
     try {
       fs.renameSync(tmp, snap);

@@ -6,6 +6,7 @@
  * Introduced in notebooks/03_baseline.ipynb.
  */
 export * from './pretrainedtokenizer';
+export * from './tokenvocab';
 export * from './darts';
 export * from './sentencepiece';
 export * from './spmtrain';
@@ -13,5 +14,6 @@ export * from './tokenizer';
 export * from './tokenizerclass';
 export * from './unkstats';
 export * from './wordpiece';
+export * from './wordpiecetokenizer';
 export * from './ragged';
 export * from './tokenizerjson';

@@ -3,7 +3,8 @@
  * tokens, and Hugging Face's call forms: `encode`, `encodePlus`, `encodeBatch`, `call` with `max_length` /
  * `padding` / `truncation`, [CLS] … [SEP] and type ids), the `Encoding` shapes they return, and what the course
  * does with the ids: `toTensors` for the model, Keras' `padSequences`, `courseEncode`, and `tokenizeJsonl` for
- * `hai tokenize`. The model-specific halves (WordPiece, SentencePiece) and the folder loader are in
+ * `hai tokenize`. The vocabulary half (token ↔ id, special tokens, `tokenize`) is `TokenVocabulary` in
+ * src/text/tokenvocab.ts. The model-specific halves (WordPiece, SentencePiece) and the folder loader are in
  * src/text/tokenizer.ts, which re-exports all of this: import from './tokenizer' as before. Split out, as HF keeps
  * `tokenization_utils_base.py` apart from `tokenization_bert.py`, so both files stay short; this one imports
  * nothing from tokenizer.ts, so CommonJS loads them without a cycle.
@@ -14,18 +15,8 @@
  * Introduced in notebooks/03_baseline.ipynb.
  */
 import * as tf from '@tensorflow/tfjs';
+import { TokenVocabulary } from './tokenvocab';
 
-export interface SpecialTokensConfig {
-  unk_token: string;
-  sep_token: string;
-  pad_token: string;
-  cls_token: string;
-  mask_token: string;
-  additional_special_tokens: string[];
-  do_lower_case: boolean;
-  /** Used when truncation or `padding: 'max_length'` is asked for without `max_length`. */
-  model_max_length?: number;
-}
 export type Padding = boolean | 'longest' | 'max_length' | 'do_not_pad';
 export type Truncation = boolean | 'longest_first' | 'only_first' | 'only_second' | 'do_not_truncate';
 export interface EncodeOptions {
@@ -45,87 +36,8 @@ export interface BatchEncoding {
   token_type_ids: number[][];
 }
 
-const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-/** Python's per-character `.lower()` pass: Σ stays σ even at a word's end, as HF lowers one character at a time. */
-const lowerChars = (s: string) => (s.includes('Σ') ? Array.from(s, (c) => c.toLowerCase()).join('') : s.toLowerCase());
-
-/** What both tokenizers share: vocabulary, special tokens, and the HF call forms. */
-export abstract class PreTrainedTokenizer {
-  readonly vocab = new Map<string, number>();
-  readonly ids_to_tokens = new Map<number, string>();
-  readonly all_special_tokens: string[];
-  private readonly specialRe: RegExp;
-  private readonly specialStarts: string[];
-
-  constructor(
-    vocabTokens: string[],
-    readonly config: SpecialTokensConfig,
-  ) {
-    vocabTokens.forEach((t, i) => this.vocab.set(t, i)); // a repeated line keeps its last index, as a Python dict does
-    for (const [t, i] of this.vocab) this.ids_to_tokens.set(i, t);
-    if (!this.vocab.has(config.unk_token)) throw new Error(`the vocabulary has no unknown token '${config.unk_token}'`);
-    const c = config;
-    this.all_special_tokens = [
-      ...new Set([c.unk_token, c.sep_token, c.pad_token, c.cls_token, c.mask_token, ...c.additional_special_tokens]),
-    ];
-    // Special tokens are cut out before anything else (HF's trie): longest first, so one that contains another wins.
-    const alts = [...this.all_special_tokens].sort((a, b) => b.length - a.length).map(escapeRe);
-    this.specialRe = new RegExp(`(${alts.join('|')})`);
-    this.specialStarts = [...new Set(this.all_special_tokens.map((t) => t[0]))];
-  }
-
-  /** The model's tokenization of one special-token-free stretch of text. */
-  protected abstract _tokenize(text: string): string[];
-
-  get vocab_size() {
-    return this.vocab.size;
-  }
-  private idOf(t: string) {
-    const id = this.vocab.get(t);
-    if (id === undefined) throw new Error(`special token '${t}' is not in the vocabulary`);
-    return id;
-  }
-  get unk_token_id() {
-    return this.idOf(this.config.unk_token);
-  }
-  get cls_token_id() {
-    return this.idOf(this.config.cls_token);
-  }
-  get sep_token_id() {
-    return this.idOf(this.config.sep_token);
-  }
-  get pad_token_id() {
-    return this.idOf(this.config.pad_token);
-  }
-  get mask_token_id() {
-    return this.idOf(this.config.mask_token);
-  }
-
-  /** Tokens without [CLS]/[SEP]; special tokens written in the text stay whole. */
-  tokenize(text: string): string[] {
-    if (this.config.do_lower_case) {
-      text = text
-        .split(this.specialRe)
-        .map((p, i) => (i % 2 ? p : lowerChars(p)))
-        .join('');
-    }
-    if (!this.specialStarts.some((c) => text.includes(c))) return text ? this._tokenize(text) : []; // no special token can be in it
-    const out: string[] = [];
-    text.split(this.specialRe).forEach((p, i) => {
-      if (i % 2) out.push(p);
-      else if (p) for (const t of this._tokenize(p)) out.push(t);
-    });
-    return out;
-  }
-
-  convert_tokens_to_ids(tokens: string[]): number[] {
-    const unk = this.unk_token_id;
-    return tokens.map((t) => this.vocab.get(t) ?? unk);
-  }
-  convert_ids_to_tokens(ids: number[]): string[] {
-    return ids.map((i) => this.ids_to_tokens.get(i) ?? this.config.unk_token);
-  }
-
+/** What both tokenizers share: vocabulary, special tokens (`TokenVocabulary`), and the HF call forms. */
+export abstract class PreTrainedTokenizer extends TokenVocabulary {
   /** HF `encode`: the input ids alone. */
   encode(text: string, text_pair?: string, options: EncodeOptions = {}): number[] {
     return this.encodePlus(text, { ...options, text_pair }).input_ids;
@@ -162,8 +74,13 @@ export abstract class PreTrainedTokenizer {
   /** HF `__call__`: one text gives one encoding, an array gives a batch. */
   call(text: string, options?: EncodeOptions & { text_pair?: string }): Encoding;
   call(text: string[], options?: EncodeOptions & { text_pair?: string[] }): BatchEncoding;
-  call(text: string | string[], options: EncodeOptions & { text_pair?: any } = {}): Encoding | BatchEncoding {
-    return Array.isArray(text) ? this.encodeBatch(text, options) : this.encodePlus(text, options);
+  call(
+    text: string | string[],
+    options: EncodeOptions & { text_pair?: string | string[] } = {},
+  ): Encoding | BatchEncoding {
+    return Array.isArray(text)
+      ? this.encodeBatch(text, options as EncodeOptions & { text_pair?: string[] })
+      : this.encodePlus(text, options as EncodeOptions & { text_pair?: string });
   }
 
   /** HF's strategy rules, including its quiet default: `max_length` without padding or truncation truncates. */
@@ -187,7 +104,10 @@ export abstract class PreTrainedTokenizer {
     return { padding, truncation, max_length, add: o.add_special_tokens ?? true };
   }
 
-  /** HF `prepare_for_model`'s truncation: post (`truncation_side='right'`), leaving room for [CLS] … [SEP] ( … [SEP]). */
+  /**
+   * HF `prepare_for_model`'s truncation: post (`truncation_side='right'`), leaving room for
+   * [CLS] … [SEP] ( … [SEP]).
+   */
   private prepare(
     text: string,
     pair: string | undefined,
@@ -223,8 +143,10 @@ export abstract class PreTrainedTokenizer {
     }
     return [a, b];
   }
-
-  /** [CLS] a [SEP] (b [SEP]), then post padding (`padding_side='right'`) to `padTo` with [PAD], attention 0, type 0. */
+  /**
+   * [CLS] a [SEP] (b [SEP]), then post padding (`padding_side='right'`) to `padTo` with [PAD], attention 0,
+   * type 0.
+   */
   private assemble(a: number[], b: number[] | undefined, add: boolean, padTo: number): Encoding {
     const n = a.length + (b?.length ?? 0) + (add ? (b ? 3 : 2) : 0),
       len = Math.max(n, padTo);
@@ -315,21 +237,23 @@ export function courseEncode(
 
 /**
  * `hai tokenize`: JSON lines `{"text", "text_pair"?}` in, one JSON line per input out: `tokens` (no special
- * tokens) and the callable form's ids, padded to and truncated at `maxLength` when it is given. Blank lines are skipped.
+ * tokens) and the callable form's ids, padded to and truncated at `maxLength` when it is given. Blank lines are
+ * skipped.
  */
 export function tokenizeJsonl(tok: PreTrainedTokenizer, inputText: string, maxLength?: number): string {
   const out: string[] = [];
   inputText.split(/\r?\n/).forEach((line, i) => {
     if (!line.trim()) return;
     const where = `line ${i + 1}`;
-    let j: any;
+    let parsed: unknown;
     try {
-      j = JSON.parse(line);
+      parsed = JSON.parse(line);
     } catch (e) {
       throw new Error(`${where}: not valid JSON: ${(e as Error).message}`);
     }
-    if (typeof j !== 'object' || j === null || Array.isArray(j))
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
       throw new Error(`${where}: expected a JSON object like {"text": "..."}`);
+    const j = parsed as { text?: unknown; text_pair?: unknown };
     if (typeof j.text !== 'string') throw new Error(`${where}: missing field "text" (string)`);
     if (j.text_pair !== undefined && typeof j.text_pair !== 'string')
       throw new Error(`${where}: field "text_pair" must be a string`);

@@ -110,7 +110,10 @@ export class RaggedEncoding {
     return b.finish(labels, this.maxlen, this.padId, this.maskNonzero);
   }
 
-  /** Every row padded to `maxlen`: the old `Encoded` form (for tests and small tables only: it costs rows × maxlen numbers). */
+  /**
+   * Every row padded to `maxlen`: the old `Encoded` form (for tests and small tables only: it costs
+   * rows × maxlen numbers).
+   */
   toPadded(): PaddedRows {
     return this.batch(
       Array.from({ length: this.size }, (_, i) => i),
@@ -207,7 +210,8 @@ export function raggedEncoder(tok: PreTrainedTokenizer, cfg: RaggedEncoderConfig
       const t = direct ? (j === 0 ? cls : j === total - 1 ? sep : toks[j - 1]) : toks[j];
       scratch[j] = direct && j === 0 ? clsId : direct && j === total - 1 ? sepId : (tok.vocab.get(t) ?? unk);
     }
-    while (n > 0 && scratch[n - 1] === 0) n--; // trailing 0s are what padding holds: the mask (id > 0) hides them either way
+    // trailing 0s are what padding holds: the mask (id > 0) hides them either way
+    while (n > 0 && scratch[n - 1] === 0) n--;
     builder.push(scratch, n);
   };
   return {

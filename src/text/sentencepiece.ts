@@ -41,7 +41,10 @@ export async function loadSentencePiece(file: string): Promise<SentencePieceLike
   return { encodePieces: (text) => sp.encodePieces(text) };
 }
 
-/** Python's whitespace (`str.isspace`), which `strip()` and `split()` use: not JS `\s` (it adds U+FEFF, lacks U+001C–U+001F, U+0085). */
+/**
+ * Python's whitespace (`str.isspace`), which `strip()` and `split()` use: not JS `\s` (it adds U+FEFF, lacks
+ * U+001C–U+001F, U+0085).
+ */
 const PY_SPACE = '\\t\\n\\v\\f\\r\\x1c-\\x20\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000';
 const PY_SPACES = new RegExp(`[${PY_SPACE}]+`);
 const PY_STRIP = new RegExp(`^[${PY_SPACE}]+|[${PY_SPACE}]+$`, 'g');
@@ -87,8 +90,12 @@ export function kobertPreprocess(text: string, cfg: KoBertPreprocessConfig): str
 }
 
 /** Python's `str.isdigit`: Nd, plus the digits that are not Nd (superscripts, circled and dingbat digits, ...). */
-const PY_DIGIT =
-  /[\p{Nd}\u00b2\u00b3\u00b9\u1369-\u1371\u19da\u2070\u2074-\u2079\u2080-\u2089\u2460-\u2468\u2474-\u247c\u2488-\u2490\u24ea\u24f5-\u24fd\u24ff\u2776-\u277e\u2780-\u2788\u278a-\u2792\u{10a40}-\u{10a43}\u{10e60}-\u{10e68}\u{11052}-\u{1105a}\u{1f100}-\u{1f10a}]/u;
+const PY_DIGIT = new RegExp(
+  String.raw`[\p{Nd}\u00b2\u00b3\u00b9\u1369-\u1371\u19da\u2070\u2074-\u2079\u2080-\u2089\u2460-\u2468\u2474-\u247c` +
+    String.raw`\u2488-\u2490\u24ea\u24f5-\u24fd\u24ff\u2776-\u277e\u2780-\u2788\u278a-\u2792\u{10a40}-\u{10a43}` +
+    String.raw`\u{10e60}-\u{10e68}\u{11052}-\u{1105a}\u{1f100}-\u{1f10a}]`,
+  'u',
+);
 const UNDERLINE = '\u2581'; // ▁, SentencePiece's word-start mark
 
 /**

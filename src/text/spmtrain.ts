@@ -213,7 +213,10 @@ const fField = (field: number, x: number) => {
   return Buffer.concat([Buffer.from(tag(field, 5)), b]);
 };
 
-/** A SentencePiece ModelProto: <unk> <s> </s>, the pieces, a unigram trainer spec and the Hangul-composing normaliser. */
+/**
+ * A SentencePiece ModelProto: <unk> <s> </s>, the pieces, a unigram trainer spec and the Hangul-composing
+ * normaliser.
+ */
 export function unigramModelProto(pieces: { piece: string; score: number }[]): Buffer {
   const sp = (piece: string, score: number, type?: number) =>
     bField(1, Buffer.concat([sField(1, piece), fField(2, score), ...(type ? [vField(3, type)] : [])]));

@@ -6,8 +6,9 @@
  * `max_length` / `padding` / `truncation`, batches, and tfjs tensors for the model.
  *
  * Those shared call forms (`PreTrainedTokenizer`), the encoding types and the course's helpers (`courseEncode`,
- * `padSequences`, `toTensors`, `tokenizeJsonl`) are in src/text/pretrainedtokenizer.ts, re-exported below so that everything
- * tokenizer-related still comes from './tokenizer'. A folder's class is resolved as transformers 4.2x does it
+ * `padSequences`, `toTensors`, `tokenizeJsonl`) are in src/text/pretrainedtokenizer.ts, and the vocabulary half
+ * (`TokenVocabulary`) in src/text/tokenvocab.ts, both re-exported below so that everything tokenizer-related
+ * still comes from './tokenizer'. A folder's class is resolved as transformers 4.2x does it
  * (src/text/tokenizerclass.ts) and built by `tokenizerFromFolder`; hub ids are resolved one layer up, by
  * `AutoTokenizer.from_pretrained` (src/models/autotokenizer.ts).
  *
@@ -15,8 +16,10 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { PreTrainedTokenizer, SpecialTokensConfig } from './pretrainedtokenizer';
-import { BasicTokenizerConfig, WordPiece, basicWord, readVocabLines, whitespaceWords } from './wordpiece';
+import { PreTrainedTokenizer } from './pretrainedtokenizer';
+import { SpecialTokensConfig } from './tokenvocab';
+import { readVocabLines } from './wordpiece';
+import { BasicTokenizerConfig, WordPiece, basicWord, whitespaceWords } from './wordpiecetokenizer';
 import { TokenizerClassResolution, readJson, resolveTokenizerClass, warnSentencePieceMismatch } from './tokenizerclass';
 import {
   KoBertPreprocessConfig,
@@ -28,8 +31,10 @@ import {
   pyStrip,
 } from './sentencepiece';
 
-// encoding.ts never imports this file, so the re-export is one-way: no require cycle under CommonJS.
+// pretrainedtokenizer.ts and tokenvocab.ts never import this file, so the re-exports are one-way: no require cycle
+// under CommonJS.
 export * from './pretrainedtokenizer';
+export * from './tokenvocab';
 
 /** Word → pieces, emptied when it reaches 200k words (about 40 MB) rather than tracking recency. */
 class WordCache {
@@ -82,7 +87,10 @@ export class BertTokenizer extends PreTrainedTokenizer {
   private readonly wordpiece: WordPiece;
   private readonly neverSplit: Set<string>;
   private readonly neverSplitAll: Set<string>;
-  /** Whitespace word → its pieces: everything after the whitespace split is per word, and a corpus repeats its words. */
+  /**
+   * Whitespace word → its pieces: everything after the whitespace split is per word, and a corpus repeats its
+   * words.
+   */
   private readonly cache = new WordCache();
   constructor(vocabLines: string[], config: Partial<BertTokenizerConfig> = {}) {
     super(vocabLines, bertTokenizerDefaults(config));
@@ -127,7 +135,8 @@ export class KoBertTokenizer extends PreTrainedTokenizer {
     readonly sp: SentencePieceLike,
     config: Partial<KoBertTokenizerConfig> = {},
   ) {
-    super(vocabLines.map(pyStrip), kobertTokenizerDefaults(config)); // KoBertTokenizer reads vocab.txt with token.strip()
+    // KoBertTokenizer reads vocab.txt with token.strip()
+    super(vocabLines.map(pyStrip), kobertTokenizerDefaults(config));
     // SentencePiece cuts text at spaces before segmenting (split_by_whitespace) and adds ▁ to every word, so a
     // space-separated word always gives the same pieces: cache them, one NFKD and one wasm call per new word
     // instead of per text. Only when the model really behaves so (a model trained otherwise fails these probes).
@@ -168,11 +177,15 @@ function tokenSettings(dir: string): Record<string, any> {
     ...readJson(path.join(dir, 'special_tokens_map.json')),
     ...readJson(path.join(dir, 'tokenizer_config.json')),
   };
-  const text = (v: any) => (v && typeof v === 'object' && typeof v.content === 'string' ? v.content : v);
+  const text = (v: unknown): unknown => {
+    const content = v && typeof v === 'object' ? (v as { content?: unknown }).content : undefined;
+    return typeof content === 'string' ? content : v;
+  };
   const out: Record<string, any> = {};
   for (const [k, v] of Object.entries(merged))
     if (v !== null || k === 'strip_accents') out[k] = Array.isArray(v) ? v.map(text) : text(v);
-  if (typeof out.model_max_length === 'number' && out.model_max_length > 1e12) delete out.model_max_length; // HF's "no limit"
+  // HF's "no limit"
+  if (typeof out.model_max_length === 'number' && out.model_max_length > 1e12) delete out.model_max_length;
   return out;
 }
 
@@ -201,7 +214,8 @@ export async function tokenizerFromFolder(dir: string, options: TokenizerOptions
     spFile = path.join(dir, KOBERT_MODEL_FILE);
   if (!fs.existsSync(vocabFile))
     throw new Error(
-      `${dir}: no vocab.txt (found: ${files()}); only WordPiece (BERT/ELECTRA/DistilBERT) and KoBERT folders are supported`,
+      `${dir}: no vocab.txt (found: ${files()}); ` +
+        'only WordPiece (BERT/ELECTRA/DistilBERT) and KoBERT folders are supported',
     );
   const r = resolveTokenizerClass(dir, option);
   const settings: Record<string, any> = { ...tokenSettings(dir), ...overrides };

@@ -90,7 +90,8 @@ export function resolveTokenizerClass(dir: string, option?: string): TokenizerCl
         : null;
     if (!kind)
       throw new Error(
-        `${where}: tokenizer_class ${tokenizer_class} is not supported (only BertTokenizer, ElectraTokenizer, DistilBertTokenizer, KoBertTokenizer)`,
+        `${where}: tokenizer_class ${tokenizer_class} is not supported ` +
+          '(only BertTokenizer, ElectraTokenizer, DistilBertTokenizer, KoBertTokenizer)',
       );
     return { tokenizer_class, from, ...(model_type ? { model_type } : {}), sentencepiece_files, kind };
   };
@@ -109,7 +110,8 @@ export function resolveTokenizerClass(dir: string, option?: string): TokenizerCl
   const cls = MODEL_TYPE_TOKENIZERS[type];
   if (!cls)
     throw new Error(
-      `${cFile}: model_type "${type}" has no tokenizer here (known: ${Object.keys(MODEL_TYPE_TOKENIZERS).join(', ')}); pass tokenizer_class`,
+      `${cFile}: model_type "${type}" has no tokenizer here ` +
+        `(known: ${Object.keys(MODEL_TYPE_TOKENIZERS).join(', ')}); pass tokenizer_class`,
     );
   return done(cls, 'model_type', type);
 }
@@ -124,8 +126,10 @@ export function sentencePieceMismatch(dir: string, r: TokenizerClassResolution):
         ? 'no config.json, no tokenizer_class'
         : r.from;
   return (
-    `hai: warning: ${dir}: ${r.tokenizer_class} (${why}) reads vocab.txt as WordPiece, but the folder holds the SentencePiece model ` +
-    `${r.sentencepiece_files.join(', ')}, which it ignores${r.from === 'files' ? '' : ' (as transformers does)'}; tokenizer_class 'KoBertTokenizer' uses it`
+    `hai: warning: ${dir}: ${r.tokenizer_class} (${why}) reads vocab.txt as WordPiece, ` +
+    'but the folder holds the SentencePiece model ' +
+    `${r.sentencepiece_files.join(', ')}, which it ignores${r.from === 'files' ? '' : ' (as transformers does)'}; ` +
+    "tokenizer_class 'KoBertTokenizer' uses it"
   );
 }
 

@@ -9,7 +9,8 @@
  * transformers.js differs: no NFC step, astral CJK, accents outside U+0300–U+036F, final sigma); on NFC Korean text
  * they give the same ids, which test/text/tokenizer.test.ts checks over the course corpus.
  *
- * Introduced with notebooks/06_inference.ipynb (serving the trained model; the notebook does not show it yet: README "Exporting to ONNX").
+ * Introduced with notebooks/06_inference.ipynb (serving the trained model; the notebook does not show it yet:
+ * README "Exporting to ONNX").
  */
 import * as path from 'node:path';
 import { writeFileAtomic } from '../util/files';
@@ -20,7 +21,8 @@ import { PreTrainedTokenizer } from './pretrainedtokenizer';
 export function tokenizerJson(tok: PreTrainedTokenizer): Record<string, unknown> {
   if (!(tok instanceof BertTokenizer)) {
     throw new Error(
-      `tokenizer.json is written for WordPiece tokenizers only; ${tok.constructor.name} (KoBERT's SentencePiece) has none: transformers.js cannot load it`,
+      `tokenizer.json is written for WordPiece tokenizers only; ${tok.constructor.name} (KoBERT's SentencePiece) ` +
+        'has none: transformers.js cannot load it',
     );
   }
   const c = tok.config;

@@ -11,7 +11,8 @@
  *
  * Introduced in notebooks/07_translator.ipynb.
  */
-import { PAIR_PATTERN, listJsonFiles, readAihubFile, regionLabel } from '../data/aihub';
+import { listJsonFiles, readAihubFile, regionLabel } from '../data/aihub';
+import { PAIR_PATTERN } from '../data/formrules';
 import { rng } from '../util/random';
 
 /** One aligned unit: `dialect` and `standard` are equal where the transcriber marked nothing. */

@@ -16,7 +16,7 @@
  * Introduced in notebooks/07_translator.ipynb.
  */
 import type { ParallelUtterance, Unit } from './pairs';
-import { colloquialOnly } from '../data/aihub';
+import { colloquialOnly } from '../data/formrules';
 
 export type Direction = 'to_standard' | 'from_standard';
 

@@ -16,7 +16,8 @@ export function htmlTable(records: Record<string, unknown>[], caption?: string):
       ? `<td style="text-align:right">${Number.isInteger(v) ? v : v.toFixed(4)}</td>`
       : `<td>${esc(Array.isArray(v) ? v.join(', ') : String(v))}</td>`;
   return (
-    `<table>${caption ? `<caption>${esc(caption)}</caption>` : ''}<thead><tr>${cols.map((c) => `<th>${esc(c)}</th>`).join('')}</tr></thead>` +
+    `<table>${caption ? `<caption>${esc(caption)}</caption>` : ''}` +
+    `<thead><tr>${cols.map((c) => `<th>${esc(c)}</th>`).join('')}</tr></thead>` +
     `<tbody>${records.map((r) => `<tr>${cols.map((c) => cell(r[c])).join('')}</tr>`).join('')}</tbody></table>`
   );
 }

@@ -49,7 +49,8 @@ export class Progress {
     const rateText =
       elapsedS < 0.05 || rate === 0 ? '?it/s' : rate >= 1 ? `${rate.toFixed(2)}it/s` : `${(1 / rate).toFixed(2)}s/it`;
     return (
-      `${this.cfg.desc ? this.cfg.desc + ': ' : ''}${String(Math.round(frac * 100)).padStart(3)}%|${'█'.repeat(fill)}${' '.repeat(this.cfg.width - fill)}| ` +
+      `${this.cfg.desc ? this.cfg.desc + ': ' : ''}${String(Math.round(frac * 100)).padStart(3)}%|` +
+      `${'█'.repeat(fill)}${' '.repeat(this.cfg.width - fill)}| ` +
       `${done}/${total} [${clock(elapsedS)}<${clock(eta)}, ${rateText}${extra ? ', ' + extra : ''}]`
     );
   }

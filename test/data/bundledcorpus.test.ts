@@ -5,7 +5,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { eojeols, parseSource, prepareData } from '../../src/data/bundledcorpus';
-import { PAIR_PATTERN, convertFiles, listJsonFiles, readAihubFile, regionLabel } from '../../src/data/aihub';
+import { convertFiles, listJsonFiles, readAihubFile, regionLabel } from '../../src/data/aihub';
+import { PAIR_PATTERN } from '../../src/data/formrules';
 import { ROOT } from '../helpers';
 
 const SRC = `# id: DKHL22999999

@@ -4,7 +4,8 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { convertDefaults, convertFiles, convertForm, listJsonFiles, readAihubFile } from '../../src/data/aihub';
+import { convertDefaults, convertFiles, listJsonFiles, readAihubFile } from '../../src/data/aihub';
+import { convertForm } from '../../src/data/formrules';
 import { toCsv } from '../../src/data/rows';
 import { hai, ROOT } from '../helpers';
 

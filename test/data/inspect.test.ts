@@ -2,7 +2,8 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
-import { cleanForm, colloquialOnly, convertDefaults, convertFiles, emptyCleanStats } from '../../src/data/aihub';
+import { convertDefaults, convertFiles } from '../../src/data/aihub';
+import { cleanForm, colloquialOnly, emptyCleanStats } from '../../src/data/formrules';
 import { Row } from '../../src/data/rows';
 import {
   duplicates,

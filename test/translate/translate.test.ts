@@ -25,7 +25,7 @@ import {
   NEVER,
 } from '../../src/translate';
 import { repoPath } from '../../src/util/paths';
-import { colloquialOnly } from '../../src/data/aihub';
+import { colloquialOnly } from '../../src/data/formrules';
 
 // sacrebleu 2.x's own README example (two reference streams): BLEU = 48.53, chrF2 = 59.73.
 const SYS = ['The dog bit the man.', "It wasn't surprising.", 'The man had just bitten him.'];
