@@ -3,7 +3,7 @@
  * no cycles, and each layer imports only the layers below it. LAYERS is the order, lowest first; the
  * README's "Architecture" table lists the same folders.
  */
-const LAYERS = ['util', 'engine', 'data', 'text', 'models', 'train', 'notebook', 'course', 'translate', 'grade', 'bench', 'app', 'cli'];
+const LAYERS = ['util', 'engine', 'data', 'text', 'models', 'train', 'notebook', 'course', 'translate', 'grade', 'bench', 'app', 'book', 'cli'];
 
 const upward = LAYERS.map((layer, i) => ({
   name: `layer-${layer}`,

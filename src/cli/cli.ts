@@ -11,6 +11,7 @@ import { addToolCommands, positiveInt } from './tools';
 import { addAssignCommand, gradeClassOptions } from './assigncmd';
 import { addTranslateCommands } from './translate';
 import { addExportCommand } from './export';
+import { addBookCommand } from './bookcmd';
 import { RUNTIMES, Runtime, evalCsvWith, predictTextsWith } from '../course/onnxeval';
 import { BACKENDS, describeBackend, initBackend } from '../engine/backend';
 import { installKernelSpec } from '../notebook/kernelspec';
@@ -51,6 +52,7 @@ export function buildProgram(): Command {
 
   addToolCommands(program);
   addExportCommand(program);
+  addBookCommand(program);
 
   program
     .command('train')

@@ -26,6 +26,7 @@ const LAYERS = [
   'grade',
   'bench',
   'app',
+  'book',
   'cli',
 ];
 
