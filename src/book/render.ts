@@ -10,6 +10,7 @@ import { escapeHtml } from '../util/html';
 
 interface MarkdownIt {
   render(src: string): string;
+  renderInline(src: string): string;
 }
 interface Hljs {
   highlight(code: string, o: { language: string }): { value: string };
@@ -47,6 +48,9 @@ export function renderMarkdown(src: string): string {
     .md.render(src)
     .replace(/href="(?:\.\/)?(\d\d_[\w-]+)\.ipynb"/g, 'href="$1.html"');
 }
+
+/** One paragraph of Markdown as inline HTML (the index's summaries). */
+export const renderInline = (src: string): string => deps().md.renderInline(src);
 
 /** Jupyter's multiline strings: a string or a list of lines. */
 export const joinSource = (s: string | string[] | undefined): string => (Array.isArray(s) ? s.join('') : (s ?? ''));

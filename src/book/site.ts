@@ -17,6 +17,7 @@ import { escapeHtml } from '../util/html';
 import { REPO_ROOT } from '../util/paths';
 import { SessionInfo, pageShell, sessionInfo, sessionPage, siteHeader } from './page';
 import { BOOK_CSS } from './style';
+import { renderInline } from './render';
 
 export interface BookConfig {
   /** The site's folder. */
@@ -145,7 +146,7 @@ function indexPage(
       ].filter(Boolean);
       return (
         `<li class="session"><h2><a href="${s.stem}.html">${escapeHtml(s.title)}</a></h2>` +
-        `<p>${escapeHtml(s.summary)}</p>${s.english ? `<p class="en">${escapeHtml(s.english)}</p>` : ''}` +
+        `<p>${renderInline(s.summary)}</p>${s.english ? `<p class="en">${renderInline(s.english)}</p>` : ''}` +
         `<p class="meta">${deck ? `<a href="${deck}">슬라이드 <small>slides</small></a>` : ''}` +
         `${flags.length ? ` · ${flags.join(' · ')}` : ''}</p></li>`
       );
