@@ -180,7 +180,10 @@ function reportPage(from: string): string {
     );
   const html = fs.readFileSync(file, 'utf8');
   const head = /<head>([\s\S]*?)<\/head>/i.exec(html)?.[1] ?? '';
-  const style = (head.match(/<style[\s\S]*?<\/style>/gi) ?? []).join('');
+  const style = (head.match(/<style[\s\S]*?<\/style>/gi) ?? [])
+    .join('')
+    // the report's page layout (body width, margins) gives way to the book's header and main column
+    .replace(/\bbody\s*\{/g, 'main.report {');
   const body = /<body[^>]*>([\s\S]*)<\/body>/i.exec(html)?.[1] ?? html;
   return (
     `<!doctype html><html lang="ko"><head><meta charset="utf-8"><title>결과 보고서 · HAI Dialect Lab</title>` +

@@ -32,6 +32,7 @@ section.md th, section.md td, .out th, .out td { border: 1px solid #d0d7de; padd
 pre { overflow-x: auto; }
 pre.code { background: #f6f8fa; border: 1px solid #d0d7de; border-radius: 6px; padding: .7em 1em; margin: 0;
   font-size: .88em; }
+pre.code code.hljs { padding: 0; background: none; }
 pre.out { margin: .3em 0; padding: .4em 1em; font-size: .85em; white-space: pre-wrap; border-left: 3px solid #d0d7de; }
 pre.out.stderr { background: #fff8f0; border-left-color: #e0a060; }
 pre.out.error { background: #ffebe9; border-left-color: #cf222e; }
