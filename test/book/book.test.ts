@@ -88,6 +88,34 @@ test('a session page marks the exercises, stubs their solutions, drops hidden te
   assert.doesNotMatch(plain, /banner|<script/);
 });
 
+test('with no executed notebooks, hai book runs the course first (smoke mode) and says so', async () => {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'hai-book-'));
+  try {
+    const logs: string[] = [];
+    const asked: { full: boolean }[] = [];
+    const book = await buildBook({
+      out: path.join(tmp, 'site'),
+      from: path.join(tmp, 'run'),
+      slides: false,
+      log: (s) => logs.push(s),
+      runCourse: async (o) => {
+        asked.push({ full: o.full });
+        writeNotebook(path.join(o.out, 'notebooks', '09_test.ipynb'), fakeNotebook());
+        return { failures: [] };
+      },
+    });
+    assert.deepEqual(asked, [{ full: false }]);
+    assert.equal(book.ranCourse, true);
+    assert.match(logs[0], /no executed notebooks in .*: running the course first \(smoke mode\)/);
+    const index = fs.readFileSync(path.join(tmp, 'site', 'index.html'), 'utf8');
+    assert.match(index, /강좌를 먼저 실행했습니다 \(스모크 모드\)/);
+    assert.match(index, /href="09_test.html"/);
+    assert.match(fs.readFileSync(path.join(tmp, 'site', 'report.html'), 'utf8'), /이 실행에는 보고서가 없습니다/);
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+});
+
 test(
   'hai book builds an offline site from a course run, and Chromium opens every page',
   { skip, timeout: 600_000 },
