@@ -100,7 +100,7 @@ export async function buildBook(cfg: Partial<BookConfig> = {}): Promise<BookResu
       sessionPage(nbs[i], s, { prev: sessions[i - 1] ?? null, next: sessions[i + 1] ?? null, slides: deckOf(s) }, c),
     ),
   );
-  write('index.html', indexPage(sessions, deckOf, { ranCourse, full: c.full, from: c.from }));
+  write('index.html', indexPage(sessions, deckOf, { ranCourse, full: c.full, from: c.from, mode: runMode(c.from) }));
   write('report.html', reportPage(c.from));
   writeFileAtomic(
     path.join(c.out, 'book.css'),
@@ -135,7 +135,7 @@ function buildSlides(c: BookConfig, sessions: SessionInfo[]): Set<string> {
 function indexPage(
   sessions: SessionInfo[],
   deckOf: (s: SessionInfo) => string | null,
-  o: { ranCourse: boolean; full: boolean; from: string },
+  o: { ranCourse: boolean; full: boolean; from: string; mode: string | null },
 ): string {
   const rel = path.relative(REPO_ROOT, o.from);
   const source = rel && !rel.startsWith('..') ? rel : path.basename(o.from);
@@ -160,7 +160,13 @@ function indexPage(
       `<small>No executed notebooks were found, so the course was run first ` +
       `(${o.full ? 'full' : 'smoke mode'}).</small>`
     : `<code>${escapeHtml(source)}</code>에 있는 <code>npm start</code>의 실행 결과로 만들었습니다. ` +
-      `<small>Built from the executed notebooks of <code>npm start</code>.</small>`;
+      `<small>Built from the executed notebooks of <code>npm start</code>.</small>` +
+      (o.mode === 'smoke'
+        ? ' 스모크 모드 실행입니다: 일부 데이터, 짧은 학습, 대역 모델. <small>A smoke-mode run: subsets, short runs, ' +
+          'stand-in models.</small>'
+        : o.mode === 'full'
+          ? ' 전체 실행입니다. <small>A full run.</small>'
+          : '');
   const body =
     `<h1>HAI 방언 분류 실습 <small>HAI Dialect Lab</small></h1>` +
     `<p>한국어 문장이 표준어(0), 경상(1), 제주(2), 전라(3) 중 어디 말인지 맞히는 모델을 만드는 2022년 강좌를 TypeScript로 ` +
@@ -169,6 +175,12 @@ function indexPage(
     `its slides and its exercises. <a href="report.html">결과 보고서 <small>the results report</small></a>.</p>` +
     `<p class="made">${made}</p><ol class="sessions">${rows}</ol>`;
   return pageShell('HAI 방언 분류 실습 · HAI Dialect Lab', siteHeader('index.html'), body);
+}
+
+/** Whether the course run was `full` or `smoke`, as its report says (`Mode: …`); null without a report. */
+function runMode(from: string): string | null {
+  const file = path.join(from, 'report.html');
+  return fs.existsSync(file) ? (/<p>Mode: (full|smoke)\b/.exec(fs.readFileSync(file, 'utf8'))?.[1] ?? null) : null;
 }
 
 /** `npm start`'s report.html inside the book's header; its charts use the site's plotly.js, as beside the report. */

@@ -171,6 +171,7 @@ test(
       }
       // the index lists both sessions, Korean first
       await page.goto(`file://${path.join(out, 'index.html')}`);
+      assert.match((await page.textContent('p.made')) ?? '', /스모크 모드 실행입니다/);
       assert.deepEqual(await page.$$eval('li.session h2 a', (a) => a.map((x) => x.getAttribute('href'))), [
         '01_data.html',
         '02_inspect.html',
@@ -210,6 +211,11 @@ test(
         assert.ok(inked > 0.01, `${name} screenshot is blank (${(inked * 100).toFixed(2)} % of pixels drawn)`);
       }
       assert.deepEqual(problems, []);
+      // where plotly.js does not load (scripts off, a copied page), each chart's SVG stays visible
+      await page.route('**/plotly.js', (r) => r.abort());
+      await page.goto(`file://${path.join(out, '02_inspect.html')}`);
+      assert.ok(await page.isVisible('figure.hai-chart .hai-svg svg'), 'the SVG fallback shows');
+      assert.equal(await page.locator('figure.hai-chart[data-plotly]').count(), 0);
     } finally {
       await context.close();
       fs.rmSync(tmp, { recursive: true, force: true });
