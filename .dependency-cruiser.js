@@ -1,9 +1,9 @@
 /**
  * The import rules of src/, checked on every `npm test` (`npm run lint:deps`, dependency-cruiser):
  * no cycles, and each layer imports only the layers below it. LAYERS is the order, lowest first; the
- * README's "Architecture" table lists the same folders.
+ * docs/architecture.md lists the same folders.
  */
-const LAYERS = ['util', 'engine', 'data', 'text', 'models', 'infer', 'train', 'notebook', 'course', 'translate', 'grade', 'bench', 'app', 'cli'];
+const LAYERS = ['util', 'engine', 'data', 'text', 'models', 'infer', 'train', 'notebook', 'course', 'translate', 'grade', 'bench', 'app', 'book', 'cli'];
 
 const upward = LAYERS.map((layer, i) => ({
   name: `layer-${layer}`,

@@ -20,4 +20,5 @@ export * from './translate';
 export * from './grade';
 export * from './bench';
 export * from './app';
+export * from './book';
 export * from './cli';

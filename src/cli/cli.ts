@@ -12,6 +12,7 @@ import { addExportCommand } from './export';
 import { addModelCommands } from './modelcmds';
 import { addNotebookCommands } from './notebookcmds';
 import { BACKENDS } from '../engine/backend';
+import { addBookCommand } from './bookcmd';
 import { formatGradeSummary, writeGradeReport } from '../grade/gradereport';
 import { gradeSubmissions } from '../grade/grade';
 import { addSandboxOptions, sandboxFromOptions } from './sandboxopts';
@@ -32,6 +33,7 @@ export function buildProgram(): Command {
 
   addToolCommands(program);
   addExportCommand(program);
+  addBookCommand(program);
 
   addModelCommands(program);
   addNotebookCommands(program);

@@ -14,6 +14,7 @@ test('hai --help lists the commands, and every command has --help', () => {
     'data',
     'tokenize',
     'export',
+    'book',
     'train',
     'eval',
     'predict',

@@ -27,6 +27,7 @@ const LAYERS = [
   'grade',
   'bench',
   'app',
+  'book',
   'cli',
 ];
 
