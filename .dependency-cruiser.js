@@ -1,7 +1,7 @@
 /**
  * The import rules of src/, checked on every `npm test` (`npm run lint:deps`, dependency-cruiser):
- * no cycles, and each layer imports only the layers below it. LAYERS is the order, lowest first; the
- * docs/architecture.md lists the same folders.
+ * no cycles, and each layer imports only the layers below it. LAYERS is the order, lowest first; the layer
+ * list in docs/architecture.md names the same folders.
  */
 const LAYERS = ['util', 'engine', 'data', 'text', 'models', 'infer', 'train', 'notebook', 'course', 'translate', 'grade', 'bench', 'app', 'book', 'cli'];
 
