@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The stand-in recipe's seed study (README "Padding and batching", issue #14 item 7): trains
+# The stand-in recipe's seed study (docs/training.md "Padding and batching", issue #14 item 7): trains
 # `hai train --preset fast --standin --seed S` for each seed and scores each model with `hai eval` on
 # every CSV given, one line per seed. A stand-in trained from scratch on ~3,000 rows moves by several
 # points from seed to seed, so a recipe is judged on all its seeds, never on one run.

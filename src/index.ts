@@ -3,7 +3,7 @@
  * `tf` is re-exported so a notebook uses the same tfjs instance, with gradients and chained ops registered.
  *
  * The library is in layers, each a folder with an index of its public names; a layer imports only the
- * layers below it (README, "Architecture"). This file is the only module at the top and re-exports them all.
+ * layers below it (docs/architecture.md). This file is the only module at the top and re-exports them all.
  */
 import * as tf from '@tensorflow/tfjs';
 export { tf };

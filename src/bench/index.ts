@@ -1,7 +1,7 @@
 /**
  * Layer 10, `bench/`: `hai bench`, step and end-to-end rows, side by side with PyTorch.
  *
- * A layer imports only the layers below it (the order is in .dependency-cruiser.js and the README).
+ * A layer imports only the layers below it (the order is in .dependency-cruiser.js and docs/architecture.md).
  * Introduced in notebooks/00_setup.ipynb.
  */
 export * from './bench';

@@ -4,8 +4,7 @@
  * transformers.js reads (`pipeline('text-classification', dir, { quantized: false })`). Without `--out` they are
  * added to the checkpoint folder; with it, a complete model folder is written there.
  *
- * Introduced with notebooks/06_inference.ipynb (serving the trained model; the notebook does not show it yet: README
- * "Exporting to ONNX").
+ * Introduced in notebooks/06_inference.ipynb (serving the trained model; docs/models.md "Exporting to ONNX").
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';

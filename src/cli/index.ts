@@ -1,7 +1,7 @@
 /**
  * Layer 12, `cli/`: the `hai` command and `hai doctor`. Nothing imports it but bin/hai.js.
  *
- * A layer imports only the layers below it (the order is in .dependency-cruiser.js and the README).
+ * A layer imports only the layers below it (the order is in .dependency-cruiser.js and docs/architecture.md).
  * Introduced in notebooks/00_setup.ipynb.
  */
 export * from './cli';

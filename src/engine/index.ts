@@ -2,7 +2,7 @@
  * Layer 1, `engine/`: the tensor engine. Backend choice (tfjs-node-gpu > tfjs-node > wasm > cpu), the kit's own
  * kernels on the wasm heap, pthreads under Node, fused encoder layers with a hand-written backward.
  *
- * A layer imports only the layers below it (the order is in .dependency-cruiser.js and the README).
+ * A layer imports only the layers below it (the order is in .dependency-cruiser.js and docs/architecture.md).
  * Introduced in notebooks/00_setup.ipynb.
  */
 export * from './backend';

@@ -1,7 +1,7 @@
 /**
  * Layer 9, `grade/`: re-running and grading students' notebooks; hidden checks; the report.
  *
- * A layer imports only the layers below it (the order is in .dependency-cruiser.js and the README).
+ * A layer imports only the layers below it (the order is in .dependency-cruiser.js and docs/architecture.md).
  * Introduced in notebooks/06_inference.ipynb.
  */
 export * from './grade';

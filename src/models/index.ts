@@ -3,7 +3,7 @@
  * (safetensors, pytorch_model.bin), the hub cache, offline stand-ins, `AutoModelForSequenceClassification`,
  * `AutoTokenizer`, freezing.
  *
- * A layer imports only the layers below it (the order is in .dependency-cruiser.js and the README).
+ * A layer imports only the layers below it (the order is in .dependency-cruiser.js and docs/architecture.md).
  * Introduced in notebooks/03_baseline.ipynb.
  */
 export * from './automodel';

@@ -9,8 +9,7 @@
  * float32 as trained (no quantisation), so the export gives the kit's logits to float32 rounding
  * (test/models/onnx.test.ts checks 1e-5 through transformers.js and onnxruntime-node).
  *
- * Introduced with notebooks/06_inference.ipynb (serving the trained model; the notebook does not show it yet:
- * README "Exporting to ONNX").
+ * Introduced in notebooks/06_inference.ipynb (serving the trained model; docs/models.md "Exporting to ONNX").
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';

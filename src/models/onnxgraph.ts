@@ -9,8 +9,7 @@
  * absent: this is the eval-mode forward pass. Weights keep their state-dict names; Linear weights are stored
  * `[in, out]`, the layout the kit already holds and ONNX's MatMul wants.
  *
- * Introduced with notebooks/06_inference.ipynb (serving the trained model; the notebook does not show it yet:
- * README "Exporting to ONNX").
+ * Introduced in notebooks/06_inference.ipynb (serving the trained model; docs/models.md "Exporting to ONNX").
  */
 import { ONNX_DTYPE, OnnxGraph } from '../util/onnxproto';
 import { MASK_MIN } from './numerics';

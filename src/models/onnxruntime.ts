@@ -6,8 +6,7 @@
  * onnxruntime-node 1.14 comes with @xenova/transformers; its CPU binaries are inside the npm package, so it loads
  * without downloads. If it cannot load (another platform, a broken install), `onnxRuntimeProblem()` says why.
  *
- * Introduced with notebooks/06_inference.ipynb (serving the trained model; the notebook does not show it yet:
- * README "Exporting to ONNX").
+ * Introduced in notebooks/06_inference.ipynb (serving the trained model; docs/models.md "Exporting to ONNX").
  */
 import * as path from 'node:path';
 import type * as Ort from 'onnxruntime-node';

@@ -9,8 +9,7 @@
  * transformers.js differs: no NFC step, astral CJK, accents outside U+0300–U+036F, final sigma); on NFC Korean text
  * they give the same ids, which test/text/tokenizer.test.ts checks over the course corpus.
  *
- * Introduced with notebooks/06_inference.ipynb (serving the trained model; the notebook does not show it yet:
- * README "Exporting to ONNX").
+ * Introduced in notebooks/06_inference.ipynb (serving the trained model; docs/models.md "Exporting to ONNX").
  */
 import * as path from 'node:path';
 import { writeFileAtomic } from '../util/files';

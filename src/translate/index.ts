@@ -3,7 +3,7 @@
  * corpus tables and their routing, translation metrics (BLEU, chrF, exact match, change-F1), evaluation
  * against copying, and the hub models' path behind the same interface.
  *
- * A layer imports only the layers below it (the order is in .dependency-cruiser.js and the README).
+ * A layer imports only the layers below it (the order is in .dependency-cruiser.js and docs/architecture.md).
  * Introduced in notebooks/07_translator.ipynb.
  */
 export * from './pairs';

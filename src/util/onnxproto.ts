@@ -8,8 +8,7 @@
  * (`writeBytesAtomic` writes the chunks). Field numbers are those of onnx/onnx.proto (proto2: repeated scalars
  * unpacked, which every reader accepts).
  *
- * Introduced with notebooks/06_inference.ipynb (serving the trained model; the notebook does not show it yet:
- * README "Exporting to ONNX").
+ * Introduced in notebooks/06_inference.ipynb (serving the trained model; docs/models.md "Exporting to ONNX").
  */
 
 type Chunks = Uint8Array[];

@@ -1,5 +1,5 @@
 /**
- * scripts/standin-seeds.sh, the stand-in recipe's seed study (README "Padding and batching"): one line per seed
+ * scripts/standin-seeds.sh, the stand-in recipe's seed study (docs/training.md "Padding and batching"): one line per seed
  * with each CSV's accuracy and macro-F1 from `hai eval`, finished seeds skipped on a re-run, bad input refused.
  * Runs a smoke-sized training (HAI_SMOKE=1, one epoch), so it checks the plumbing, not the recipe.
  */

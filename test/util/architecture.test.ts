@@ -1,5 +1,5 @@
 /**
- * The layout rules of README "Architecture": layer folders only (index.ts alone at the top), modules under ~300
+ * The layout rules of docs/architecture.md: layer folders only (index.ts alone at the top), modules under ~300
  * lines, and dependency-cruiser's rules (.dependency-cruiser.js) really reject an upward import and a cycle.
  * `npm test` runs the same rules on the real tree first (`npm run lint:deps`); this proves they can fail.
  */
