@@ -7,6 +7,7 @@
  * Introduced in notebooks/07_translator.ipynb.
  */
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { LABELS, readRowsCsv } from '../data/rows';
 import { repoPath } from '../util/paths';
 import { NaiveBayesModel, naiveBayesPredict, trainNaiveBayes } from '../models/naivebayes';
@@ -25,6 +26,11 @@ export interface Detector {
   readonly kind: string;
   readonly description: string;
   /** For the Korean page. */ readonly descriptionKo: string;
+  /** Not what the original app ran: the Naive Bayes baseline, or a checkpoint fine-tuned from a stand-in. */
+  readonly standin: boolean;
+  /** The checkpoint folder, and what runs it ('onnx' | 'tfjs' | 'naive-bayes'), for the app's footer. */
+  readonly dir: string | null;
+  readonly runtime: string;
   classify(texts: string[]): Promise<Detection[]>;
 }
 
@@ -41,6 +47,9 @@ export function naiveBayesDetector(o: { rows?: string; model?: NaiveBayesModel }
   const model = o.model ?? trainNaiveBayes(readRowsCsv(file));
   return {
     kind: 'naive-bayes',
+    standin: true,
+    dir: null,
+    runtime: 'naive-bayes',
     description: `character 1–3-gram Naive Bayes baseline (offline, trained on ${o.model ? 'a given model' : file.replace(repoPath(), '.')}); not a transformer`,
     descriptionKo:
       '문자 1–3-gram 나이브 베이즈 기준 모델 (Naive Bayes, 오프라인, 번들 말뭉치로 학습; 트랜스포머가 아님)',
@@ -82,8 +91,14 @@ export function checkpointDetector(dir: string, o: { runtime?: Runtime } = {}): 
         64,
       );
   };
+  // a checkpoint fine-tuned from a randomly initialised stand-in keeps `hai_standin` in its config.json
+  const cfgFile = path.join(dir, 'config.json');
+  const standin = fs.existsSync(cfgFile) && Boolean(JSON.parse(fs.readFileSync(cfgFile, 'utf8')).hai_standin);
   return {
     kind: 'checkpoint',
+    standin,
+    dir,
+    runtime: choice.runtime,
     description: `fine-tuned checkpoint ${dir} (runtime ${choice.runtime}: ${choice.reason})`,
     descriptionKo: `미세조정한 체크포인트 ${dir} (${choice.runtime === 'onnx' ? 'ONNX, onnxruntime-node' : 'TensorFlow.js'})`,
     async classify(texts) {

@@ -109,9 +109,19 @@ async function translateLines(
       detected = { label: d.label, name: d.name, probs: d.probs };
     } else src = from;
     const r = await tr.translate(j.text, src, to);
-    process.stdout.write(
-      `${JSON.stringify({ text: j.text, output: r.output, from: src, to, route: r.route, translator: tr.kind, ...(detected ? { detected } : {}) })}\n`,
-    );
+    const answer = {
+      text: j.text,
+      output: r.output,
+      changed: r.changed,
+      reason: r.reason,
+      from: src,
+      to,
+      route: r.route,
+      translator: tr.kind,
+      standin: tr.standin,
+      ...(detected ? { detected } : {}),
+    };
+    process.stdout.write(`${JSON.stringify(answer)}\n`);
   }
 }
 

@@ -5,16 +5,8 @@
  * Introduced in notebooks/07_translator.ipynb.
  */
 import { ParallelUtterance, splitParallel } from './pairs';
-import {
-  TableConfig,
-  Direction,
-  TableModel,
-  analyseText,
-  applyTable,
-  mostFrequentTable,
-  renderAnalysis,
-  trainTable,
-} from './table';
+import { TableConfig, Direction, TableModel, trainTable } from './table';
+import { analyseText, applyTable, mostFrequentTable, renderAnalysis } from './apply';
 import { TranslationScores, changeF1, corpusChrf, scoreTranslations } from './metrics';
 
 /** Inputs and references of one region and direction (to_standard: dialect in, standard out). */

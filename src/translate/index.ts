@@ -9,6 +9,7 @@
 export * from './pairs';
 export * from './metrics';
 export * from './table';
+export * from './apply';
 export * from './evaluate';
 export * from './corpustranslator';
 export * from './kobart';
