@@ -187,7 +187,7 @@ test('stand-ins are labelled: standin in the API, a banner on the page, the foot
   assert.match(page, /data-standin="translator"/);
   assert.match(page, /대체 모델 \(stand-in\)/);
   assert.match(page, /what really runs/);
-  const info = await (await fetch(base + '/api/info')).json();
+  const info = (await (await fetch(base + '/api/info')).json()) as any;
   assert.equal(info.parts.translator.standin, true);
   assert.equal(info.parts.classifier.kind, 'naive-bayes');
 });
