@@ -13,3 +13,4 @@ export * from './apply';
 export * from './evaluate';
 export * from './corpustranslator';
 export * from './kobart';
+export * from './routetable';

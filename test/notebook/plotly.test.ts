@@ -10,7 +10,14 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { barFigure, lineFigure } from '../../src/notebook/charts';
-import { figureBlock, figureBundle, PLOTLY_FILE, plotlyBundlePath, plotlyPageScript } from '../../src/notebook/plotly';
+import {
+  externalizePlotly,
+  figureBlock,
+  figureBundle,
+  PLOTLY_FILE,
+  plotlyBundlePath,
+  plotlyPageScript,
+} from '../../src/notebook/plotly';
 import { KernelClient } from '../../src/notebook/jupyter';
 import { ROOT } from '../helpers';
 import { SESSION5 } from './labels';
@@ -88,6 +95,35 @@ test('a report page: plotly.js loaded once draws every figure and hides its SVG'
   assert.deepEqual(
     shown.map((s) => [s.plots, s.svgShown]),
     figs.map(() => [true, false]),
+  );
+});
+
+test('an executed notebook loads plotly.js from the file beside it: small, and every figure still draws', async () => {
+  // as nbformat stores it: text/html as a list of lines; the first figure of the session carries the bundle
+  const outputs = figs.map((f, i) => {
+    const html = figureBundle(f, { loadPlotly: i === 0 })['text/html'];
+    return { output_type: 'display_data', data: { 'text/html': html.split(/(?<=\n)/) }, metadata: {} };
+  });
+  const nb = { cells: [{ cell_type: 'code', outputs }], metadata: {}, nbformat: 4 };
+  const before = JSON.stringify(nb).length;
+  const { nb: small, replaced } = externalizePlotly(nb);
+  const after = JSON.stringify(small).length;
+  assert.equal(replaced, 1);
+  assert.ok(before > 5e6 && after < 100e3, `${before} → ${after} characters`);
+  assert.equal(JSON.stringify(nb).length, before, 'the input is not changed');
+  const html = small.cells[0].outputs.map((o) => o.data['text/html']).join('');
+  assert.equal((html.match(/<script src="plotly\.js"/g) ?? []).length, 1);
+  if (noBrowser) return;
+  const shown = await open(html, true);
+  assert.deepEqual(
+    shown.map((s) => [s.plots, s.svgShown]),
+    figs.map(() => [true, false]),
+  );
+  // without the file beside it, every SVG shows
+  const bare = await open(html, false);
+  assert.deepEqual(
+    bare.map((s) => [s.plots, s.svgShown]),
+    figs.map(() => [false, true]),
   );
 });
 
