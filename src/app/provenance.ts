@@ -52,7 +52,9 @@ export function classifierPart(d: Detector | null): Part | null {
       ko: d.descriptionKo,
       banner: d.standin
         ? {
-            en: 'auto-detect is a character n-gram Naive Bayes baseline, not the fine-tuned transformer the original app used',
+            en:
+              'auto-detect is a character n-gram Naive Bayes baseline, not the fine-tuned transformer the ' +
+              'original app used',
             ko: '자동 분류는 원래 앱의 미세조정 트랜스포머가 아니라 문자 n-gram 나이브 베이즈 기준 모델입니다',
           }
         : null,

@@ -59,13 +59,15 @@ const common = (c: Command) =>
   c
     .option(
       '--translator <dir>',
-      'a translator folder written by hai translate --build (default: learned from data/aihub, cached in runs/translator/)',
+      'a translator folder written by hai translate --build ' +
+        '(default: learned from data/aihub, cached in runs/translator/)',
     )
     .option('--model <checkpoint>', 'a fine-tuned classifier folder for --from auto (e.g. runs/train/final)')
     .addOption(
       new Option(
         '--runtime <name>',
-        'how --model runs: its ONNX export on onnxruntime-node (onnx), tfjs, or auto (the export when it is current: hai export --onnx)',
+        'how --model runs: its ONNX export on onnxruntime-node (onnx), tfjs, or auto ' +
+          '(the export when it is current: hai export --onnx)',
       )
         .choices([...RUNTIMES])
         .default('auto'),
@@ -102,7 +104,8 @@ async function translateLines(
     if (from === 'auto') {
       if (!det)
         throw new Error(
-          '--from auto needs a classifier: give --model <checkpoint> (hai train --preset fast --standin) or drop --detector none',
+          '--from auto needs a classifier: give --model <checkpoint> (hai train --preset fast --standin) ' +
+            'or drop --detector none',
         );
       const [d] = await det.classify([j.text]);
       src = d.variety;

@@ -161,7 +161,8 @@ export function loadTranslator(dir: string): CorpusTranslator {
   }
   if (j?.format !== 'hai-corpus-translator' || !Array.isArray(j.tables))
     throw new Error(
-      `${file}: not a translator (expected format 'hai-corpus-translator' and a 'tables' array; write one with hai translate --build)`,
+      `${file}: not a translator (expected format 'hai-corpus-translator' and a 'tables' array; ` +
+        'write one with hai translate --build)',
     );
   j.tables.forEach((t: any, i: number) => {
     for (const k of ['wordThreshold', 'suffixThreshold', 'minCount', 'minSuffixTypes', 'maxSuffix', 'smoothing']) {

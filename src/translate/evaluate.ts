@@ -33,7 +33,10 @@ export const PLAIN_SHARE = 0.6;
  */
 export const MIN_PRECISION = 0;
 
-/** A threshold above every confidence (confidences are at most 1): "never change at this level". Not Infinity, which JSON cannot hold. */
+/**
+ * A threshold above every confidence (confidences are at most 1): "never change at this level". Not Infinity,
+ * which JSON cannot hold.
+ */
 export const NEVER = 2;
 /** Threshold candidates. */
 export const WORD_GRID = [0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1, NEVER];
@@ -174,14 +177,22 @@ const NAMES = ['standard', 'gyeongsang', 'jeju', 'jeolla'];
 export function formatEval(r: EvalReport): string {
   const f = (x: number) => x.toFixed(1).padStart(6);
   const lines = [
-    `test: ${r.split.test_source} (${r.split.test} utterances; train ${r.split.train}, dev ${r.split.dev}; seed ${r.split.seed})`,
-    `${'region'.padEnd(11)}${'direction'.padEnd(15)}${'system'.padEnd(15)}${'n'.padStart(5)}${'BLEU'.padStart(7)}${'chrF'.padStart(7)}${'exact%'.padStart(7)}${'chgP'.padStart(7)}${'chgR'.padStart(7)}${'chgF1'.padStart(7)}`,
+    `test: ${r.split.test_source} (${r.split.test} utterances; train ${r.split.train}, dev ${r.split.dev}; ` +
+      `seed ${r.split.seed})`,
+    'region'.padEnd(11) +
+      'direction'.padEnd(15) +
+      'system'.padEnd(15) +
+      'n'.padStart(5) +
+      ['BLEU', 'chrF', 'exact%', 'chgP', 'chgR', 'chgF1'].map((h) => h.padStart(7)).join(''),
   ];
   for (const row of r.rows)
     for (const sys of ['copy', 'most_frequent', 'corpus'] as const) {
       const s = row[sys];
       lines.push(
-        `${NAMES[row.label].padEnd(11)}${row.direction.padEnd(15)}${sys.padEnd(15)}${String(s.n).padStart(5)} ${f(s.bleu)} ${f(s.chrf)} ${f(100 * s.exact)} ${f(100 * s.change.precision)} ${f(100 * s.change.recall)} ${f(100 * s.change.f1)}`,
+        `${NAMES[row.label].padEnd(11)}${row.direction.padEnd(15)}${sys.padEnd(15)}${String(s.n).padStart(5)} ` +
+          [s.bleu, s.chrf, 100 * s.exact, 100 * s.change.precision, 100 * s.change.recall, 100 * s.change.f1]
+            .map(f)
+            .join(' '),
       );
     }
   return lines.join('\n');

@@ -101,14 +101,26 @@ export class HubTranslator implements Translator {
     for (const h of hops) {
       const id = HUB_MODELS[hopName(h)];
       if (!id)
-        return `no hub model translates ${hopName(h)} (the original app had models for Gyeongsang and Jeju only); use the corpus translator`;
+        return (
+          `no hub model translates ${hopName(h)} (the original app had models for Gyeongsang and Jeju only); ` +
+          'use the corpus translator'
+        );
       if (this.config.factory) continue;
       const local = this.config.localDir && fs.existsSync(path.join(this.config.localDir, id, 'onnx'));
       if (local) continue;
       if (!this.config.allowRemote)
-        return `hub model ${id} is not available: no converted ONNX folder ${this.config.localDir ? path.join(this.config.localDir, id, 'onnx') : '(give --hub-dir or HAI_HUB_TRANSLATORS)'} and remote loading is off`;
+        return (
+          `hub model ${id} is not available: no converted ONNX folder ` +
+          (this.config.localDir
+            ? path.join(this.config.localDir, id, 'onnx')
+            : '(give --hub-dir or HAI_HUB_TRANSLATORS)') +
+          ' and remote loading is off'
+        );
       if (hubOffline())
-        return `hub model ${id} is not available: HF_HUB_OFFLINE/TRANSFORMERS_OFFLINE is set and no converted folder is given`;
+        return (
+          `hub model ${id} is not available: HF_HUB_OFFLINE/TRANSFORMERS_OFFLINE is set and no converted ` +
+          'folder is given'
+        );
     }
     return null;
   }
