@@ -153,6 +153,15 @@ export function addTranslateCommands(program: Command): void {
     .option('--out <dir>', 'with --build: where translator.json goes', 'runs/translator/custom')
     .option('--seed <n>', 'split seed', positiveInt('--seed'), 42)
     .option('--json', 'with --eval: print the report as JSON')
+    .option(
+      '--plain-share <x>',
+      'with --eval: share of plain (unchanged) sentences added to dev when tuning (default 0.6; 0: dense dialect only)',
+      (v) => {
+        const x = Number(v);
+        if (!(x >= 0 && x < 1)) throw new Error(`--plain-share must be in [0, 1), got '${v}'`);
+        return x;
+      },
+    )
     .action(
       async (
         o: Common & {
@@ -165,6 +174,7 @@ export function addTranslateCommands(program: Command): void {
           out: string;
           seed: number;
           json?: boolean;
+          plainShare?: number;
         },
       ) => {
         const data = o.data ?? [repoPath('data', 'aihub')];
@@ -174,6 +184,7 @@ export function addTranslateCommands(program: Command): void {
             seed: o.seed,
             external: ext,
             externalName: o.test?.join(', '),
+            plainShare: o.plainShare,
           });
           console.log(o.json ? JSON.stringify(r) : formatEval(r));
           return;

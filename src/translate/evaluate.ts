@@ -108,8 +108,9 @@ export function evaluateDirection(
   test: ParallelUtterance[],
   label: number,
   direction: Direction,
+  plainShare = PLAIN_SHARE,
 ): DirectionEval {
-  const tuned = tuneTable(train, dev, label, direction);
+  const tuned = tuneTable(train, dev, label, direction, {}, plainShare);
   const model: TableModel = trainTable([...train, ...dev], label, direction, tuned.config);
   const mf = mostFrequentTable([...train, ...dev], label, direction);
   const { srcs, refs } = directionPairs(test, label, direction);
@@ -133,18 +134,19 @@ export function evaluateSplit(
   train: ParallelUtterance[],
   dev: ParallelUtterance[],
   test: ParallelUtterance[],
+  plainShare = PLAIN_SHARE,
 ): DirectionEval[] {
   const out: DirectionEval[] = [];
   for (const label of [1, 2, 3])
     for (const d of ['to_standard', 'from_standard'] as Direction[]) {
       if (test.some((u) => u.label === label) && train.some((u) => u.label === label))
-        out.push(evaluateDirection(train, dev, test, label, d));
+        out.push(evaluateDirection(train, dev, test, label, d, plainShare));
     }
   return out;
 }
 
 export interface EvalReport {
-  split: { train: number; dev: number; test: number; seed: number; test_source: string };
+  split: { train: number; dev: number; test: number; seed: number; test_source: string; plain_share: number };
   rows: DirectionEval[];
 }
 
@@ -154,9 +156,10 @@ export interface EvalReport {
  */
 export function evaluateTranslation(
   utts: ParallelUtterance[],
-  o: { seed?: number; external?: ParallelUtterance[]; externalName?: string } = {},
+  o: { seed?: number; external?: ParallelUtterance[]; externalName?: string; plainShare?: number } = {},
 ): EvalReport {
   const seed = o.seed ?? 42;
+  const plainShare = o.plainShare ?? PLAIN_SHARE;
   const s = o.external
     ? { ...splitParallel(utts, { seed, testFraction: 0, devFraction: 0.2 }), test: o.external }
     : splitParallel(utts, { seed });
@@ -167,8 +170,9 @@ export function evaluateTranslation(
       test: s.test.length,
       seed,
       test_source: o.external ? (o.externalName ?? 'external') : 'held-out conversations',
+      plain_share: plainShare,
     },
-    rows: evaluateSplit(s.train, s.dev, s.test),
+    rows: evaluateSplit(s.train, s.dev, s.test, plainShare),
   };
 }
 
@@ -178,7 +182,7 @@ export function formatEval(r: EvalReport): string {
   const f = (x: number) => x.toFixed(1).padStart(6);
   const lines = [
     `test: ${r.split.test_source} (${r.split.test} utterances; train ${r.split.train}, dev ${r.split.dev}; ` +
-      `seed ${r.split.seed})`,
+      `seed ${r.split.seed}; tuned with plain share ${r.split.plain_share})`,
     'region'.padEnd(11) +
       'direction'.padEnd(15) +
       'system'.padEnd(15) +
