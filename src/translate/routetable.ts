@@ -9,7 +9,8 @@ import { CorpusTranslator, tableActive } from './corpustranslator';
 import { HUB_MODELS, hopName } from './kobart';
 import { VARIETIES, route, routeName } from './varieties';
 
-export interface RouteRow {
+// a type, not an interface: rows go to htmlTable, which takes Record<string, unknown>
+export type RouteRow = {
   from: string;
   to: string;
   route: string;
@@ -17,7 +18,7 @@ export interface RouteRow {
   corpus: string;
   /** The hub model of each hop, or `no model`. */
   hub: string;
-}
+};
 
 /** Every (source, target) pair of the four varieties. */
 export function routeTable(t: CorpusTranslator): RouteRow[] {
