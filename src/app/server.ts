@@ -157,7 +157,8 @@ export function createAppServer(cfg: AppConfig): http.Server {
     if (req.method === 'GET' && (url.pathname === '/' || url.pathname === '/index.html'))
       return send(res, 200, page, 'text/html; charset=utf-8');
     if (req.method === 'GET' && url.pathname === '/api/info') return send(res, 200, info, JSON_TYPE);
-    if (!url.pathname.startsWith('/api/')) return send(res, 404, 'not found', 'text/plain; charset=utf-8');
+    if (!url.pathname.startsWith('/api/'))
+      return send(res, 404, 'not found / 찾을 수 없습니다', 'text/plain; charset=utf-8');
     if (req.method !== 'POST')
       return sendError(
         res,

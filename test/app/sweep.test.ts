@@ -130,19 +130,25 @@ test('bodies not declared as JSON get a 415; JSON with parameters or a +json typ
   check('application/vnd.api+json', await post(body, { type: 'application/vnd.api+json' }), 200);
 });
 
-test('the existing bad-input cases still hold: sizes, methods, paths', async () => {
+test('the existing bad-input cases still hold: sizes, methods, paths', async (t) => {
   check('51 characters', await post({ text: '가'.repeat(51), source: 'standard', target: 'jeju' }), 400);
   check('100 KB', await post({ text: '가'.repeat(100_000), source: 'standard', target: 'jeju' }), 413);
   for (const method of ['GET', 'PUT', 'DELETE', 'PATCH'])
     check(`${method} /api/translate`, await call('/api/translate', { method }), 405);
   check('unknown API', await post({}, { path: '/api/nothing' }), 404);
-  for (const p of ['/../../etc/passwd', '/%2e%2e/%2e%2e/etc/passwd', '/api/../package.json', '/__proto__'])
-    check(`path ${p}`, await call(p), 404);
+  for (const p of ['/../../etc/passwd', '/%2e%2e/%2e%2e/etc/passwd', '/api/../package.json', '/__proto__']) {
+    const r = await call(p);
+    check(`path ${p}`, r, 404);
+    assert.equal(r.text, 'not found / 찾을 수 없습니다');
+  }
   assert.ok(seen.length > 100, `${seen.length} requests swept`);
   assert.deepEqual(
     seen.filter((s) => s.status >= 500),
     [],
   );
+  const by = new Map<number, number>();
+  for (const s of seen) by.set(s.status, (by.get(s.status) ?? 0) + 1);
+  t.diagnostic(`${seen.length} requests swept, none 5xx; by status: ${JSON.stringify(Object.fromEntries(by))}`);
 });
 
 test('an unchanged text says so: changed false and a reason, never a silent copy', async () => {
