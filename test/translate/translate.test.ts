@@ -212,7 +212,7 @@ test('colloquial-only rewrites pool their evidence over the regions; regional on
   assert.ok(!colloquialOnly('겁나', '엄청') && colloquialOnly('쫌', '좀') && colloquialOnly('가지구', '가지고'));
 });
 
-test('routing: same variety echoes, standard ↔ dialect is one hop, dialect → dialect via standard; Korean names', () => {
+test('routing: same variety echoes, standard ↔ dialect is one hop, dialect → dialect via standard; Korean', () => {
   assert.deepEqual(route('jeju', 'jeju'), []);
   assert.deepEqual(route('standard', 'jeolla'), [{ from: 'standard', to: 'jeolla' }]);
   assert.deepEqual(route('gyeongsang', 'jeju'), [
