@@ -77,11 +77,13 @@ async function open(html: string, withBundle: boolean) {
         null,
         { timeout: 30000 },
       );
+    // ticks: label extents measured by the browser
     return (await page.evaluate(`[...document.querySelectorAll('figure.hai-chart')].map((f) => ({
       plots: f.querySelectorAll('.js-plotly-plot .main-svg').length > 0,
       svgShown: getComputedStyle(f.querySelector('.hai-svg')).display !== 'none',
-      ticks: [...f.querySelectorAll('.hai-svg text.xtick')].map((t) => { const b = t.getBBox(); return [b.x, b.x + b.width]; }),
-    }))`)) as { plots: boolean; svgShown: boolean; ticks: [number, number][] }[]; // ticks: label extents measured by the browser
+      ticks: [...f.querySelectorAll('.hai-svg text.xtick')]
+        .map((t) => { const b = t.getBBox(); return [b.x, b.x + b.width]; }),
+    }))`)) as { plots: boolean; svgShown: boolean; ticks: [number, number][] }[];
   } finally {
     await page.close();
     fs.rmSync(dir, { recursive: true, force: true });
@@ -146,7 +148,7 @@ test(
   },
 );
 
-test('showFigure in a tslab kernel: SVG + HTML per figure, plotly.js with the first only; the outputs draw in a browser', async () => {
+test('showFigure in a tslab kernel: SVG + HTML per figure, plotly.js with the first only; drawn', async () => {
   const k = await KernelClient.start({ cwd: path.join(ROOT, 'notebooks'), timeoutMs: 60000 });
   let outputs;
   try {
