@@ -7,6 +7,7 @@
  * Introduced in notebooks/07_translator.ipynb.
  */
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { LABELS, readRowsCsv } from '../data/rows';
 import { repoPath } from '../util/paths';
 import { NaiveBayesModel, naiveBayesPredict, trainNaiveBayes } from '../models/naivebayes';
@@ -24,6 +25,11 @@ export interface Detector {
   readonly kind: string;
   readonly description: string;
   /** For the Korean page. */ readonly descriptionKo: string;
+  /** Not what the original app ran: the Naive Bayes baseline, or a checkpoint fine-tuned from a stand-in. */
+  readonly standin: boolean;
+  /** The checkpoint folder, and what runs it ('onnx' | 'tfjs' | 'naive-bayes'), for the app's footer. */
+  readonly dir: string | null;
+  readonly runtime: string;
   classify(texts: string[]): Promise<Detection[]>;
 }
 
@@ -46,6 +52,9 @@ export function naiveBayesDetector(o: { rows?: string; model?: NaiveBayesModel }
   const model = o.model ?? trainNaiveBayes(readRowsCsv(file));
   return {
     kind: 'naive-bayes',
+    standin: true,
+    dir: null,
+    runtime: 'naive-bayes',
     description:
       'character 1–3-gram Naive Bayes baseline (offline, trained on ' +
       `${o.model ? 'a given model' : file.replace(repoPath(), '.')}); not a transformer`,
@@ -71,8 +80,14 @@ export function checkpointDetector(dir: string, o: { runtime?: Runtime } = {}): 
   const choice = chooseRuntime(dir, o.runtime ?? 'tfjs');
   // Opened on first use and kept: the page starts at once, the first request pays the load.
   let opened: Promise<OpenedClassifier> | null = null;
+  // a checkpoint fine-tuned from a randomly initialised stand-in keeps `hai_standin` in its config.json
+  const cfgFile = path.join(dir, 'config.json');
+  const standin = fs.existsSync(cfgFile) && Boolean(JSON.parse(fs.readFileSync(cfgFile, 'utf8')).hai_standin);
   return {
     kind: 'checkpoint',
+    standin,
+    dir,
+    runtime: choice.runtime,
     description: `fine-tuned checkpoint ${dir} (runtime ${choice.runtime}: ${choice.reason})`,
     descriptionKo: `미세조정한 체크포인트 ${dir} (${RUNTIME_KO[choice.runtime]})`,
     async classify(texts) {
@@ -90,6 +105,8 @@ export interface DetectedSource {
   name: string;
   probs: number[];
   detector: string;
+  /** Whether the classifier is a stand-in (the Naive Bayes baseline, or a checkpoint trained from a random init). */
+  standin: boolean;
 }
 
 /** "auto" asked for, and nothing to classify with: the CLI prints it, the app answers 503 with it. */
@@ -108,5 +125,8 @@ export async function detectSource(
   if (source !== 'auto') return { from: source };
   if (!det) throw new NoDetectorError(noDetector);
   const [d] = await det.classify([text]);
-  return { from: d.variety, detected: { label: d.label, name: d.name, probs: d.probs, detector: det.description } };
+  return {
+    from: d.variety,
+    detected: { label: d.label, name: d.name, probs: d.probs, detector: det.description, standin: det.standin },
+  };
 }

@@ -8,3 +8,4 @@
 export * from './detect';
 export * from './page';
 export * from './server';
+export * from './provenance';

@@ -19,7 +19,7 @@ import {
 import { HubTranslator } from '../translate/kobart';
 import { readParallel } from '../translate/pairs';
 import { evaluateTranslation, formatEval } from '../translate/evaluate';
-import { Detector, checkpointDetector, naiveBayesDetector } from '../app/detect';
+import { Detector, checkpointDetector, detectSource, naiveBayesDetector } from '../app/detect';
 import { RUNTIMES, Runtime } from '../infer/runtime';
 import { appDefaults, createAppServer, listen } from '../app/server';
 import { repoPath } from '../util/paths';
@@ -59,13 +59,15 @@ const common = (c: Command) =>
   c
     .option(
       '--translator <dir>',
-      'a translator folder written by hai translate --build (default: learned from data/aihub, cached in runs/translator/)',
+      'a translator folder written by hai translate --build ' +
+        '(default: learned from data/aihub, cached in runs/translator/)',
     )
     .option('--model <checkpoint>', 'a fine-tuned classifier folder for --from auto (e.g. runs/train/final)')
     .addOption(
       new Option(
         '--runtime <name>',
-        'how --model runs: its ONNX export on onnxruntime-node (onnx), tfjs, or auto (the export when it is current: hai export --onnx)',
+        'how --model runs: its ONNX export on onnxruntime-node (onnx), tfjs, or auto ' +
+          '(the export when it is current: hai export --onnx)',
       )
         .choices([...RUNTIMES])
         .default('auto'),
@@ -98,20 +100,27 @@ async function translateLines(
     if (typeof j !== 'object' || j === null || typeof j.text !== 'string')
       throw new Error(`stdin line ${n}: expected {"text": "…"}`);
     if (!j.text.trim()) throw new Error(`stdin line ${n}: field "text" is empty`);
-    let src: Variety, detected: unknown;
-    if (from === 'auto') {
-      if (!det)
-        throw new Error(
-          '--from auto needs a classifier: give --model <checkpoint> (hai train --preset fast --standin) or drop --detector none',
-        );
-      const [d] = await det.classify([j.text]);
-      src = d.variety;
-      detected = { label: d.label, name: d.name, probs: d.probs };
-    } else src = from;
-    const r = await tr.translate(j.text, src, to);
-    process.stdout.write(
-      `${JSON.stringify({ text: j.text, output: r.output, from: src, to, route: r.route, translator: tr.kind, ...(detected ? { detected } : {}) })}\n`,
+    const { from: src, detected } = await detectSource(
+      det,
+      j.text,
+      from,
+      '--from auto needs a classifier: give --model <checkpoint> (hai train --preset fast --standin) ' +
+        'or drop --detector none',
     );
+    const r = await tr.translate(j.text, src, to);
+    const answer = {
+      text: j.text,
+      output: r.output,
+      changed: r.changed,
+      reason: r.reason,
+      from: src,
+      to,
+      route: r.route,
+      translator: tr.kind,
+      standin: tr.standin,
+      ...(detected ? { detected } : {}),
+    };
+    process.stdout.write(`${JSON.stringify(answer)}\n`);
   }
 }
 
@@ -140,6 +149,15 @@ export function addTranslateCommands(program: Command): void {
     .option('--out <dir>', 'with --build: where translator.json goes', 'runs/translator/custom')
     .option('--seed <n>', 'split seed', positiveInt('--seed'), 42)
     .option('--json', 'with --eval: print the report as JSON')
+    .option(
+      '--plain-share <x>',
+      'with --eval: share of plain (unchanged) sentences added to dev when tuning (default 0.6; 0: dense dialect only)',
+      (v) => {
+        const x = Number(v);
+        if (!(x >= 0 && x < 1)) throw new Error(`--plain-share must be in [0, 1), got '${v}'`);
+        return x;
+      },
+    )
     .action(
       async (
         o: Common & {
@@ -152,6 +170,7 @@ export function addTranslateCommands(program: Command): void {
           out: string;
           seed: number;
           json?: boolean;
+          plainShare?: number;
         },
       ) => {
         const data = o.data ?? [repoPath('data', 'aihub')];
@@ -161,6 +180,7 @@ export function addTranslateCommands(program: Command): void {
             seed: o.seed,
             external: ext,
             externalName: o.test?.join(', '),
+            plainShare: o.plainShare,
           });
           console.log(o.json ? JSON.stringify(r) : formatEval(r));
           return;

@@ -9,7 +9,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { barFigure, lineFigure, renderSvg, Figure } from '../notebook/charts';
-import { figureBlock, PLOTLY_FILE, plotlyBundle, plotlyPageScript } from '../notebook/plotly';
+import { externalizePlotly, figureBlock, PLOTLY_FILE, plotlyBundle, plotlyPageScript } from '../notebook/plotly';
 import { LABELS } from '../data/rows';
 import { convertFiles } from '../data/aihub';
 import { writeFileAtomic } from '../util/files';
@@ -61,9 +61,13 @@ export async function courseReport(
     .sort();
   const failures: string[] = [];
   const runs: Record<string, unknown>[] = [];
+  // One plotly.js beside the executed notebooks; each loads it rather than carrying its own ~10 MB copy.
+  fs.mkdirSync(path.join(c.out, 'notebooks'), { recursive: true });
+  writeFileAtomic(path.join(c.out, 'notebooks', PLOTLY_FILE), plotlyBundle());
   for (const nb of notebooks) {
+    c.log(`…      ${nb} (running)`);
     const r = await runNotebook(path.join(nbDir, nb), { smoke: !c.full, timeoutS: c.timeoutS });
-    writeNotebook(path.join(c.out, 'notebooks', nb), r.executed);
+    writeNotebook(path.join(c.out, 'notebooks', nb), externalizePlotly(r.executed).nb);
     const fail = describeFailure(r);
     if (fail) failures.push(fail);
     runs.push({ notebook: nb, status: r.status, seconds: r.seconds.toFixed(1) });
@@ -158,35 +162,40 @@ export function writeCourseReport(
     ]);
   }
   fs.mkdirSync(c.out, { recursive: true });
-  for (const f of figures) f[1] = { ...f[1], layout: { ...f[1].layout, width: 720 } }; // the SVGs' width; Plotly fills the page
+  // the SVGs' width; Plotly fills the page
+  for (const f of figures) f[1] = { ...f[1], layout: { ...f[1].layout, width: 720 } };
   for (const [name, fig] of figures) writeFileAtomic(path.join(c.out, `${name}.svg`), renderSvg(fig));
 
   const mode = c.full ? 'full' : 'smoke (HAI_SMOKE=1: subsets, short runs, offline stand-in models)';
   const standinNote = story.some((s) => s.standin)
-    ? 'These runs used **offline stand-in models** (small, randomly initialised, clearly bannered): their numbers show the direction of each change, not what the real pre-trained models reach.'
+    ? 'These runs used **offline stand-in models** (small, randomly initialised, clearly bannered): their numbers ' +
+      'show the direction of each change, not what the real pre-trained models reach.'
     : 'These runs used the real pre-trained models.';
+  const original = 'The original course: baseline 0.1751, tuned 0.7818 / 0.7841 (validation accuracy, per-batch mean).';
+  const block = (name: string) => figureBlock(figures.find(([n]) => n === name)![1]);
   const sections: [string, string, string][] = [
     ['Notebooks', mdTable(runs), htmlTable(runs)],
     [
       '1–2. Data',
       `${rows.length} rows (course rules) from the bundled corpus.\n\n${mdTable(counts)}\n\n![labels](labels.svg)`,
-      `<p>${rows.length} rows (course rules) from the bundled corpus.</p>${htmlTable(counts)}${figureBlock(figures[0][1])}`,
+      `<p>${rows.length} rows (course rules) from the bundled corpus.</p>${htmlTable(counts)}${block('labels')}`,
     ],
     [
       '3–4. Baseline and tuned',
-      `${standinNote}\n\n${mdTable(story)}\n\nThe original course: baseline 0.1751, tuned 0.7818 / 0.7841 (validation accuracy, per-batch mean).\n\n${story.length ? '![story](story.svg)' : ''} ${tuned ? '![curves](curves.svg)' : ''}`,
-      `<p>${standinNote.replace(/\*\*(.*?)\*\*/g, '<b>$1</b>')}</p>${htmlTable(story)}<p>The original course: baseline 0.1751, tuned 0.7818 / 0.7841 (validation accuracy, per-batch mean).</p>${figures
-        .filter(([n]) => n === 'story' || n === 'curves')
-        .map(([, f]) => figureBlock(f))
-        .join('')}`,
+      `${standinNote}\n\n${mdTable(story)}\n\n${original}\n\n` +
+        `${story.length ? '![story](story.svg)' : ''} ${tuned ? '![curves](curves.svg)' : ''}`,
+      `<p>${standinNote.replace(/\*\*(.*?)\*\*/g, '<b>$1</b>')}</p>${htmlTable(story)}<p>${original}</p>` +
+        figures
+          .filter(([n]) => n === 'story' || n === 'curves')
+          .map(([, f]) => figureBlock(f))
+          .join(''),
     ],
     [
       '5. Further ideas',
       further ? `${mdTable(further.results)}\n\n![further](further.svg)` : '(notebook 05 wrote no results)',
-      further
-        ? `${htmlTable(further.results)}${figureBlock(figures.find(([n]) => n === 'further')![1])}`
-        : '<p>(notebook 05 wrote no results)</p>',
+      further ? `${htmlTable(further.results)}${block('further')}` : '<p>(notebook 05 wrote no results)</p>',
     ],
+    ...laterSessions(c.runsDir),
   ];
   const md = [
     `# HAI Dialect Lab — course report`,
@@ -198,8 +207,10 @@ export function writeCourseReport(
   ].join('\n');
   const html =
     `<!doctype html><html lang="ko"><meta charset="utf-8"><title>HAI Dialect Lab — course report</title>` +
-    `<style>body{font-family:'Noto Sans CJK KR','Noto Sans KR',sans-serif;max-width:960px;margin:2em auto}table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:2px 8px}</style>` +
-    `<h1>HAI Dialect Lab — course report</h1><p>Mode: ${mode}.</p>${sections.map(([h, , x]) => `<h2>${h}</h2>${x}`).join('')}` +
+    `<style>body{font-family:'Noto Sans CJK KR','Noto Sans KR',sans-serif;max-width:960px;margin:2em auto}` +
+    `table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:2px 8px}</style>` +
+    `<h1>HAI Dialect Lab — course report</h1><p>Mode: ${mode}.</p>` +
+    sections.map(([h, , x]) => `<h2>${h}</h2>${x}`).join('') +
     (failures.length ? `<h2>Failures</h2><pre>${failures.join('\n').replace(/</g, '&lt;')}</pre>` : '') +
     plotlyPageScript() +
     '</html>';
@@ -208,4 +219,56 @@ export function writeCourseReport(
   writeFileAtomic(files[1], html);
   writeFileAtomic(files[2], plotlyBundle());
   return files;
+}
+
+/** A section from Markdown paragraphs and tables: [title, markdown, html]. */
+function section(title: string, parts: (string | Record<string, unknown>[])[]): [string, string, string] {
+  const esc = (t: string) => t.replace(/&/g, '&amp;').replace(/</g, '&lt;');
+  return [
+    title,
+    parts.map((p) => (typeof p === 'string' ? p : mdTable(p))).join('\n\n'),
+    parts.map((p) => (typeof p === 'string' ? `<p>${esc(p)}</p>` : htmlTable(p))).join(''),
+  ];
+}
+
+/**
+ * Sessions 6 and 7 from what their notebooks wrote: runs/06_inference/results.json (the predictions of the tuned
+ * checkpoint, tfjs vs ONNX, the label-slip fix) and runs/07_translator/results.json (the translator beside
+ * copying on held-out conversations, and the route table).
+ */
+function laterSessions(runsDir: string): [string, string, string][] {
+  const inf = readJson(path.join(runsDir, '06_inference', 'results.json'));
+  const tr = readJson(path.join(runsDir, '07_translator', 'results.json'));
+  const s6 = inf
+    ? section('6. Inference', [
+        `Checkpoint ${inf.checkpoint}${
+          inf.standin
+            ? ' (fine-tuned from an offline stand-in: labels show the ' + 'mechanics, not the course model)'
+            : ''
+        }. Its predictions (TensorFlow.js):`,
+        inf.predictions.map((p: { text: string; label: number; name: string; probs: number[] }) => ({
+          text: p.text,
+          label: p.label,
+          name: p.name,
+          ...Object.fromEntries(p.probs.map((q, i) => [LABELS[i], q])),
+        })),
+        `The same texts through its ONNX export on onnxruntime-node: largest probability gap ` +
+          `${Number(inf.onnx_max_abs_diff).toExponential(2)} (float32 rounding is 1e-5).`,
+        'The label slip: the original named regions with ["경상도","제주도","전라도"][result - 1], so label 0 ' +
+          "(standard) became Python's index -1, 전라도. Fixed: the label indexes all four names.",
+        inf.label_slip,
+      ])
+    : section('6. Inference', ['(notebook 06 wrote no results)']);
+  const s7 = tr
+    ? section('7. Translator', [
+        `Held-out conversations (${tr.split.test} utterances; train ${tr.split.train}, dev ${tr.split.dev}, seed ` +
+          `${tr.split.seed}). chrF of copying the input beside the corpus tables; change precision is the share of ` +
+          'the tables\' word edits that equal the reference\'s. A direction tuned to "never change" copies, and the ' +
+          'app says so instead of showing the copy as a translation.',
+        tr.scores,
+        "Routes (the original app's: echo, one hop, or two through standard) and what runs on each:",
+        tr.routes,
+      ])
+    : section('7. Translator', ['(notebook 07 wrote no results)']);
+  return [s6, s7];
 }

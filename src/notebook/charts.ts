@@ -178,7 +178,8 @@ export function renderSvg(fig: Figure): string {
   for (let i = 0; i <= 4; i++) {
     const v = y0 + ((y1 - y0) * i) / 4;
     out.push(
-      `<line x1="${m.l}" x2="${W - m.r}" y1="${Y(v)}" y2="${Y(v)}" stroke="#e5e5e5"/><text x="${m.l - 6}" y="${Y(v) + 4}" text-anchor="end">${nice(v)}</text>`,
+      `<line x1="${m.l}" x2="${W - m.r}" y1="${Y(v)}" y2="${Y(v)}" stroke="#e5e5e5"/>` +
+        `<text x="${m.l - 6}" y="${Y(v) + 4}" text-anchor="end">${nice(v)}</text>`,
     );
   }
   if (cats.length) {
@@ -191,14 +192,18 @@ export function renderSvg(fig: Figure): string {
         const v = t.y[j],
           x = m.l + ci * slot + slot * 0.1 + ti * bw;
         out.push(
-          `<rect x="${x.toFixed(1)}" y="${Math.min(Y(v), Y(0)).toFixed(1)}" width="${bw.toFixed(1)}" height="${Math.abs(Y(v) - Y(0)).toFixed(1)}" fill="${COLORS[fig.data.indexOf(t) % COLORS.length]}"><title>${esc(`${t.name ?? ''} ${c}: ${nice(v)}`)}</title></rect>`,
+          `<rect x="${x.toFixed(1)}" y="${Math.min(Y(v), Y(0)).toFixed(1)}" width="${bw.toFixed(1)}" ` +
+            `height="${Math.abs(Y(v) - Y(0)).toFixed(1)}" fill="${COLORS[fig.data.indexOf(t) % COLORS.length]}">` +
+            `<title>${esc(`${t.name ?? ''} ${c}: ${nice(v)}`)}</title></rect>`,
         );
       });
       if (ci % every === 0) {
         const cx = (m.l + (ci + 0.5) * slot).toFixed(1),
           ls = catLines[ci];
         out.push(
-          `<text class="xtick" x="${cx}" y="${H - m.b + 16}" text-anchor="middle"${labelPx === LABEL_FONT_PX ? '' : ` font-size="${labelPx}"`}>${ls.map((l, k) => `<tspan x="${cx}" dy="${k ? LINE_PX : 0}">${esc(l)}</tspan>`).join('')}` +
+          `<text class="xtick" x="${cx}" y="${H - m.b + 16}" text-anchor="middle"` +
+            `${labelPx === LABEL_FONT_PX ? '' : ` font-size="${labelPx}"`}>` +
+            ls.map((l, k) => `<tspan x="${cx}" dy="${k ? LINE_PX : 0}">${esc(l)}</tspan>`).join('') +
             `${ls.join(' ') === c ? '' : `<title>${esc(c)}</title>`}</text>`,
         );
       }
@@ -208,7 +213,8 @@ export function renderSvg(fig: Figure): string {
     const col = COLORS[fig.data.indexOf(t) % COLORS.length];
     const pts = t.x.map((x, i) => [X(Number(x)), Y(t.y[i])]).filter(([, y]) => Number.isFinite(y));
     out.push(
-      `<polyline fill="none" stroke="${col}" stroke-width="2" points="${pts.map(([a, b]) => `${a.toFixed(1)},${b.toFixed(1)}`).join(' ')}"/>`,
+      `<polyline fill="none" stroke="${col}" stroke-width="2" ` +
+        `points="${pts.map(([a, b]) => `${a.toFixed(1)},${b.toFixed(1)}`).join(' ')}"/>`,
     );
     for (const [a, b] of pts) out.push(`<circle cx="${a.toFixed(1)}" cy="${b.toFixed(1)}" r="3" fill="${col}"/>`);
   }
@@ -220,7 +226,8 @@ export function renderSvg(fig: Figure): string {
   fig.data.forEach((t, i) => {
     if (!t.name) return;
     out.push(
-      `<rect x="${lx.toFixed(1)}" y="${H - 18}" width="10" height="10" fill="${COLORS[i % COLORS.length]}"/><text x="${(lx + 14).toFixed(1)}" y="${H - 9}">${esc(t.name)}</text>`,
+      `<rect x="${lx.toFixed(1)}" y="${H - 18}" width="10" height="10" fill="${COLORS[i % COLORS.length]}"/>` +
+        `<text x="${(lx + 14).toFixed(1)}" y="${H - 9}">${esc(t.name)}</text>`,
     );
     lx += 14 + textWidth(t.name) + 24;
   });
@@ -228,11 +235,13 @@ export function renderSvg(fig: Figure): string {
     xt = fig.layout.xaxis?.title?.text,
     yt = fig.layout.yaxis?.title?.text;
   return (
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="${FONT}" font-size="11">` +
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" ` +
+    `font-family="${FONT}" font-size="11">` +
     `<rect width="${W}" height="${H}" fill="white"/>` +
     (title ? `<text x="${W / 2}" y="20" text-anchor="middle" font-size="14">${esc(title)}</text>` : '') +
     out.join('') +
-    `<line x1="${m.l}" x2="${W - m.r}" y1="${Y(y0)}" y2="${Y(y0)}" stroke="#444"/><line x1="${m.l}" x2="${m.l}" y1="${m.t}" y2="${m.t + ph}" stroke="#444"/>` +
+    `<line x1="${m.l}" x2="${W - m.r}" y1="${Y(y0)}" y2="${Y(y0)}" stroke="#444"/>` +
+    `<line x1="${m.l}" x2="${m.l}" y1="${m.t}" y2="${m.t + ph}" stroke="#444"/>` +
     (xt ? `<text x="${m.l + pw / 2}" y="${H - m.b + 34}" text-anchor="middle">${esc(xt)}</text>` : '') +
     (yt ? `<text transform="translate(14 ${m.t + ph / 2}) rotate(-90)" text-anchor="middle">${esc(yt)}</text>` : '') +
     '</svg>'
@@ -241,5 +250,9 @@ export function renderSvg(fig: Figure): string {
 
 /** HTML for a notebook cell (`tslab.display.html(chartHtml(fig))`): the SVG, plus the figure as JSON for tools. */
 export function chartHtml(fig: Figure): string {
-  return `<figure class="hai-chart">${renderSvg(fig)}<script type="application/json" class="plotly-figure">${JSON.stringify(fig).replace(/</g, '\\u003c')}</script></figure>`;
+  const json = JSON.stringify(fig).replace(/</g, '\\u003c');
+  return (
+    `<figure class="hai-chart">${renderSvg(fig)}` +
+    `<script type="application/json" class="plotly-figure">${json}</script></figure>`
+  );
 }

@@ -5,7 +5,8 @@
  * per page, never once per chart:
  *
  * - the HTML report of `npm start` references `plotly.js`, written beside it, from one `<script>`
- *   (`plotlyPageScript`), which draws every `figureBlock` of the page;
+ *   (`plotlyPageScript`), which draws every `figureBlock` of the page; the executed notebooks it keeps
+ *   beside the report load the same file (`externalizePlotly`), so none carries the bundle;
  * - in a live notebook, `showFigure(fig)` sends one display with `image/svg+xml` (what exports and static
  *   viewers show) and `text/html`; the first one of a kernel session carries the bundle (as plotly.py's
  *   offline notebook mode does: about 10 MB in that cell's saved output), later ones reuse `window.Plotly`.
@@ -48,27 +49,61 @@ const json = (v: unknown) => JSON.stringify(v).replace(/</g, '\\u003c');
 // Draws one `figure.hai-chart` with window.Plotly if the page has it; the SVG is hidden only once Plotly
 // has drawn, so a failed load or a plotting error leaves the fallback visible.
 const DRAW =
-  `function haiDraw(f){if(!window.Plotly||f.dataset.plotly)return;var a=JSON.parse(f.querySelector('script.plotly-figure').textContent);` +
-  `f.dataset.plotly='drawing';window.Plotly.newPlot(f.querySelector('.hai-plotly'),a.data,a.layout,a.config).then(function(){` +
-  `f.querySelector('.hai-svg').style.display='none';f.dataset.plotly='drawn';},function(e){f.dataset.plotly='failed: '+e;});}`;
+  `function haiDraw(f){if(!window.Plotly||f.dataset.plotly)return;` +
+  `var a=JSON.parse(f.querySelector('script.plotly-figure').textContent);` +
+  `f.dataset.plotly='drawing';window.Plotly.newPlot(f.querySelector('.hai-plotly'),a.data,a.layout,a.config)` +
+  `.then(function(){f.querySelector('.hai-svg').style.display='none';f.dataset.plotly='drawn';},` +
+  `function(e){f.dataset.plotly='failed: '+e;});}`;
 
 /** One figure for an HTML page: a div Plotly draws into, the SVG fallback, and Plotly's arguments as JSON. */
 export function figureBlock(fig: Figure, id?: string): string {
   return (
-    `<figure class="hai-chart"${id ? ` id="${id}"` : ''}><div class="hai-plotly"></div><div class="hai-svg">${renderSvg(fig)}</div>` +
+    `<figure class="hai-chart"${id ? ` id="${id}"` : ''}><div class="hai-plotly"></div>` +
+    `<div class="hai-svg">${renderSvg(fig)}</div>` +
     `<script type="application/json" class="plotly-figure">${json(plotlyArgs(fig))}</script></figure>`
   );
 }
 
 /** The end of a page of `figureBlock`s: loads plotly.js once from `src`, then draws each figure. */
 export const plotlyPageScript = (src = PLOTLY_FILE): string =>
-  `<script src="${src}"></script><script>${DRAW}document.querySelectorAll('figure.hai-chart').forEach(haiDraw);</script>`;
+  `<script src="${src}"></script>` +
+  `<script>${DRAW}document.querySelectorAll('figure.hai-chart').forEach(haiDraw);</script>`;
 
 // The UMD bundle registers itself with RequireJS where one is loaded (classic Jupyter Notebook) instead
 // of setting window.Plotly; hiding `define` while it runs makes it set window.Plotly everywhere.
 const inlineBundle = () =>
   `<script>window.__haiDefine=window.define;window.define=undefined;</script><script>${plotlyBundle()}</script>` +
   '<script>window.define=window.__haiDefine;</script>';
+
+/**
+ * Loads plotly.js from `src` (a file beside the page) instead of inlining it, then draws every figure the
+ * output area holds; figures shown before it has loaded stay SVG until then.
+ */
+const fileLoader = (src: string) =>
+  `<script>window.__haiDefine=window.define;window.define=undefined;window.__haiDrawAll=function(){${DRAW}` +
+  `window.define=window.__haiDefine;document.querySelectorAll('figure.hai-chart').forEach(haiDraw);};</script>` +
+  `<script src="${src}" onload="window.__haiDrawAll()" onerror="window.define=window.__haiDefine"></script>`;
+
+/**
+ * An executed notebook whose outputs load plotly.js from `src` beside it rather than carrying the ~10 MB
+ * bundle inline (what `npm start` keeps beside its report, with one plotly.js for all notebooks). Returns a copy
+ * and how many inlined bundles it replaced.
+ */
+export function externalizePlotly<T>(nb: T, src = PLOTLY_FILE): { nb: T; replaced: number } {
+  const inline = inlineBundle();
+  let replaced = 0;
+  const out = JSON.parse(JSON.stringify(nb));
+  for (const cell of out.cells ?? [])
+    for (const o of cell.outputs ?? []) {
+      const html = o.data?.['text/html'];
+      if (html === undefined) continue;
+      const text = Array.isArray(html) ? html.join('') : String(html);
+      if (!text.includes(inline)) continue;
+      o.data['text/html'] = text.split(inline).join(fileLoader(src));
+      replaced++;
+    }
+  return { nb: out, replaced };
+}
 
 let seq = 0;
 /**
@@ -79,7 +114,9 @@ export function figureBundle(fig: Figure, o: { loadPlotly?: boolean } = {}): Rec
   const id = `hai-fig-${process.pid}-${++seq}`;
   return {
     'image/svg+xml': renderSvg(fig),
-    'text/html': `${o.loadPlotly ? inlineBundle() : ''}${figureBlock(fig, id)}<script>(function(){${DRAW}haiDraw(document.getElementById('${id}'));})();</script>`,
+    'text/html':
+      `${o.loadPlotly ? inlineBundle() : ''}${figureBlock(fig, id)}` +
+      `<script>(function(){${DRAW}haiDraw(document.getElementById('${id}'));})();</script>`,
     'text/plain': `[chart: ${fig.layout.title?.text ?? 'untitled'}]`,
   };
 }

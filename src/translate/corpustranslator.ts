@@ -12,76 +12,71 @@ import { writeFileAtomic } from '../util/files';
 import { repoPath } from '../util/paths';
 import { listJsonFiles } from '../data/aihub';
 import { ParallelUtterance, readParallel, splitParallel } from './pairs';
-import { Direction, Step, TableModel, applyTable, trainTable } from './table';
+import { Direction, TableModel, trainTable } from './table';
+import { applyTable } from './apply';
 import { tuneTable } from './evaluate';
+import {
+  HopResult,
+  Hop,
+  TranslationResult,
+  Translator,
+  VARIETIES,
+  Variety,
+  outcome,
+  route,
+  routeName,
+} from './varieties';
 
-/** The four varieties, by label: 0 standard, 1 Gyeongsang, 2 Jeju, 3 Jeolla. */
-export const VARIETIES = ['standard', 'gyeongsang', 'jeju', 'jeolla'] as const;
-export type Variety = (typeof VARIETIES)[number];
-const KOREAN: Record<string, Variety> = {
-  표준어: 'standard',
-  표준: 'standard',
-  경상도: 'gyeongsang',
-  경상: 'gyeongsang',
-  '경상도 방언': 'gyeongsang',
-  제주도: 'jeju',
-  제주: 'jeju',
-  '제주도 방언': 'jeju',
-  전라도: 'jeolla',
-  전라: 'jeolla',
-  '전라도 방언': 'jeolla',
-};
-
-/** A variety from its English or Korean name (표준어, 경상도, 제주도, 전라도, with or without 방언), or its label. */
-export function parseVariety(name: string): Variety {
-  const n = String(name).trim();
-  if ((VARIETIES as readonly string[]).includes(n.toLowerCase())) return n.toLowerCase() as Variety;
-  if (n in KOREAN) return KOREAN[n];
-  if (/^[0-3]$/.test(n)) return VARIETIES[Number(n)];
-  throw new Error(`unknown variety '${name}': use one of ${VARIETIES.join(', ')} or 표준어, 경상도, 제주도, 전라도`);
-}
-
-/** One hop of a route, e.g. `jeju→standard`. */
-export interface Hop {
-  from: Variety;
-  to: Variety;
-}
-/** The original app's routing: [] (echo), one hop, or two hops through standard. */
-export function route(from: Variety, to: Variety): Hop[] {
-  if (from === to) return [];
-  if (from === 'standard' || to === 'standard') return [{ from, to }];
-  return [
-    { from, to: 'standard' },
-    { from: 'standard', to },
-  ];
-}
-export const routeName = (hops: Hop[], from: Variety) =>
-  hops.length ? [from, ...hops.map((h) => h.to)].join('→') : `${from} (echo)`;
-
-export interface TranslationResult {
-  output: string;
-  route: string;
-  hops: { from: Variety; to: Variety; output: string; steps?: Step[] }[];
-}
-
-/** What both the corpus tables and the hub models offer (see hub.ts). */
-export interface Translator {
-  readonly kind: string;
-  /** Why this translator cannot run here, or null when it can. */
-  unavailable(): string | null;
-  translate(text: string, from: Variety, to: Variety): Promise<TranslationResult>;
-}
+export {
+  VARIETIES,
+  VARIETY_KO,
+  VARIETY_NAMES,
+  HUB_REGIONS,
+  UnknownVarietyError,
+  parseVariety,
+  route,
+  routeName,
+  directionOff,
+  outcome,
+} from './varieties';
+export type { Variety, Hop, HopResult, Reason, TranslationResult, Translator } from './varieties';
 
 const hopKey = (h: Hop): [number, Direction] =>
   h.to === 'standard' ? [VARIETIES.indexOf(h.from), 'to_standard'] : [VARIETIES.indexOf(h.to), 'from_standard'];
 
+/** A table never rewrites when both its thresholds are above every confidence (tuning chose "never change"). */
+export const tableActive = (t: TableModel) => t.config.wordThreshold <= 1 || t.config.suffixThreshold <= 1;
+
 export class CorpusTranslator implements Translator {
   readonly kind = 'corpus';
+  /** It stands in for the original app's four KoBART models (and covers Jeolla, which they did not). */
+  readonly standin = true;
+  /** The translator.json it was read from or written to, when there is one. */
+  file: string | null = null;
   constructor(
     readonly tables: TableModel[],
     readonly info: Record<string, unknown> = {},
   ) {}
-  unavailable(): string | null {
+  describe() {
+    const n = typeof this.info.utterances === 'number' ? ` from ${this.info.utterances} utterances` : '';
+    const where = this.file ? ` (${path.relative(repoPath(), this.file)})` : '';
+    return {
+      en:
+        `offline corpus tables learned${n} of AI Hub-format files${where}, thresholds tuned on held-out ` +
+        `conversations; plain TypeScript, no neural model (the original app ran four KoBART models)`,
+      ko:
+        `말뭉치 번역표 (AI Hub 형식 파일에서 배움${where}, 문턱값은 따로 둔 대화로 조정; 신경망 모델이 아님. ` +
+        `원래 앱은 KoBART 모델 네 개를 썼습니다)`,
+    };
+  }
+  /** Why a route cannot run: a region this translator has no table for (built from data without it). */
+  unavailable(from?: Variety, to?: Variety): string | null {
+    if (!from || !to) return null;
+    for (const h of route(from, to)) {
+      const [label, dir] = hopKey(h);
+      if (!this.tables.some((x) => x.label === label && x.direction === dir))
+        return `this translator has no table for ${VARIETIES[label]} ${dir} (its data had no ${VARIETIES[label]} rows)`;
+    }
     return null;
   }
   table(label: number, direction: Direction): TableModel {
@@ -92,15 +87,17 @@ export class CorpusTranslator implements Translator {
   /** Synchronous translation (tables are in memory). */
   translateSync(text: string, from: Variety, to: Variety): TranslationResult {
     const hops = route(from, to);
-    let cur = text.trim().replace(/\s+/g, ' ');
-    const done: TranslationResult['hops'] = [];
+    const input = text.trim().replace(/\s+/g, ' ');
+    let cur = input;
+    const done: HopResult[] = [];
     for (const h of hops) {
       const [label, dir] = hopKey(h);
-      const r = applyTable(this.table(label, dir), cur);
+      const t = this.table(label, dir);
+      const r = applyTable(t, cur);
       cur = r.output;
-      done.push({ ...h, output: cur, steps: r.steps });
+      done.push({ ...h, output: cur, steps: r.steps, active: tableActive(t) });
     }
-    return { output: cur, route: routeName(hops, from), hops: done };
+    return { output: cur, route: routeName(hops, from), hops: done, ...outcome('corpus', input, cur, done) };
   }
   async translate(text: string, from: Variety, to: Variety) {
     return this.translateSync(text, from, to);
@@ -149,6 +146,7 @@ export function saveTranslator(t: CorpusTranslator, dir: string): string {
     file,
     JSON.stringify({ format: 'hai-corpus-translator', version: 1, info: t.info, tables: t.tables }),
   );
+  t.file = file;
   return file;
 }
 
@@ -163,7 +161,8 @@ export function loadTranslator(dir: string): CorpusTranslator {
   }
   if (j?.format !== 'hai-corpus-translator' || !Array.isArray(j.tables))
     throw new Error(
-      `${file}: not a translator (expected format 'hai-corpus-translator' and a 'tables' array; write one with hai translate --build)`,
+      `${file}: not a translator (expected format 'hai-corpus-translator' and a 'tables' array; ` +
+        'write one with hai translate --build)',
     );
   j.tables.forEach((t: any, i: number) => {
     for (const k of ['wordThreshold', 'suffixThreshold', 'minCount', 'minSuffixTypes', 'maxSuffix', 'smoothing']) {
@@ -173,7 +172,9 @@ export function loadTranslator(dir: string): CorpusTranslator {
     if (!Array.isArray(t.targets))
       throw new Error(`${file}: tables[${i}].targets must be an array (rebuild with hai translate --build)`);
   });
-  return new CorpusTranslator(j.tables, j.info ?? {});
+  const t = new CorpusTranslator(j.tables, j.info ?? {});
+  t.file = path.resolve(file);
+  return t;
 }
 
 /** Bumped when tables or tuning change, so a cached translator from older code is rebuilt. */

@@ -5,16 +5,8 @@
  * Introduced in notebooks/07_translator.ipynb.
  */
 import { ParallelUtterance, splitParallel } from './pairs';
-import {
-  TableConfig,
-  Direction,
-  TableModel,
-  analyseText,
-  applyTable,
-  mostFrequentTable,
-  renderAnalysis,
-  trainTable,
-} from './table';
+import { TableConfig, Direction, TableModel, trainTable } from './table';
+import { analyseText, applyTable, mostFrequentTable, renderAnalysis } from './apply';
 import { TranslationScores, changeF1, corpusChrf, scoreTranslations } from './metrics';
 
 /** Inputs and references of one region and direction (to_standard: dialect in, standard out). */
@@ -41,7 +33,10 @@ export const PLAIN_SHARE = 0.6;
  */
 export const MIN_PRECISION = 0;
 
-/** A threshold above every confidence (confidences are at most 1): "never change at this level". Not Infinity, which JSON cannot hold. */
+/**
+ * A threshold above every confidence (confidences are at most 1): "never change at this level". Not Infinity,
+ * which JSON cannot hold.
+ */
 export const NEVER = 2;
 /** Threshold candidates. */
 export const WORD_GRID = [0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1, NEVER];
@@ -113,8 +108,9 @@ export function evaluateDirection(
   test: ParallelUtterance[],
   label: number,
   direction: Direction,
+  plainShare = PLAIN_SHARE,
 ): DirectionEval {
-  const tuned = tuneTable(train, dev, label, direction);
+  const tuned = tuneTable(train, dev, label, direction, {}, plainShare);
   const model: TableModel = trainTable([...train, ...dev], label, direction, tuned.config);
   const mf = mostFrequentTable([...train, ...dev], label, direction);
   const { srcs, refs } = directionPairs(test, label, direction);
@@ -138,18 +134,19 @@ export function evaluateSplit(
   train: ParallelUtterance[],
   dev: ParallelUtterance[],
   test: ParallelUtterance[],
+  plainShare = PLAIN_SHARE,
 ): DirectionEval[] {
   const out: DirectionEval[] = [];
   for (const label of [1, 2, 3])
     for (const d of ['to_standard', 'from_standard'] as Direction[]) {
       if (test.some((u) => u.label === label) && train.some((u) => u.label === label))
-        out.push(evaluateDirection(train, dev, test, label, d));
+        out.push(evaluateDirection(train, dev, test, label, d, plainShare));
     }
   return out;
 }
 
 export interface EvalReport {
-  split: { train: number; dev: number; test: number; seed: number; test_source: string };
+  split: { train: number; dev: number; test: number; seed: number; test_source: string; plain_share: number };
   rows: DirectionEval[];
 }
 
@@ -159,9 +156,10 @@ export interface EvalReport {
  */
 export function evaluateTranslation(
   utts: ParallelUtterance[],
-  o: { seed?: number; external?: ParallelUtterance[]; externalName?: string } = {},
+  o: { seed?: number; external?: ParallelUtterance[]; externalName?: string; plainShare?: number } = {},
 ): EvalReport {
   const seed = o.seed ?? 42;
+  const plainShare = o.plainShare ?? PLAIN_SHARE;
   const s = o.external
     ? { ...splitParallel(utts, { seed, testFraction: 0, devFraction: 0.2 }), test: o.external }
     : splitParallel(utts, { seed });
@@ -172,8 +170,9 @@ export function evaluateTranslation(
       test: s.test.length,
       seed,
       test_source: o.external ? (o.externalName ?? 'external') : 'held-out conversations',
+      plain_share: plainShare,
     },
-    rows: evaluateSplit(s.train, s.dev, s.test),
+    rows: evaluateSplit(s.train, s.dev, s.test, plainShare),
   };
 }
 
@@ -182,14 +181,22 @@ const NAMES = ['standard', 'gyeongsang', 'jeju', 'jeolla'];
 export function formatEval(r: EvalReport): string {
   const f = (x: number) => x.toFixed(1).padStart(6);
   const lines = [
-    `test: ${r.split.test_source} (${r.split.test} utterances; train ${r.split.train}, dev ${r.split.dev}; seed ${r.split.seed})`,
-    `${'region'.padEnd(11)}${'direction'.padEnd(15)}${'system'.padEnd(15)}${'n'.padStart(5)}${'BLEU'.padStart(7)}${'chrF'.padStart(7)}${'exact%'.padStart(7)}${'chgP'.padStart(7)}${'chgR'.padStart(7)}${'chgF1'.padStart(7)}`,
+    `test: ${r.split.test_source} (${r.split.test} utterances; train ${r.split.train}, dev ${r.split.dev}; ` +
+      `seed ${r.split.seed}; tuned with plain share ${r.split.plain_share})`,
+    'region'.padEnd(11) +
+      'direction'.padEnd(15) +
+      'system'.padEnd(15) +
+      'n'.padStart(5) +
+      ['BLEU', 'chrF', 'exact%', 'chgP', 'chgR', 'chgF1'].map((h) => h.padStart(7)).join(''),
   ];
   for (const row of r.rows)
     for (const sys of ['copy', 'most_frequent', 'corpus'] as const) {
       const s = row[sys];
       lines.push(
-        `${NAMES[row.label].padEnd(11)}${row.direction.padEnd(15)}${sys.padEnd(15)}${String(s.n).padStart(5)} ${f(s.bleu)} ${f(s.chrf)} ${f(100 * s.exact)} ${f(100 * s.change.precision)} ${f(100 * s.change.recall)} ${f(100 * s.change.f1)}`,
+        `${NAMES[row.label].padEnd(11)}${row.direction.padEnd(15)}${sys.padEnd(15)}${String(s.n).padStart(5)} ` +
+          [s.bleu, s.chrf, 100 * s.exact, 100 * s.change.precision, 100 * s.change.recall, 100 * s.change.f1]
+            .map(f)
+            .join(' '),
       );
     }
   return lines.join('\n');

@@ -14,7 +14,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { hubOffline } from '../models/hubcache';
-import { Hop, TranslationResult, Translator, Variety, route, routeName } from './corpustranslator';
+import { Hop, TranslationResult, Translator, Variety, outcome, route, routeName } from './varieties';
 
 /** The four model ids of the original app, by hop. */
 export const HUB_MODELS: Record<string, string> = {
@@ -66,10 +66,27 @@ export class TranslatorUnavailableError extends Error {}
 
 export class HubTranslator implements Translator {
   readonly kind = 'hub';
+  /** The original app's own models. */
+  readonly standin = false;
   readonly config: HubConfig;
   private pipes = new Map<string, Promise<Text2Text>>();
   constructor(cfg: Partial<HubConfig> = {}) {
     this.config = hubDefaults(cfg);
+  }
+
+  describe() {
+    const where = this.config.factory
+      ? 'a given pipeline factory'
+      : this.config.localDir
+        ? `converted ONNX folders under ${this.config.localDir}`
+        : 'the hub (remote loading)';
+    const gen = `beam ${HUB_GENERATION.num_beams}, no_repeat_ngram_size ${HUB_GENERATION.no_repeat_ngram_size}`;
+    return {
+      en:
+        `the original app's four KoBART models (${Object.values(HUB_MODELS).join(', ')}) from ${where}, on ` +
+        `@xenova/transformers (onnxruntime), ${gen}`,
+      ko: `원래 앱의 KoBART 모델 네 개 (${where}, @xenova/transformers; ${gen})`,
+    };
   }
 
   /** Why a hop (or, with none given, every hop) cannot run here; null when it can. */
@@ -84,14 +101,26 @@ export class HubTranslator implements Translator {
     for (const h of hops) {
       const id = HUB_MODELS[hopName(h)];
       if (!id)
-        return `no hub model translates ${hopName(h)} (the original app had models for Gyeongsang and Jeju only); use the corpus translator`;
+        return (
+          `no hub model translates ${hopName(h)} (the original app had models for Gyeongsang and Jeju only); ` +
+          'use the corpus translator'
+        );
       if (this.config.factory) continue;
       const local = this.config.localDir && fs.existsSync(path.join(this.config.localDir, id, 'onnx'));
       if (local) continue;
       if (!this.config.allowRemote)
-        return `hub model ${id} is not available: no converted ONNX folder ${this.config.localDir ? path.join(this.config.localDir, id, 'onnx') : '(give --hub-dir or HAI_HUB_TRANSLATORS)'} and remote loading is off`;
+        return (
+          `hub model ${id} is not available: no converted ONNX folder ` +
+          (this.config.localDir
+            ? path.join(this.config.localDir, id, 'onnx')
+            : '(give --hub-dir or HAI_HUB_TRANSLATORS)') +
+          ' and remote loading is off'
+        );
       if (hubOffline())
-        return `hub model ${id} is not available: HF_HUB_OFFLINE/TRANSFORMERS_OFFLINE is set and no converted folder is given`;
+        return (
+          `hub model ${id} is not available: HF_HUB_OFFLINE/TRANSFORMERS_OFFLINE is set and no converted ` +
+          'folder is given'
+        );
     }
     return null;
   }
@@ -124,8 +153,8 @@ export class HubTranslator implements Translator {
       if (!first || typeof first.generated_text !== 'string')
         throw new Error(`${HUB_MODELS[hopName(h)]}: the pipeline returned no generated_text`);
       cur = first.generated_text;
-      done.push({ ...h, output: cur });
+      done.push({ ...h, output: cur, active: true });
     }
-    return { output: cur, route: routeName(hops, from), hops: done };
+    return { output: cur, route: routeName(hops, from), hops: done, ...outcome('hub', text, cur, done) };
   }
 }

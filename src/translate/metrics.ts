@@ -48,7 +48,10 @@ const total = (m: Map<string, number>) => {
   return c;
 };
 
-/** References as sacrebleu takes them: one stream (`string[]`) or several (`string[][]`, one per reference set), per hypothesis. */
+/**
+ * References as sacrebleu takes them: one stream (`string[]`) or several (`string[][]`, one per reference set),
+ * per hypothesis.
+ */
 export type References = string[] | string[][];
 function perSentence(hyps: string[], refs: References, what: string): string[][] {
   const streams = (refs.length && Array.isArray(refs[0]) ? refs : [refs]) as string[][];
@@ -58,7 +61,10 @@ function perSentence(hyps: string[], refs: References, what: string): string[][]
   return hyps.map((_, i) => streams.map((s) => s[i]));
 }
 
-/** Corpus BLEU, 0–100, as `sacrebleu.corpus_bleu(hyps, refs)` with its defaults (13a, exp smoothing, closest reference length). */
+/**
+ * Corpus BLEU, 0–100, as `sacrebleu.corpus_bleu(hyps, refs)` with its defaults (13a, exp smoothing, closest
+ * reference length).
+ */
 export function corpusBleu(hyps: string[], refs: References): number {
   const per = perSentence(hyps, refs, 'corpusBleu');
   const correct = [0, 0, 0, 0],
@@ -145,7 +151,10 @@ function chrfFromStats(st: number[], order: number, factor: number): number {
   return p + r ? (100 * (1 + factor) * p * r) / (factor * p + r) : 0;
 }
 
-/** Corpus chrF, 0–100, as `sacrebleu.corpus_chrf(hyps, refs)` (char_order 6, word_order 0, β 2; per sentence the best-scoring reference). */
+/**
+ * Corpus chrF, 0–100, as `sacrebleu.corpus_chrf(hyps, refs)` (char_order 6, word_order 0, β 2; per sentence
+ * the best-scoring reference).
+ */
 export function corpusChrf(hyps: string[], refs: References, o: { order?: number; beta?: number } = {}): number {
   const per = perSentence(hyps, refs, 'corpusChrf');
   const order = o.order ?? 6,

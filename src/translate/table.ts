@@ -82,7 +82,7 @@ export const splitPunct = (w: string): [string, string] => {
   const m = PUNCT.exec(w)!;
   return m[1] ? [m[1], m[2]] : [w, ''];
 };
-const sides = (d: Direction) =>
+export const sides = (d: Direction) =>
   d === 'to_standard' ? (['dialect', 'standard'] as const) : (['standard', 'dialect'] as const);
 
 const bump = <K>(m: Map<K, number>, k: K, by = 1) => m.set(k, (m.get(k) ?? 0) + by);
@@ -182,24 +182,27 @@ export function trainTable(
     suffixes: {},
     targets: [...targets].sort(),
   };
-  for (const [w, m] of words) model.words[w] = { n: wordN.get(w)!, to: sorted(m) };
-  if (c.poolColloquial) for (const [w, e] of pooledColloquial(utts, direction)) model.words[w] = e;
+  // own properties even for a corpus word like `__proto__` (an assignment would set the prototype instead)
+  const put = <T>(rec: Record<string, T>, k: string, v: T) =>
+    Object.defineProperty(rec, k, { value: v, enumerable: true, writable: true, configurable: true });
+  for (const [w, m] of words) put(model.words, w, { n: wordN.get(w)!, to: sorted(m) });
+  if (c.poolColloquial) for (const [w, e] of pooledColloquial(utts, direction)) put(model.words, w, e);
   for (const [k, m] of phrases)
-    model.phrases[k] = {
+    put(model.phrases, k, {
       n: Math.max(
         phraseN.get(k) ?? 0,
         [...m.values()].reduce((x, y) => x + y, 0),
       ),
       to: sorted(m),
-    };
+    });
   for (const [s, tm] of suffixTo) {
     const cm = suffixCount.get(s)!;
-    model.suffixes[s] = {
+    put(model.suffixes, s, {
       n: suffixN.get(s)!,
       to: [...tm]
         .map(([rep, ws]) => [rep, cm.get(rep)!, ws.size] as [string, number, number])
         .sort((x, y) => y[1] - x[1]),
-    };
+    });
   }
   return model;
 }
@@ -233,160 +236,4 @@ function pooledColloquial(
     out.set(s, { n: targets.reduce((a, x) => a + x[1], 0), to: targets });
   }
   return out;
-}
-
-/** What happened to one input word, for explanations in the app and the notebook. */
-export interface Step {
-  from: string;
-  to: string;
-  level: 'phrase' | 'word' | 'ending' | 'kept';
-  confidence: number;
-}
-
-/** The best non-identity target of an entry and its confidence, or null. */
-function best(
-  e: { n: number; to: [string, number, ...number[]][] } | undefined,
-  source: string,
-  minCount: number,
-  smoothing: number,
-): { to: string; conf: number; count: number } | null {
-  if (!e) return null;
-  const top = e.to.find(([t]) => t !== source);
-  return top && top[1] >= minCount ? { to: top[0], conf: top[1] / (e.n + smoothing), count: top[1] } : null;
-}
-
-/** The candidate rewrites at one word position, found once and then thresholded (tuning tries many thresholds). */
-interface Position {
-  word: string;
-  phrases: { n: number; to: string; conf: number }[];
-  seen: boolean;
-  word_to: { to: string; conf: number } | null;
-  endings: { to: string; conf: number; types: number }[];
-}
-
-const targetSets = new WeakMap<TableModel, Set<string>>();
-const targetSet = (m: TableModel) => {
-  let t = targetSets.get(m);
-  if (!t) {
-    t = new Set(m.targets ?? []);
-    targetSets.set(m, t);
-  }
-  return t;
-};
-
-/** Every candidate rewrite of a text under a table, before any threshold. */
-export function analyseText(model: TableModel, text: string, cfg: Partial<TableConfig> = {}): Position[] {
-  const c = { ...model.config, ...cfg };
-  const words = text.split(/\s+/).filter(Boolean),
-    bares = words.map((w) => splitPunct(w));
-  return words.map((word, i) => {
-    const phrases: Position['phrases'] = [];
-    for (let n = Math.min(3, words.length - i); n >= 2; n--) {
-      const src = bares
-        .slice(i, i + n)
-        .map((b) => b[0])
-        .join(' ');
-      const b = best(model.phrases[src], src, c.minCount, c.smoothing);
-      if (b) phrases.push({ n, to: b.to + bares[i + n - 1][1], conf: b.conf });
-    }
-    const [bare, punct] = bares[i];
-    const seen = model.words[bare];
-    const wb = seen ? best(seen, bare, c.minCount, c.smoothing) : null;
-    const endings: Position['endings'] = [];
-    if (!seen) {
-      const a = [...bare];
-      for (let k = Math.min(c.maxSuffix, a.length - 1); k >= 1; k--) {
-        const e = model.suffixes[a.slice(a.length - k).join('')];
-        if (!e) continue;
-        const top = e.to[0];
-        if (c.attestedEndings && !targetSet(model).has(a.slice(0, a.length - k).join('') + top[0])) continue;
-        endings.push({
-          to: a.slice(0, a.length - k).join('') + top[0] + punct,
-          conf: top[1] / (e.n + c.smoothing),
-          types: top[2],
-        });
-      }
-    }
-    return { word, phrases, seen: Boolean(seen), word_to: wb ? { to: wb.to + punct, conf: wb.conf } : null, endings };
-  });
-}
-
-/** Applies thresholds to an analysis: phrases, then words, then (for unseen words) the longest qualifying ending. */
-export function renderAnalysis(
-  pos: Position[],
-  c: Pick<TableConfig, 'wordThreshold' | 'suffixThreshold' | 'minSuffixTypes'>,
-): { output: string; steps: Step[] } {
-  const out: string[] = [],
-    steps: Step[] = [];
-  for (let i = 0; i < pos.length;) {
-    const p = pos[i];
-    const ph = p.phrases.find((x) => x.conf >= c.wordThreshold);
-    if (ph) {
-      out.push(ph.to);
-      steps.push({
-        from: pos
-          .slice(i, i + ph.n)
-          .map((x) => x.word)
-          .join(' '),
-        to: ph.to,
-        level: 'phrase',
-        confidence: ph.conf,
-      });
-      i += ph.n;
-      continue;
-    }
-    let step: Step = { from: p.word, to: p.word, level: 'kept', confidence: 1 };
-    if (p.word_to && p.word_to.conf >= c.wordThreshold)
-      step = { from: p.word, to: p.word_to.to, level: 'word', confidence: p.word_to.conf };
-    else if (!p.seen) {
-      const e = p.endings.find((x) => x.types >= c.minSuffixTypes && x.conf >= c.suffixThreshold);
-      if (e) step = { from: p.word, to: e.to, level: 'ending', confidence: e.conf };
-    }
-    out.push(step.to);
-    steps.push(step);
-    i++;
-  }
-  return { output: out.join(' '), steps };
-}
-
-/** Applies a table to a text; returns the output and, per input word, what was done. */
-export function applyTable(
-  model: TableModel,
-  text: string,
-  cfg: Partial<TableConfig> = {},
-): { output: string; steps: Step[] } {
-  return renderAnalysis(analyseText(model, text, cfg), { ...model.config, ...cfg });
-}
-
-/**
- * The plain baseline the issue measures against: the most frequent target of every word the corpus ever
- * rewrote, applied to every occurrence (no threshold, no unchanged counts, no endings).
- */
-export function mostFrequentTable(
-  utts: ParallelUtterance[],
-  label: number,
-  direction: Direction,
-): (text: string) => string {
-  const [from, to] = sides(direction);
-  const m = new Map<string, Map<string, number>>();
-  for (const u of utts)
-    if (u.label === label)
-      for (const unit of u.units) {
-        const [s] = splitPunct(unit[from]),
-          [t] = splitPunct(unit[to]);
-        if (s === t || s.includes(' ')) continue;
-        const e = m.get(s) ?? new Map<string, number>();
-        e.set(t, (e.get(t) ?? 0) + 1);
-        m.set(s, e);
-      }
-  const top = new Map([...m].map(([s, e]) => [s, [...e].sort((x, y) => y[1] - x[1])[0][0]]));
-  return (text) =>
-    text
-      .split(/\s+/)
-      .filter(Boolean)
-      .map((w) => {
-        const [b, p] = splitPunct(w);
-        return top.has(b) ? top.get(b)! + p : w;
-      })
-      .join(' ');
 }

@@ -106,7 +106,7 @@ test('bad input gets a 400 that says what is wrong', async () => {
   assert.equal((await fetch(base + '/api/translate')).status, 405);
 });
 
-test('source auto without a classifier is a 503 that says how to get one; the hub path without models too', async () => {
+test('source auto without a classifier is a 503 that says how to get one; the hub path without models', async () => {
   const cfg = appDefaults({ translator, detector: null });
   const r = await handleApi(cfg, '/api/translate', { text: '밥 뭇나', source: 'auto', target: 'standard' });
   assert.equal(r.status, 503);
@@ -128,7 +128,7 @@ test('source auto without a classifier is a 503 that says how to get one; the hu
   assert.match((h.json as any).error, /eunjin\/kobart_jeju_translator is not available/);
 });
 
-test('the hub translator: the original four models and routing, beam 4 and no_repeat_ngram_size 2, each model loaded once', async () => {
+test('the hub translator: the original four models, routing, beam 4, no_repeat_ngram_size 2, loaded once', async () => {
   const loads: string[] = [],
     calls: { model: string; text: string; opts: Record<string, unknown> }[] = [];
   const factory = async (task: string, model: string) => {

@@ -41,6 +41,14 @@ test('hai translate: one JSON line out per line in, with text, output, from, to,
   assert.equal(lines[0].output, translator.translateSync('혼저 옵서예', 'jeju', 'standard').output);
   const chain = run(['--from', 'gyeongsang', '--to', 'jeolla'], '{"text": "억수로 좋더라"}\n');
   assert.equal(JSON.parse(chain.stdout).route, 'gyeongsang→standard→jeolla');
+  // every line says whether it changed the text, and why not; the tables are a stand-in for the KoBART models
+  assert.equal(lines[0].changed, lines[0].output !== '혼저 옵서예');
+  assert.equal(lines[0].standin, true);
+  const c = JSON.parse(chain.stdout);
+  const expected = translator.translateSync('억수로 좋더라', 'gyeongsang', 'jeolla');
+  assert.deepEqual([c.changed, c.reason], [expected.changed, expected.reason]);
+  const echo = JSON.parse(run(['--from', 'jeju', '--to', '제주도'], '{"text": "그냥 그래"}\n').stdout);
+  assert.deepEqual([echo.changed, echo.reason.code], [false, 'same-variety']);
 });
 
 test('hai translate --from auto: the Naive Bayes baseline (bannered) or --model; --detector none is an error', () => {
@@ -91,13 +99,14 @@ test('hai serve prints its URL and answers the API; --port is checked', async ()
       child.on('exit', (c) => reject(new Error(`hai serve exited ${c}`)));
       setTimeout(() => reject(new Error(`no URL printed: ${out}`)), 60000);
     });
-    const r = await fetch(url + 'api/translate', {
-      method: 'POST',
-      body: JSON.stringify({ text: '혼저 옵서예', source: '제주도', target: '표준어' }),
-    });
+    const body = JSON.stringify({ text: '혼저 옵서예', source: '제주도', target: '표준어' });
+    const headers = { 'content-type': 'application/json' };
+    const r = await fetch(url + 'api/translate', { method: 'POST', headers, body });
     assert.equal(r.status, 200);
     assert.equal(((await r.json()) as any).output, translator.translateSync('혼저 옵서예', 'jeju', 'standard').output);
-    assert.equal((await fetch(url + 'api/translate', { method: 'POST', body: '{' })).status, 400);
+    assert.equal((await fetch(url + 'api/translate', { method: 'POST', headers, body: '{' })).status, 400);
+    // fetch sends a string body as text/plain: not declared JSON, so 415 (it used to be parsed anyway)
+    assert.equal((await fetch(url + 'api/translate', { method: 'POST', body })).status, 415);
     assert.match(await (await fetch(url)).text(), /번역하기/);
   } finally {
     child.kill();

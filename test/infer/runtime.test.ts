@@ -209,7 +209,9 @@ test("the web app's detector serves the export: auto picks onnx when it is curre
     'probabilities',
   );
   // Through the HTTP API, as the page calls it.
-  const server = createAppServer(appDefaults({ translator: {} as never, detector: viaOnnx })); // /api/classify never translates
+  // /api/classify never translates; an empty table set is a real translator the page can describe
+  const { CorpusTranslator } = await import('../../src/translate/corpustranslator');
+  const server = createAppServer(appDefaults({ translator: new CorpusTranslator([]), detector: viaOnnx }));
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   try {
     const port = (server.address() as import('node:net').AddressInfo).port;

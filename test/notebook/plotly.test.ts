@@ -10,7 +10,14 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { barFigure, lineFigure } from '../../src/notebook/charts';
-import { figureBlock, figureBundle, PLOTLY_FILE, plotlyBundlePath, plotlyPageScript } from '../../src/notebook/plotly';
+import {
+  externalizePlotly,
+  figureBlock,
+  figureBundle,
+  PLOTLY_FILE,
+  plotlyBundlePath,
+  plotlyPageScript,
+} from '../../src/notebook/plotly';
 import { KernelClient } from '../../src/notebook/jupyter';
 import { ROOT } from '../helpers';
 import { SESSION5 } from './labels';
@@ -70,11 +77,13 @@ async function open(html: string, withBundle: boolean) {
         null,
         { timeout: 30000 },
       );
+    // ticks: label extents measured by the browser
     return (await page.evaluate(`[...document.querySelectorAll('figure.hai-chart')].map((f) => ({
       plots: f.querySelectorAll('.js-plotly-plot .main-svg').length > 0,
       svgShown: getComputedStyle(f.querySelector('.hai-svg')).display !== 'none',
-      ticks: [...f.querySelectorAll('.hai-svg text.xtick')].map((t) => { const b = t.getBBox(); return [b.x, b.x + b.width]; }),
-    }))`)) as { plots: boolean; svgShown: boolean; ticks: [number, number][] }[]; // ticks: label extents measured by the browser
+      ticks: [...f.querySelectorAll('.hai-svg text.xtick')]
+        .map((t) => { const b = t.getBBox(); return [b.x, b.x + b.width]; }),
+    }))`)) as { plots: boolean; svgShown: boolean; ticks: [number, number][] }[];
   } finally {
     await page.close();
     fs.rmSync(dir, { recursive: true, force: true });
@@ -88,6 +97,35 @@ test('a report page: plotly.js loaded once draws every figure and hides its SVG'
   assert.deepEqual(
     shown.map((s) => [s.plots, s.svgShown]),
     figs.map(() => [true, false]),
+  );
+});
+
+test('an executed notebook loads plotly.js from the file beside it: small, and every figure still draws', async () => {
+  // as nbformat stores it: text/html as a list of lines; the first figure of the session carries the bundle
+  const outputs = figs.map((f, i) => {
+    const html = figureBundle(f, { loadPlotly: i === 0 })['text/html'];
+    return { output_type: 'display_data', data: { 'text/html': html.split(/(?<=\n)/) }, metadata: {} };
+  });
+  const nb = { cells: [{ cell_type: 'code', outputs }], metadata: {}, nbformat: 4 };
+  const before = JSON.stringify(nb).length;
+  const { nb: small, replaced } = externalizePlotly(nb);
+  const after = JSON.stringify(small).length;
+  assert.equal(replaced, 1);
+  assert.ok(before > 5e6 && after < 100e3, `${before} → ${after} characters`);
+  assert.equal(JSON.stringify(nb).length, before, 'the input is not changed');
+  const html = small.cells[0].outputs.map((o) => o.data['text/html']).join('');
+  assert.equal((html.match(/<script src="plotly\.js"/g) ?? []).length, 1);
+  if (noBrowser) return;
+  const shown = await open(html, true);
+  assert.deepEqual(
+    shown.map((s) => [s.plots, s.svgShown]),
+    figs.map(() => [true, false]),
+  );
+  // without the file beside it, every SVG shows
+  const bare = await open(html, false);
+  assert.deepEqual(
+    bare.map((s) => [s.plots, s.svgShown]),
+    figs.map(() => [false, true]),
   );
 });
 
@@ -110,7 +148,7 @@ test(
   },
 );
 
-test('showFigure in a tslab kernel: SVG + HTML per figure, plotly.js with the first only; the outputs draw in a browser', async () => {
+test('showFigure in a tslab kernel: SVG + HTML per figure, plotly.js with the first only; drawn', async () => {
   const k = await KernelClient.start({ cwd: path.join(ROOT, 'notebooks'), timeoutMs: 60000 });
   let outputs;
   try {

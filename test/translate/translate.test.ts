@@ -60,9 +60,11 @@ test('BLEU and chrF equal sacrebleu on its published examples', () => {
       ) - 84.64214891738334,
     ) < 1e-9,
   );
-  assert.deepEqual(tokenize13a("It wasn't 3.5, ok."), ['It', "wasn't", '3.5', ',', 'ok', '.']); // 13a keeps apostrophes and decimals
+  // 13a keeps apostrophes and decimals
+  assert.deepEqual(tokenize13a("It wasn't 3.5, ok."), ['It', "wasn't", '3.5', ',', 'ok', '.']);
   assert.ok(Math.abs(corpusBleu(['오늘 밥 먹었어 너는 먹었니?'], ['오늘 밥 먹었어 너는 먹었니?']) - 100) < 1e-9);
-  assert.equal(corpusBleu(['밥 먹었어?'], ['밥 먹었어?']), 0); // as sacrebleu: no 4-gram at all (3 tokens), no effective order by default
+  // as sacrebleu: no 4-gram at all (3 tokens), no effective order by default
+  assert.equal(corpusBleu(['밥 먹었어?'], ['밥 먹었어?']), 0);
   assert.equal(corpusChrf(['밥 먹었어?'], ['밥 먹었어?']), 100);
   assert.equal(corpusBleu(['가'], ['나']), 0);
   assert.throws(() => corpusBleu(['a'], ['a', 'b']), /1 hypotheses but a reference stream of 2/);
@@ -84,7 +86,7 @@ test("change-F1 counts only the reference's own edits; copying scores 0", () => 
   assert.ok(Math.abs(half.recall - 1 / 3) < 1e-12);
 });
 
-test('formUnits: pairs stay in their word, equal-length phrases split, noise removed, eojeolList used when form has no pair', () => {
+test('formUnits: pairs stay in their word, equal-length phrases split, noise removed, eojeolList without pairs', () => {
   assert.deepEqual(formUnits('엄청 (쑥맥)/(숙맥)이었거든'), [
     { dialect: '엄청', standard: '엄청' },
     { dialect: '쑥맥이었거든', standard: '숙맥이었거든' },
@@ -210,7 +212,7 @@ test('colloquial-only rewrites pool their evidence over the regions; regional on
   assert.ok(!colloquialOnly('겁나', '엄청') && colloquialOnly('쫌', '좀') && colloquialOnly('가지구', '가지고'));
 });
 
-test('routing: same variety echoes, standard ↔ dialect is one hop, dialect → dialect goes through standard; Korean names', () => {
+test('routing: same variety echoes, standard ↔ dialect is one hop, dialect → dialect via standard; Korean', () => {
   assert.deepEqual(route('jeju', 'jeju'), []);
   assert.deepEqual(route('standard', 'jeolla'), [{ from: 'standard', to: 'jeolla' }]);
   assert.deepEqual(route('gyeongsang', 'jeju'), [
@@ -251,7 +253,8 @@ test('splits are by conversation, per region, deterministic', () => {
   );
 });
 
-test('on held-out bundled conversations the corpus translator beats copying and the plain table to standard, and does no harm from standard', () => {
+// on held-out bundled conversations
+test('the corpus translator beats copying and the plain table to standard, and does no harm from standard', () => {
   const r = evaluateTranslation(bundled);
   assert.equal(r.rows.length, 6);
   for (const row of r.rows) {
