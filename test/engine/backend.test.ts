@@ -19,7 +19,7 @@ test('HAI_BACKEND accepts the four backends and auto, and rejects anything else 
   assert.equal(parseRequested(' WASM '), 'wasm');
   assert.throws(
     () => parseRequested('gpu'),
-    /HAI_BACKEND=gpu is not a backend: use one of auto, cuda, node, wasm, cpu/,
+    /HAI_BACKEND=gpu is not a backend: use one of auto, cuda, webgpu, node, wasm, cpu/,
   );
 });
 
