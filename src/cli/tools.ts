@@ -8,7 +8,8 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { BACKENDS, BackendName } from '../engine/backend';
 import { BENCH_TASKS, BenchTask, benchDefaults } from '../bench/benchconfig';
-import { benchWorker, formatBenchTable, runBench } from '../bench/bench';
+import { formatBenchTable, runBench } from '../bench/bench';
+import { benchWorker } from '../bench/worker';
 import { doctor, formatDoctor } from './doctor';
 import { buildCorpus, prepareData, splitFiles } from '../data/bundledcorpus';
 import { AutoTokenizer } from '../models/autotokenizer';
