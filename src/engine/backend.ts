@@ -106,7 +106,8 @@ async function tryActivate(name: BackendName, gpu: GpuInfo, forced: boolean): Pr
   const { pkg, module, tfName } = BACKEND_PACKAGES[name];
   if (!isInstalled(module)) {
     return name === 'cuda' || name === 'node'
-      ? `${pkg} is not installed (optional dependency; its install script downloads libtensorflow, so npm skips it without internet)`
+      ? `${pkg} is not installed (optional dependency; its install script downloads libtensorflow, ` +
+          'so npm skips it without internet)'
       : `${pkg} is not installed`;
   }
   if (name === 'cuda' && !gpu.seen) return `no NVIDIA GPU seen (${gpu.how})`;

@@ -103,8 +103,9 @@ function report(a: GpuAdapter): AdapterReport {
 
 const NO_ADAPTER_FIX: Record<string, string> = {
   linux:
-    'install the GPU driver with its Vulkan ICD (NVIDIA: the driver ships nvidia_icd.json; AMD/Intel: mesa-vulkan-drivers' +
-    '); in a container, run with NVIDIA_DRIVER_CAPABILITIES=compute,utility,graphics; for a software GPU (tests only): ' +
+    'install the GPU driver with its Vulkan ICD (NVIDIA: the driver ships nvidia_icd.json; AMD/Intel: ' +
+    'mesa-vulkan-drivers); in a container, run with NVIDIA_DRIVER_CAPABILITIES=compute,utility,graphics; ' +
+    'for a software GPU (tests only): ' +
     `install chromium and set LD_LIBRARY_PATH=${CHROMIUM_LIB} VK_ICD_FILENAMES=${SWIFTSHADER_ICD}`,
   darwin: 'macOS 13 or later with Metal (every Apple silicon and recent Intel Mac)',
   win32: 'Windows 10/11 with a DirectX 12 driver for the GPU',
