@@ -79,7 +79,8 @@ let gpu: Gpu | null = null;
 
 /** Loads Dawn once. `webgpu` is ESM-only: `require` of it needs Node ≥ 20.19 (or ≥ 22.12). */
 function loadDawn(): Dawn {
-  if (!dawn) dawn = require(WEBGPU_MODULES.dawn) as Dawn;
+  // Literal module names, so that a bundler (bench/gpu-check.sh) sees them.
+  if (!dawn) dawn = require('webgpu') as Dawn;
   return dawn;
 }
 
@@ -211,7 +212,8 @@ async function makeBackend(allowSoftware: boolean): Promise<tf.KernelBackend> {
   const requiredLimits = Object.fromEntries(keep.map((k) => [k, L[k]]));
   const requiredFeatures = ['timestamp-query'].filter((f) => a.features.has(f));
   const device = await a.requestDevice({ requiredLimits, requiredFeatures });
-  const { WebGPUBackend } = require(WEBGPU_MODULES.tfjs) as typeof import('@tensorflow/tfjs-backend-webgpu');
+  const { WebGPUBackend } =
+    require('@tensorflow/tfjs-backend-webgpu') as typeof import('@tensorflow/tfjs-backend-webgpu');
   chunkAddN(L.maxStorageBuffersPerShaderStage - 1);
   const backend = new WebGPUBackend(device as never, a.info as never);
   // The package's own readSync reaches for OffscreenCanvas (browser only): say what to do instead.
@@ -250,7 +252,7 @@ export async function activateWebGpu(allowSoftware: boolean): Promise<string | n
     writable: true,
   });
   // Loads the kernels; registers the package's own factory too (navigator.gpu exists now), replaced below.
-  require(WEBGPU_MODULES.tfjs);
+  require('@tensorflow/tfjs-backend-webgpu');
   if (tf.findBackendFactory('webgpu')) tf.removeBackend('webgpu');
   tf.registerBackend('webgpu', () => makeBackend(allowSoftware), 3);
   if (!exitHook) {
