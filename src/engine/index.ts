@@ -14,3 +14,4 @@ export * from './wasmthreads';
 export * from './nativematmul';
 export * from './nativelayer';
 export * from './webgpu';
+export * from './webgpukernels';

@@ -4,8 +4,8 @@
  *
  * Wiring that Node needs and a browser does not: Dawn's `globals` (GPUBufferUsage, ...) on `globalThis`, and a
  * `navigator.gpu` before the backend registers. The backend is registered here, not by the package, so the
- * device is requested with the adapter's own storage-buffer limit instead of WebGPU's default of 8; `AddN`
- * over more inputs than that limit (clipping sums ~40 squared norms) is split into chunks that fit.
+ * device is requested with the adapter's own storage-buffer limit instead of WebGPU's default of 8; two kernels
+ * of tfjs-backend-webgpu 4.22 are wrapped (src/engine/webgpukernels.ts).
  *
  * A software adapter (SwiftShader, Chromium's CPU Vulkan driver) is used only when `HAI_BACKEND=webgpu` forces
  * it, and is labelled "software" wherever the adapter is printed. Synchronous reads (`dataSync`, `arraySync`)
@@ -18,6 +18,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import * as tf from '@tensorflow/tfjs';
+import { patchWebGpuKernels } from './webgpukernels';
 
 export const WEBGPU_MODULES = { dawn: 'webgpu', tfjs: '@tensorflow/tfjs-backend-webgpu' } as const;
 /** Chromium's bundled Vulkan loader and SwiftShader driver (Debian's `chromium` package). */
@@ -171,28 +172,6 @@ export function describeAdapter(a: AdapterReport): string {
   return `${name} (${a.vendor}/${a.architecture}, ${a.software ? 'software' : 'hardware'})`;
 }
 
-/** AddN over at most `limit - 1` inputs per shader (one binding is the output), summed again until one is left. */
-function chunkAddN(maxInputs: number): void {
-  const cfg = tf.getKernel('AddN', 'webgpu');
-  if (!cfg || (cfg as { haiChunked?: boolean }).haiChunked) return;
-  const inner = cfg.kernelFunc;
-  const run = (args: Parameters<typeof inner>[0]): tf.TensorInfo => {
-    const xs = args.inputs as unknown as tf.TensorInfo[];
-    if (xs.length <= maxInputs) return inner(args) as tf.TensorInfo;
-    const backend = args.backend as { disposeData(id: object): void };
-    const parts: tf.TensorInfo[] = [];
-    for (let i = 0; i < xs.length; i += maxInputs) {
-      const slice = xs.slice(i, i + maxInputs);
-      parts.push(slice.length === 1 ? slice[0] : run({ ...args, inputs: slice as unknown as tf.NamedTensorInfoMap }));
-    }
-    const out = run({ ...args, inputs: parts as unknown as tf.NamedTensorInfoMap });
-    for (const p of parts) if (!xs.includes(p)) backend.disposeData(p.dataId);
-    return out;
-  };
-  tf.unregisterKernel('AddN', 'webgpu');
-  tf.registerKernel({ ...cfg, kernelFunc: run as tf.KernelFunc, haiChunked: true } as tf.KernelConfig);
-}
-
 /** The tfjs backend factory, as the package's own, but with the adapter's storage-buffer limit. */
 async function makeBackend(allowSoftware: boolean): Promise<tf.KernelBackend> {
   const r = await requestAdapter();
@@ -214,7 +193,7 @@ async function makeBackend(allowSoftware: boolean): Promise<tf.KernelBackend> {
   const device = await a.requestDevice({ requiredLimits, requiredFeatures });
   const { WebGPUBackend } =
     require('@tensorflow/tfjs-backend-webgpu') as typeof import('@tensorflow/tfjs-backend-webgpu');
-  chunkAddN(L.maxStorageBuffersPerShaderStage - 1);
+  patchWebGpuKernels(L.maxStorageBuffersPerShaderStage - 1);
   const backend = new WebGPUBackend(device as never, a.info as never);
   // The package's own readSync reaches for OffscreenCanvas (browser only): say what to do instead.
   const readSync = backend.readSync.bind(backend);
