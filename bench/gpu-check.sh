@@ -23,7 +23,7 @@ pack() {
   set -e
   command -v xz >/dev/null || { echo "gpu-check: xz is needed (apt-get install xz-utils)" >&2; exit 1; }
   [ -f dist/cli/cli.js ] || npm run build >/dev/null
-  rm -rf "$PACK" && mkdir -p "$PACK/root/bin" "$PACK/root/bench" "$PACK/root/test/reference"
+  rm -rf "$PACK/root" "$PACK/hai.tar.xz" && mkdir -p "$PACK/root/bin" "$PACK/root/bench" "$PACK/root/test/reference"
   local ext=(webgpu onnxruntime-node zeromq sharp plotly.js-dist-min tslab canvas tfjs-node tfjs-node-gpu)
   local flags=(--bundle --platform=node --target=node20 --format=cjs --log-level=error "${ext[@]/#/--external:}")
   node_modules/.bin/esbuild dist/cli/cli.js "${flags[@]}" --outfile="$PACK/root/dist/cli/cli.js"
@@ -50,7 +50,10 @@ pack() {
   done
   tar -C "$PACK/root" -cf - . | xz -T0 -6 >"$PACK/hai.tar.xz"
   rm -rf "$PACK/root"
-  xz -T0 -6 -c "$(command -v node)" >"$PACK/node.xz"
+  # Node's binary compresses slowly (minutes): kept from the last pack while the version is the same.
+  if [ "$(cat "$PACK/node.version" 2>/dev/null)" != "$(node --version)" ] || [ ! -f "$PACK/node.xz" ]; then
+    xz -T0 -6 -c "$(command -v node)" >"$PACK/node.xz" && node --version >"$PACK/node.version"
+  fi
   # The Vulkan loader, for an image without one (the NVIDIA ICD needs it; Dawn loads libvulkan.so.1).
   if [ ! -f "$PACK/libvulkan1.deb" ]; then
     (cd "$PACK" && apt-get download libvulkan1 >/dev/null 2>&1 && mv libvulkan1_*.deb libvulkan1.deb) ||
@@ -88,7 +91,9 @@ run() {
   if [ $software = 1 ]; then
     export LD_LIBRARY_PATH=/usr/lib/chromium${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
     export VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json
-    local shapes=(--layers 2 --batch 4) seqs=(16) big=() device=cpu
+    # Tiny shapes and one timed step: SwiftShader spends seconds per step on dispatch overhead alone.
+    local shapes=(--layers 1 --batch 2) seqs=(16) big=() device=cpu steps=(--warmup 1 --steps 1) limit=200
+    PYTHON=${HAI_PYTHON:-/usr/bin/python3}
   else
     if ! ldconfig -p | grep -q 'libvulkan\.so\.1 '; then
       dpkg -x "$PACK/libvulkan1.deb" "$WORK/vk" && echo "Vulkan loader: carried libvulkan1 (the image has none)"
@@ -107,7 +112,8 @@ run() {
     fi
     ldconfig -p | grep -E 'libGLX_nvidia|libnvidia-glvkspirv|libvulkan' | sed 's/^/  /'
     nvidia-smi -L 2>&1 | sed 's/^/  /'
-    local shapes=(--layers 12 --batch 32) seqs=(64 128) big=(256) device=cuda
+    local shapes=(--layers 12 --batch 32) seqs=(64 128) big=(256) device=cuda steps=(--warmup 2 --steps 5) limit=100
+    PYTHON=${HAI_PYTHON:-python3}
   fi
   cd "$WORK/root"
   export HAI_BACKEND=webgpu
@@ -115,8 +121,8 @@ run() {
   step parity 240 env HAI_WEBGPU_REQUIRED=1 node --test test/engine/webgpu.test.js
   local seqcsv
   seqcsv=$(IFS=,; echo "${seqs[*]}")
-  step bench 240 node bin/hai.js bench --backends webgpu --tasks train,forward "${shapes[@]}" \
-    --seqs "$seqcsv" --warmup 2 --steps 5 --timeout 100
+  step bench $((limit * 2 * ${#seqs[@]} + 40)) node bin/hai.js bench --backends webgpu --tasks train,forward \
+    "${shapes[@]}" --seqs "$seqcsv" "${steps[@]}" --timeout $limit
   for b in "${big[@]}"; do
     step "bench-batch$b" 150 node bin/hai.js bench --backends webgpu --tasks train,forward --layers 12 \
       --batch "$b" --seqs 128 --warmup 1 --steps 3 --timeout 70
@@ -127,7 +133,7 @@ run() {
   local bs
   for bs in "${torch_shapes[@]}"; do
     for task in train forward; do
-      step "torch-$task-b${bs%%:*}-s${bs##*:}" 60 python3 bench/torch_step.py --device "$device" --task "$task" \
+      step "torch-$task-b${bs%%:*}-s${bs##*:}" 60 "$PYTHON" bench/torch_step.py --device "$device" --task "$task" \
         --layers "${shapes[1]}" --batch "${bs%%:*}" --seq "${bs##*:}" --warmup 2 --steps 5
     done
   done
