@@ -13,7 +13,7 @@ const installed = (m: string) => {
   }
 };
 
-test('HAI_BACKEND accepts the four backends and auto, and rejects anything else by name', () => {
+test('HAI_BACKEND accepts the five backends and auto, and rejects anything else by name', () => {
   for (const b of BACKENDS) assert.equal(parseRequested(b), b);
   assert.equal(parseRequested(undefined), 'auto');
   assert.equal(parseRequested(' WASM '), 'wasm');
