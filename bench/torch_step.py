@@ -4,6 +4,7 @@
 training step = forward + cross-entropy + backward + AdamW, median ms of `steps` timed steps after `warmup`.
 Prints one JSON object. Run by `hai bench --torch` with Debian's /usr/bin/python3 (python3-torch); set
 OPENBLAS_NUM_THREADS to the thread count (torch uses 1 intra-op thread here: both at 2 oversubscribe).
+`--device cuda` times the same step on a GPU (bench/gpu-check.sh), synchronising before each step's clock stops.
 bench/torch_epoch.py imports `Model` and `parse` from here for the end-to-end rows."""
 import argparse, json, statistics, time
 import torch
@@ -50,7 +51,7 @@ class Model(nn.Module):
         s.drop = nn.Dropout(0.1)
     def forward(s, ids, mask):
         T = ids.shape[1]
-        h = s.proj(s.drop(s.ln(s.word(ids) + s.tok_type(torch.zeros_like(ids)) + s.pos(torch.arange(T)))))
+        h = s.proj(s.drop(s.ln(s.word(ids) + s.tok_type(torch.zeros_like(ids)) + s.pos(torch.arange(T, device=ids.device)))))
         mask_add = (1.0 - mask[:, None, None, :].float()) * torch.finfo(torch.float32).min
         for l in s.layers:
             h = l(h, mask_add)
@@ -60,13 +61,16 @@ class Model(nn.Module):
 def main():
     p = parser()
     p.add_argument("--task", choices=["train", "forward"], default="train")
+    p.add_argument("--device", default="cpu")
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
-    m = Model(a)
-    ids = torch.randint(0, a.vocab, (a.batch, a.seq))
-    mask = torch.ones(a.batch, a.seq, dtype=torch.long)
-    y = torch.randint(0, a.labels, (a.batch,))
+    dev = torch.device(a.device)
+    sync = torch.cuda.synchronize if dev.type == "cuda" else (lambda: None)
+    m = Model(a).to(dev)
+    ids = torch.randint(0, a.vocab, (a.batch, a.seq)).to(dev)
+    mask = torch.ones(a.batch, a.seq, dtype=torch.long).to(dev)
+    y = torch.randint(0, a.labels, (a.batch,)).to(dev)
     opt = torch.optim.AdamW(m.parameters(), lr=5e-5)
     times = []
     for i in range(a.warmup + a.steps):
@@ -79,9 +83,13 @@ def main():
             m.eval()
             with torch.no_grad():
                 m(ids, mask)
+        sync()
         if i >= a.warmup:
             times.append((time.perf_counter() - t0) * 1000)
-    print(json.dumps({"torch": torch.__version__, "threads": torch.get_num_threads(), "ms": statistics.median(times), "times": times}))
+    out = {"torch": torch.__version__, "threads": torch.get_num_threads(), "ms": statistics.median(times), "times": times}
+    if dev.type == "cuda":
+        out.update(device=torch.cuda.get_device_name(dev), examples_per_s=a.batch / statistics.median(times) * 1000)
+    print(json.dumps(out))
 
 
 if __name__ == "__main__":

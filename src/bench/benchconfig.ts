@@ -73,6 +73,10 @@ export interface BenchRow {
   heap_mib?: number;
   /** `train`/`forward` rows: this row's ms/step over torch's on the same task and shape (lower is better). */
   vs_torch?: number;
+  /** `train`/`forward` rows: batch × seq tokens per second. */
+  tokens_per_s?: number;
+  /** `train`/`forward` rows on webgpu: the most GPU memory tfjs's buffer manager held (tensors and free pool). */
+  gpu_mib?: number;
   /** `data` rows: the child process's peak RSS. */
   rss_mib?: number;
 }

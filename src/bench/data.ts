@@ -94,6 +94,8 @@ type RunChild = (
   timeoutS: number,
 ) => Promise<{ code: number | null; stdout: string; stderr: string; timedOut: boolean }>;
 
+const fmtInt = (x: number) => x.toLocaleString('en-US');
+
 /** One row per size; `runChild` starts `hai bench --worker <spec>` (bench.ts). */
 export async function benchData(sizes: number[], timeoutS: number, runChild: RunChild): Promise<BenchRow[]> {
   const { convertFiles } = await import('../data/aihub');
@@ -147,7 +149,11 @@ export async function benchData(sizes: number[], timeoutS: number, runChild: Run
         seconds: Math.round(r.total_s * 100) / 100,
         examples_per_s: Math.round(r.rows / r.total_s),
         rss_mib: r.peak_rss_mib,
-        note: `${r.rows.toLocaleString('en-US')} rows, ${r.tokens.toLocaleString('en-US')} tokens: read ${r.read_s.toFixed(1)} s, tokenize+encode ${r.tokenize_s.toFixed(1)} s (${Math.round(r.rows / r.tokenize_s).toLocaleString('en-US')} rows/s), batch an epoch ${r.batch_s.toFixed(1)} s (padding ${(100 * r.padding_share).toFixed(1)} %); peak RSS ${r.peak_rss_mib} MiB`,
+        note:
+          `${fmtInt(r.rows)} rows, ${fmtInt(r.tokens)} tokens: read ${r.read_s.toFixed(1)} s, ` +
+          `tokenize+encode ${r.tokenize_s.toFixed(1)} s (${fmtInt(Math.round(r.rows / r.tokenize_s))} rows/s), ` +
+          `batch an epoch ${r.batch_s.toFixed(1)} s (padding ${(100 * r.padding_share).toFixed(1)} %); ` +
+          `peak RSS ${r.peak_rss_mib} MiB`,
       });
     }
   } finally {

@@ -10,7 +10,7 @@
  *   static padding to the eval maxlen, dynamic padding, and dynamic padding over length-sorted batches.
  *
  * Tokens come from a WordPiece vocabulary trained on the corpus and the course encoding, computed once here and
- * written to JSON, so bench/torch_epoch.py (the 2022 notebook's loop in PyTorch) sees the very same ids.
+ * written to JSON, so bench/torch_epoch.py (torch.ts) (the 2022 notebook's loop in PyTorch) sees the very same ids.
  * Every measurement runs in its own process, as the other bench rows (bench.ts).
  *
  * Introduced in notebooks/00_setup.ipynb.
@@ -18,7 +18,6 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { spawnSync } from 'node:child_process';
 import type { BackendName } from '../engine/backend';
 import type { BenchConfig, BenchRow, BenchTask } from './benchconfig';
 import { readRowsCsv, toCsv } from '../data/rows';
@@ -55,7 +54,10 @@ export interface PipelineData {
   meanTokens: number;
 }
 
-/** Rows, tokenizer and ids for the epoch/predict rows (the tuned preset's maxlen, batch and course encoding); pure JS. */
+/**
+ * Rows, tokenizer and ids for the epoch/predict rows (the tuned preset's maxlen, batch and course encoding);
+ * pure JS.
+ */
 export async function preparePipelineData(maxExamples: number | null): Promise<PipelineData> {
   const { PRESETS } = await import('../course/config');
   const { encodeRows } = await import('../infer/load');
@@ -190,6 +192,7 @@ export function pipelineRow(base: Omit<BenchRow, 'status'>, r: PipelineResult, d
       ? `${r.examples}/${d.trainTotal} rows of course_train.csv`
       : `${r.examples}/${d.validTotal} rows of course_valid.csv`;
   const what = base.task === 'epoch' ? `1 epoch of ${rows}` : rows;
+  const unit = base.task === 'epoch' ? 'step' : 'batch';
   return {
     ...base,
     status: 'ok',
@@ -199,7 +202,9 @@ export function pipelineRow(base: Omit<BenchRow, 'status'>, r: PipelineResult, d
     steps: r.steps,
     ms_per_step: round((r.seconds * 1000) / r.steps, 1),
     examples_per_s: round(r.examples / r.seconds, 2),
-    note: `${what}, ${r.steps} ${base.task === 'epoch' ? 'step' : 'batch'}${r.steps === 1 ? '' : base.task === 'epoch' ? 's' : 'es'}, ${round(r.seconds, 1)} s, mean padded length ${round(r.mean_len, 1)}; ${r.detail}`,
+    note:
+      `${what}, ${r.steps} ${unit}${r.steps === 1 ? '' : base.task === 'epoch' ? 's' : 'es'}, ` +
+      `${round(r.seconds, 1)} s, mean padded length ${round(r.mean_len, 1)}; ${r.detail}`,
   };
 }
 
@@ -224,7 +229,7 @@ export async function pipelineRows(
   return rows;
 }
 
-function pipelineBase(
+export function pipelineBase(
   backend: BackendName,
   task: BenchTask,
   variant: string,
@@ -242,73 +247,4 @@ function pipelineBase(
     ms_per_step: null,
     examples_per_s: null,
   };
-}
-
-/**
- * bench/torch_epoch.py on the same ids: the notebook's loop (static padding, RandomSampler, AdamW, linear
- * schedule, clip 1.0; batch 256 in micro-batches of 32) and, for comparison, the fast pipeline done in torch.
- */
-export function torchPipelineRows(cfg: BenchConfig, d: PipelineData): BenchRow[] {
-  const py = process.env.HAI_PYTHON ?? '/usr/bin/python3';
-  const script = repoPath('bench', 'torch_epoch.py');
-  const rows: BenchRow[] = [];
-  const runs: [BenchTask, string, string[]][] = [];
-  if (cfg.tasks.includes('epoch'))
-    runs.push(['epoch', 'original pipeline', []], ['epoch', 'fast pipeline', ['--dynamic']]);
-  if (cfg.tasks.includes('predict'))
-    runs.push(['predict', 'static padding', []], ['predict', 'dynamic padding', ['--dynamic']]);
-  for (const [task, variant, extra] of runs) {
-    const base = pipelineBase('torch' as BackendName, task, variant, cfg, d);
-    const file = task === 'epoch' ? d.trainIds : d.validIds;
-    const r = spawnSync(
-      py,
-      [script, '--task', task, '--data', file, '--layers', String(cfg.layers), '--batch', String(base.batch), ...extra],
-      {
-        encoding: 'utf8',
-        timeout: cfg.timeoutS * 1000,
-        env: { ...process.env, OPENBLAS_NUM_THREADS: String(os.availableParallelism()) },
-      },
-    );
-    const out = (r.stdout ?? '').trim().split('\n').pop() ?? '';
-    if (r.error || r.status !== 0 || !out.startsWith('{')) {
-      const why = r.error
-        ? `${py}: ${r.error.message}`
-        : /No module named 'torch'/.test(r.stderr ?? '')
-          ? 'torch is not installed (apt-get install python3-torch libopenblas0-pthread)'
-          : (r.stderr ?? '').trim().split('\n').pop();
-      rows.push({
-        ...base,
-        status: r.error && /ETIMEDOUT/.test(r.error.message) ? 'timeout' : 'unavailable',
-        note: why,
-      });
-      if (!r.error || !/ETIMEDOUT/.test(r.error.message)) break;
-      continue;
-    }
-    const j = JSON.parse(out) as { torch: string; seconds: number; steps: number; examples: number; mean_len: number };
-    const detail = `torch ${j.torch}${task === 'epoch' ? ', micro-batches of 32 rows' : ''}${extra.length ? ", this kit's trick done in torch" : ', as the notebook'}`;
-    rows.push(pipelineRow(base, { ...j, detail }, d));
-  }
-  return rows;
-}
-
-/**
- * Each of our epoch/predict rows gets `torch_ratio` = seconds of torch's original (static) pipeline on the same
- * rows / our seconds: above 1 we are faster than the notebook's PyTorch run.
- */
-export function addTorchRatios(rows: BenchRow[]): void {
-  for (const task of ['epoch', 'predict'] as const) {
-    const ref = rows.find(
-      (r) =>
-        r.backend === ('torch' as BackendName) &&
-        r.task === task &&
-        r.status === 'ok' &&
-        r.variant === (task === 'epoch' ? 'original pipeline' : 'static padding'),
-    );
-    if (!ref?.seconds) continue;
-    for (const r of rows) {
-      if (r.task !== task || r.status !== 'ok' || !r.seconds || r === ref) continue;
-      r.torch_ratio = round(ref.seconds / r.seconds, 2);
-      r.note = `${r.note}; torch ${task === 'epoch' ? 'original' : 'static'} / this = ${r.torch_ratio.toFixed(2)}x`;
-    }
-  }
 }

@@ -5,6 +5,9 @@
  * Introduced in notebooks/00_setup.ipynb.
  */
 export * from './bench';
-export * from './endtoend';
 export * from './benchconfig';
+export * from './child';
 export * from './data';
+export * from './endtoend';
+export * from './torch';
+export * from './worker';

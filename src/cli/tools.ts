@@ -8,7 +8,8 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { BACKENDS, BackendName } from '../engine/backend';
 import { BENCH_TASKS, BenchTask, benchDefaults } from '../bench/benchconfig';
-import { benchWorker, formatBenchTable, runBench } from '../bench/bench';
+import { formatBenchTable, runBench } from '../bench/bench';
+import { benchWorker } from '../bench/worker';
 import { doctor, formatDoctor } from './doctor';
 import { buildCorpus, prepareData, splitFiles } from '../data/bundledcorpus';
 import { AutoTokenizer } from '../models/autotokenizer';
@@ -43,7 +44,8 @@ export function addToolCommands(program: Command): void {
     .addOption(
       new Option(
         '--backends <list>',
-        `comma-separated, from ${BACKENDS.join(',')} (default: every available one; cpu only when nothing faster runs)`,
+        `comma-separated, from ${BACKENDS.join(',')} (default: every available one; cpu only when nothing ` +
+          'faster runs, webgpu only on a hardware adapter: name it to time a software one such as SwiftShader)',
       ).argParser((v) =>
         v.split(',').map((s) => {
           const b = s.trim() as BackendName;
@@ -130,12 +132,18 @@ export function addToolCommands(program: Command): void {
       });
       if (!o.json)
         console.error(
-          `hai bench: ${cfg.layers} layers, batch ${cfg.batch}, seq ${cfg.seqs.join('/')}, ${cfg.warmup} warm-up + ${cfg.steps} timed steps per row${cfg.tasks.some((t) => t === 'epoch' || t === 'predict') ? `; epoch/predict: the tuned preset's batch 256 and maxlen 256, ${cfg.maxExamples ?? 'all'} rows per CSV` : ''}; each row in a fresh process`,
+          `hai bench: ${cfg.layers} layers, batch ${cfg.batch}, seq ${cfg.seqs.join('/')}, ` +
+            `${cfg.warmup} warm-up + ${cfg.steps} timed steps per row` +
+            (cfg.tasks.some((t) => t === 'epoch' || t === 'predict')
+              ? `; epoch/predict: the tuned preset's batch 256 and maxlen 256, ${cfg.maxExamples ?? 'all'} rows per CSV`
+              : '') +
+            '; each row in a fresh process',
         );
       const rows = await runBench(cfg, (r) => {
         if (!o.json)
           console.error(
-            `  ${r.backend} ${r.task}${r.variant ? `: ${r.variant}` : ''} seq ${r.seq}: ${r.status}${r.seconds !== undefined ? ` ${r.seconds} s` : r.ms_per_step !== null ? ` ${r.ms_per_step} ms/step` : ''}`,
+            `  ${r.backend} ${r.task}${r.variant ? `: ${r.variant}` : ''} seq ${r.seq}: ${r.status}` +
+              (r.seconds !== undefined ? ` ${r.seconds} s` : r.ms_per_step !== null ? ` ${r.ms_per_step} ms/step` : ''),
           );
       });
       console.log(o.json ? JSON.stringify(rows, null, 2) : formatBenchTable(rows));
@@ -182,7 +190,8 @@ export function addToolCommands(program: Command): void {
         }
         if (!res.written) {
           throw new Error(
-            `${bad.length} of ${res.files.length} files could not be read; nothing was written (fix them, or pass --skip-bad to write the other files' rows)`,
+            `${bad.length} of ${res.files.length} files could not be read; nothing was written ` +
+              "(fix them, or pass --skip-bad to write the other files' rows)",
           );
         }
         const byLabel = [...res.label_counts]
@@ -238,7 +247,8 @@ export function addToolCommands(program: Command): void {
       ) => {
         const s = splitFiles(inputs, o);
         console.log(
-          `${o.trainOut}: ${s.train.length} rows; ${o.validOut}: ${s.valid.length} rows; split by ${o.by}: ${s.leakedTwins} valid rows have their twin in train`,
+          `${o.trainOut}: ${s.train.length} rows; ${o.validOut}: ${s.valid.length} rows; ` +
+            `split by ${o.by}: ${s.leakedTwins} valid rows have their twin in train`,
         );
       },
     );
@@ -267,12 +277,14 @@ export function addToolCommands(program: Command): void {
     )
     .requiredOption(
       '--tokenizer <dir|id>',
-      'a tokenizer folder or hub id; its class is resolved as transformers does (tokenizer_config.json, config.json, model_type)',
+      'a tokenizer folder or hub id; its class is resolved as transformers does ' +
+        '(tokenizer_config.json, config.json, model_type)',
     )
     .option('--max-length <n>', 'pad to and truncate at n tokens', positiveInt('--max-length'))
     .option(
       '--tokenizer-class <name>',
-      'override the class transformers would resolve (tokenizer_config.json, config.json, model_type), e.g. KoBertTokenizer',
+      'override the class transformers would resolve (tokenizer_config.json, config.json, model_type), ' +
+        'e.g. KoBertTokenizer',
     )
     .action(async (o: { tokenizer: string; maxLength?: number; tokenizerClass?: string }) => {
       const tok = await AutoTokenizer.from_pretrained(

@@ -1,10 +1,12 @@
 /**
  * Picks the compute backend, once, in one place, and says why.
  *
- * Order of preference: `cuda` (@tensorflow/tfjs-node-gpu, only when an NVIDIA GPU is seen), `node`
+ * Order of preference: `cuda` (@tensorflow/tfjs-node-gpu, only when an NVIDIA GPU is seen), `webgpu`
+ * (@tensorflow/tfjs-backend-webgpu on Dawn, a hardware adapter only; see src/engine/webgpu.ts), `node`
  * (@tensorflow/tfjs-node), `wasm` (@tensorflow/tfjs-backend-wasm), `cpu` (pure JS, far too slow for real
- * models but always there). `HAI_BACKEND=cuda|node|wasm|cpu` forces one and fails loudly when it cannot
- * run; `auto` (the default) takes the best available. `HAI_WASM_THREADS=N` sets wasm's XNNPACK threads
+ * models but always there). `HAI_BACKEND=cuda|webgpu|node|wasm|cpu` forces one and fails loudly when it cannot
+ * run (forced `webgpu` also takes a software adapter such as SwiftShader); `auto` (the default) takes the best
+ * available. `HAI_WASM_THREADS=N` sets wasm's XNNPACK threads
  * (default: every core; 0 or 1 = one), which needs the pthread work-around in src/engine/wasmthreads.ts.
  *
  * The two native packages are optional dependencies installed under npm aliases (`tfjs-node`,
@@ -22,14 +24,16 @@ import { spawnSync } from 'node:child_process';
 import * as tf from '@tensorflow/tfjs';
 import { EXTRA_KERNELS, registerExtraKernels } from './kernels';
 import { activateWasm, planThreads, wasmThreadsNote } from './wasmthreads';
+import { AdapterReport, activateWebGpu, describeAdapter, probeWebGpu } from './webgpu';
 
-export const BACKENDS = ['cuda', 'node', 'wasm', 'cpu'] as const;
+export const BACKENDS = ['cuda', 'webgpu', 'node', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKENDS)[number];
 export const BACKEND_ENV = 'HAI_BACKEND';
 
 /** The npm package (and the alias it is installed under) behind each backend. */
 export const BACKEND_PACKAGES: Record<BackendName, { pkg: string; module: string; tfName: string }> = {
   cuda: { pkg: '@tensorflow/tfjs-node-gpu', module: 'tfjs-node-gpu', tfName: 'tensorflow' },
+  webgpu: { pkg: '@tensorflow/tfjs-backend-webgpu', module: '@tensorflow/tfjs-backend-webgpu', tfName: 'webgpu' },
   node: { pkg: '@tensorflow/tfjs-node', module: 'tfjs-node', tfName: 'tensorflow' },
   wasm: { pkg: '@tensorflow/tfjs-backend-wasm', module: '@tensorflow/tfjs-backend-wasm', tfName: 'wasm' },
   cpu: { pkg: '@tensorflow/tfjs-backend-cpu', module: '@tensorflow/tfjs-backend-cpu', tfName: 'cpu' },
@@ -58,6 +62,8 @@ export interface BackendInfo {
   gpu: GpuInfo;
   candidates: Candidate[];
   extraKernels: string[];
+  /** webgpu only: the adapter it runs on (`software: true` for SwiftShader). */
+  adapter?: AdapterReport;
 }
 
 /** Reads the GPU list without loading any native library, so doctor works on any machine. */
@@ -96,14 +102,17 @@ export function parseRequested(value: string | undefined): BackendName | 'auto' 
 const firstLine = (e: unknown) => String(e instanceof Error ? e.message : e).split('\n')[0];
 
 /** Tries to make `name` the active tfjs backend. Returns null on success, else the reason it cannot run. */
-async function tryActivate(name: BackendName, gpu: GpuInfo): Promise<string | null> {
+async function tryActivate(name: BackendName, gpu: GpuInfo, forced: boolean): Promise<string | null> {
   const { pkg, module, tfName } = BACKEND_PACKAGES[name];
   if (!isInstalled(module)) {
     return name === 'cuda' || name === 'node'
-      ? `${pkg} is not installed (optional dependency; its install script downloads libtensorflow, so npm skips it without internet)`
+      ? `${pkg} is not installed (optional dependency; its install script downloads libtensorflow, ` +
+          'so npm skips it without internet)'
       : `${pkg} is not installed`;
   }
   if (name === 'cuda' && !gpu.seen) return `no NVIDIA GPU seen (${gpu.how})`;
+  // A software adapter (SwiftShader) only when forced: `auto` wants a GPU, and on a CPU wasm is faster.
+  if (name === 'webgpu') return activateWebGpu(forced);
   try {
     require(module);
   } catch (e) {
@@ -155,7 +164,7 @@ export async function initBackend(requested: string | undefined = process.env[BA
   const candidates: Candidate[] = [];
   let chosen: BackendName | null = null;
   for (const name of order) {
-    const why = await tryActivate(name, gpu);
+    const why = await tryActivate(name, gpu, want !== 'auto');
     candidates.push({
       name,
       installed: isInstalled(BACKEND_PACKAGES[name].module),
@@ -199,6 +208,8 @@ export async function initBackend(requested: string | undefined = process.env[BA
     threads = wasm.getThreadsCount();
     simd = Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'));
     threadsNote = wasmThreadsNote();
+  } else if (chosen === 'webgpu') {
+    threadsNote = `GPU: ${describeAdapter((await probeWebGpu()).adapter!)}`;
   } else if (chosen === 'cuda' || chosen === 'node') {
     threads = os.availableParallelism();
     threadsNote = 'libtensorflow manages its own thread pools (inter/intra-op)';
@@ -216,6 +227,7 @@ export async function initBackend(requested: string | undefined = process.env[BA
     gpu,
     candidates,
     extraKernels,
+    ...(chosen === 'webgpu' ? { adapter: (await probeWebGpu()).adapter! } : {}),
   };
   return current;
 }
@@ -228,5 +240,6 @@ export function describeBackend(info: BackendInfo): string {
   ]
     .filter(Boolean)
     .join(', ');
+  if (info.adapter) return `backend: webgpu on ${describeAdapter(info.adapter)} - ${info.reason}`;
   return `backend: ${info.name} (${extras}) - ${info.reason}`;
 }

@@ -34,7 +34,10 @@ export interface FusedLayerSpec {
   distil: boolean;
 }
 
-/** Whether layers with this activation (a config's `hidden_act` / `activation`) can run fused: only HF's erf GELU is written out here. */
+/**
+ * Whether layers with this activation (a config's `hidden_act` / `activation`) can run fused: only HF's erf
+ * GELU is written out here.
+ */
 export const fusesActivation = (act: unknown): boolean => act === 'gelu' || act === 'gelu_python';
 
 /** Parameter order of `fusedEncoderLayer`'s `w`. */
@@ -65,7 +68,10 @@ function dropMask(shape: number[], rate: number, seed: number): tf.Tensor {
 
 const lin = (x: tf.Tensor, W: tf.Tensor, b: tf.Tensor) => tf.add(product(x, W), b);
 
-/** LayerNorm as src/models/modeling.ts computes it, also returning x̂ and the standard deviation for the backward pass. */
+/**
+ * LayerNorm as src/models/modeling.ts computes it, also returning x̂ and the standard deviation for the
+ * backward pass.
+ */
 function layerNormParts(x: tf.Tensor, g: tf.Tensor, b: tf.Tensor, eps: number) {
   const { mean, variance } = tf.moments(x, -1, true);
   const std = tf.sqrt(tf.add(variance, eps));
@@ -73,7 +79,9 @@ function layerNormParts(x: tf.Tensor, g: tf.Tensor, b: tf.Tensor, eps: number) {
   return { y: tf.add(tf.mul(xhat, g), b), xhat, std };
 }
 
-/** dL/dx of LayerNorm from dL/dy: (ĝ − mean(ĝ) − x̂·mean(ĝ·x̂)) / std with ĝ = dy·γ; and γ, β gradients. */
+/**
+ * dL/dx of LayerNorm from dL/dy: (ĝ − mean(ĝ) − x̂·mean(ĝ·x̂)) / std with ĝ = dy·γ; and γ, β gradients.
+ */
 function layerNormBackward(
   dy: tf.Tensor,
   g: tf.Tensor,

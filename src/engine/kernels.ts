@@ -229,7 +229,8 @@ export function checkpoint(fn: (...xs: tf.Tensor[]) => tf.Tensor, inputs: tf.Ten
     if (!warned) {
       warned = true;
       console.warn(
-        `hai: activation checkpointing needs tfjs-core ${CHECKPOINT_TFJS_VERSION} (found ${tf.version_core}); layers keep their activations`,
+        `hai: activation checkpointing needs tfjs-core ${CHECKPOINT_TFJS_VERSION} (found ${tf.version_core}); ` +
+          'layers keep their activations',
       );
     }
     return fn(...inputs);

@@ -91,7 +91,9 @@ export function nativeMatMulStatus(): { active: boolean; reason: string } {
     ? { active: false, reason: p }
     : {
         active: true,
-        reason: `products and fused layers on onnxruntime-node ${NATIVE_ORT_VERSION}, ${threads()} intra-op thread(s) (HAI_NATIVE=0 turns it off)`,
+        reason:
+          `products and fused layers on onnxruntime-node ${NATIVE_ORT_VERSION}, ${threads()} intra-op thread(s) ` +
+          '(HAI_NATIVE=0 turns it off)',
       };
 }
 

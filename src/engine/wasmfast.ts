@@ -52,7 +52,9 @@ function installedVersion(): string {
 export function fastPathProblem(version = installedVersion()): string | null {
   if (process.env.HAI_WASM_FAST === '0') return 'turned off by HAI_WASM_FAST=0';
   if (version !== WASM_INTERNALS_VERSION) {
-    return `tfjs-backend-wasm ${version} is installed; the fast batched matmul was written for ${WASM_INTERNALS_VERSION}`;
+    return (
+      `tfjs-backend-wasm ${version} is installed; the fast batched matmul was written for ` + WASM_INTERNALS_VERSION
+    );
   }
   if (tf.getBackend() !== 'wasm') return `the active backend is ${tf.getBackend()}, not wasm`;
   const be = tf.backend() as unknown as Partial<WasmBackendInternals>;
@@ -135,7 +137,8 @@ export function fastPathStatus(): { active: boolean; reason: string } {
         kernelFunc: slicedKernel as unknown as tf.KernelFunc,
       });
     }
-    if (tf.getBackend() !== 'wasm') return { active: false, reason: problem ?? 'not on wasm' }; // not cached: the backend may change
+    // Not cached: the backend may change.
+    if (tf.getBackend() !== 'wasm') return { active: false, reason: problem ?? 'not on wasm' };
     status = { problem };
   }
   return status.problem

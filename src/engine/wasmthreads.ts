@@ -43,7 +43,10 @@ export const BUNDLE_NAMES =
   'var require$$0 = require("fs"), require$$1 = require("path"), require$$3 = require("perf_hooks"), ' +
   'require$$4 = require("os");\nvar commonjsGlobal = globalThis, _scriptDir = undefined;\n';
 const MAIN_PREFIX = 'var WasmBackendModuleThreadedSimd = ';
-/** A healthy start takes under a second (a few on a loaded machine); a stuck one should not hold a notebook for a minute. */
+/**
+ * A healthy start takes under a second (a few on a loaded machine); a stuck one should not hold a notebook for
+ * a minute.
+ */
 const START_TIMEOUT_MS = 20_000;
 const EXIT_RACE = /^a pthread worker exited \(code 0\) during the start$/;
 
@@ -92,7 +95,10 @@ export function planThreads(
 export function wasmThreadsNote(info: WasmThreadsInfo | null = last): string {
   if (info === null) return 'wasm backend not started';
   if (info.reason === null)
-    return `XNNPACK runs on ${info.threads} threads, ${os.availableParallelism()} cores here (wasm pthreads on worker_threads; ${THREADS_ENV}=N to change)`;
+    return (
+      `XNNPACK runs on ${info.threads} threads, ${os.availableParallelism()} cores here ` +
+      `(wasm pthreads on worker_threads; ${THREADS_ENV}=N to change)`
+    );
   return `XNNPACK runs on ${info.threads}: ${info.reason}`;
 }
 
@@ -113,7 +119,9 @@ export async function activateWasm(
   const version = opts.version ?? wasm.version_wasm;
   let reason = plan.reason;
   if (reason === null && version !== WASM_THREADS_VERSION) {
-    reason = `tfjs-backend-wasm ${version} is not ${WASM_THREADS_VERSION}, the version the Node threads work-around was checked against`;
+    reason =
+      `tfjs-backend-wasm ${version} is not ${WASM_THREADS_VERSION}, ` +
+      'the version the Node threads work-around was checked against';
   }
   if (reason === null) {
     reason = await startThreaded(wasm, plan.threads, opts.bundleNames ?? BUNDLE_NAMES);
@@ -240,7 +248,8 @@ async function startThreaded(wasm: WasmModule, threads: number, bundleNames: str
       timer = setTimeout(
         () =>
           resolve(
-            `no start within ${START_TIMEOUT_MS / 1000} s (${workers.length} pthread workers created, ${online} online)`,
+            `no start within ${START_TIMEOUT_MS / 1000} s ` +
+              `(${workers.length} pthread workers created, ${online} online)`,
           ),
         START_TIMEOUT_MS,
       );

@@ -171,6 +171,8 @@ export class Trainer {
           padded += tokens;
           tf.tidy(() => lossSum.assign(tf.add(lossSum, loss)));
           if (this.callbacks.onStepEnd) {
+            // webgpu cannot read synchronously under Node: read both scalars now, only when a callback may print them.
+            const got = tf.getBackend() === 'webgpu' ? await Promise.all([loss.data(), norm.data()]) : null;
             await this.callbacks.onStepEnd({
               epoch,
               step,
@@ -178,15 +180,15 @@ export class Trainer {
               globalStep,
               totalSteps,
               lr,
-              loss: () => loss.dataSync()[0],
-              gradNorm: () => norm.dataSync()[0],
+              loss: () => (got ? got[0][0] : loss.dataSync()[0]),
+              gradNorm: () => (got ? got[1][0] : norm.dataSync()[0]),
             });
           }
           tf.dispose([loss, norm]);
           step++;
           globalStep++;
         }
-        const train_loss = lossSum.dataSync()[0] / perEpoch;
+        const train_loss = (await lossSum.data())[0] / perEpoch;
         const valid = this.valid ? await this.validate(this.valid) : null;
         const info: EpochInfo = {
           epoch,

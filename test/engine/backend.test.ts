@@ -13,13 +13,13 @@ const installed = (m: string) => {
   }
 };
 
-test('HAI_BACKEND accepts the four backends and auto, and rejects anything else by name', () => {
+test('HAI_BACKEND accepts the five backends and auto, and rejects anything else by name', () => {
   for (const b of BACKENDS) assert.equal(parseRequested(b), b);
   assert.equal(parseRequested(undefined), 'auto');
   assert.equal(parseRequested(' WASM '), 'wasm');
   assert.throws(
     () => parseRequested('gpu'),
-    /HAI_BACKEND=gpu is not a backend: use one of auto, cuda, node, wasm, cpu/,
+    /HAI_BACKEND=gpu is not a backend: use one of auto, cuda, webgpu, node, wasm, cpu/,
   );
 });
 
