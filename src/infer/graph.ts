@@ -38,10 +38,22 @@ export async function graphLogits(
   const problem = graphProblem(model);
   if (problem) throw new Error(`in-memory ONNX graph: ${problem}`);
   const t0 = performance.now();
+  // Read asynchronously, as every backend allows (WebGPU has no synchronous read under Node).
+  const weights = new Map(
+    await Promise.all(
+      [...model.params].map(
+        async ([k, v]) =>
+          [k, { data: (await v.data()) as Float32Array, shape: [...v.shape] as number[] }] as [
+            string,
+            { data: Float32Array; shape: number[] },
+          ],
+      ),
+    ),
+  );
   const P = (name: string) => {
-    const v = model.params.get(name);
-    if (!v) throw new Error(`in-memory ONNX graph: the model has no parameter ${name}`);
-    return { data: v.dataSync() as Float32Array, shape: [...v.shape] };
+    const w = weights.get(name);
+    if (!w) throw new Error(`in-memory ONNX graph: the model has no parameter ${name}`);
+    return w;
   };
   const chunks = buildOnnxClassifier(model.config, P, { producer: 'hai-dialect-lab', version: 'in-memory' });
   const bytes = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));

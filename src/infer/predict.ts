@@ -24,14 +24,24 @@ export type AsyncLogitsModel = LogitsModel<Promise<Float32Array>>;
 /** A tfjs model of src/models/ (every family has `forward`). */
 export type TfjsModel = Pick<SequenceClassifier, 'forward'>;
 
-/** A tfjs model as a `LogitsModel`: eval mode (no dropout), one batch on the device at a time. */
-export function tfjsLogits(model: TfjsModel): SyncLogitsModel {
+/** Backends whose tensors cannot be read synchronously under Node (WebGPU's reads need `await t.data()`). */
+const readsAsync = () => tf.getBackend() === 'webgpu';
+
+/**
+ * A tfjs model as a `LogitsModel`: eval mode (no dropout), one batch on the device at a time. Synchronous on the
+ * CPU backends; on WebGPU each batch's logits are read with `await data()`, so the loop returns a promise there
+ * (the library's own callers await it; a notebook on WebGPU awaits `predict` and `evaluate` too).
+ */
+export function tfjsLogits(model: TfjsModel): LogitsModel {
+  const run = (b: Batch) =>
+    tf.tidy(() => {
+      const t = batchTensors(b);
+      return model.forward(t.ids, t.mask, { training: false });
+    });
   return {
     logits(b) {
-      const z = tf.tidy(() => {
-        const t = batchTensors(b);
-        return model.forward(t.ids, t.mask, { training: false });
-      });
+      const z = run(b);
+      if (readsAsync()) return z.data().then((d) => (z.dispose(), d as Float32Array));
       const out = z.dataSync() as Float32Array;
       z.dispose();
       return out;
@@ -58,9 +68,21 @@ export const predictDefaults = (o: Partial<PredictOptions> = {}): PredictOptions
   ...o,
 });
 
-/** tf's softmax over each row, on the active backend, as the tfjs models' own heads would compute it. */
+/**
+ * Softmax over each row, on the host in float64 and rounded to float32: the same probabilities whichever runtime
+ * or backend computed the logits (and no device round trip, which WebGPU could not read back synchronously).
+ */
 function softmaxRows(z: Float32Array, rows: number): Float32Array {
-  return tf.tidy(() => tf.softmax(tf.tensor2d(z, [rows, z.length / rows])).dataSync() as Float32Array);
+  const k = z.length / rows,
+    out = new Float32Array(z.length);
+  for (let r = 0; r < rows; r++) {
+    let max = -Infinity,
+      sum = 0;
+    for (let j = 0; j < k; j++) max = Math.max(max, z[r * k + j]);
+    for (let j = 0; j < k; j++) sum += Math.exp(z[r * k + j] - max);
+    for (let j = 0; j < k; j++) out[r * k + j] = Math.exp(z[r * k + j] - max) / sum;
+  }
+  return out;
 }
 
 type OnBatch = (rows: number[], probs: Float32Array, logits: Float32Array) => void;

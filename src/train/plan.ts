@@ -13,7 +13,7 @@ import { RaggedEncoding } from '../text/ragged';
 import { EncodedLike, numBatches, rowLengths } from '../infer/batches';
 import { forEachPrediction } from '../infer/predict';
 import { groupByLength, sampleOrder } from './batching';
-import { Classifier, Trainer, TrainerConfig, trainerDefaults } from './trainer';
+import { Classifier, Trainer, TrainerConfig, trainerDefaults, validationModel } from './trainer';
 
 export interface PlanConfig {
   /** Training steps timed (after a warm-up micro-batch). */
@@ -166,10 +166,12 @@ export async function planTraining(
     const vp = spread(vb.length, p.eval_batches + 1);
     let sec = 0,
       tok = 0;
-    vp.forEach((b, j) => {
+    // Timed through what validation will run (the in-memory graph, or the model): the first batch warms up.
+    const evalModel = await validationModel(model, c, valid.labels.length);
+    for (const [j, b] of vp.entries()) {
       const s0 = performance.now();
-      forEachPrediction(
-        model,
+      await forEachPrediction(
+        evalModel,
         subsetOf(valid, vorder.slice(b * eb, (b + 1) * eb)),
         eb,
         { sort_by_length: false },
@@ -179,7 +181,7 @@ export async function planTraining(
         sec += (performance.now() - s0) / 1000;
         tok += vb[b];
       }
-    });
+    }
     evalSecPerToken = sec / Math.max(1, tok);
   }
   const estEpoch = secPerToken * tokensFed,

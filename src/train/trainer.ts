@@ -16,7 +16,7 @@ import { AdamW, NO_DECAY_HF, clipGradNorm, linearSchedule } from './optim';
 import { Batch, EncodedLike, batchTensors, batches, numBatches, rowLengths, trimBatch } from '../infer/batches';
 import { EvalResult } from '../infer/metrics';
 import { ExportableModel, graphLogits, graphProblem } from '../infer/graph';
-import { evaluate } from '../infer/predict';
+import { LogitsModel, evaluate, tfjsLogits } from '../infer/predict';
 import { SamplerKind, groupByLength, sampleOrder } from './batching';
 import { currentSeed } from './seed';
 
@@ -125,6 +125,18 @@ export interface Callbacks {
   onEpochEnd?: (e: EpochInfo) => void | Promise<void>;
 }
 
+/**
+ * What validation runs through: the model's weights as an in-memory ONNX graph where `eval_graph` says so, else the
+ * model itself (read asynchronously on WebGPU). `planTraining` times the same.
+ */
+export async function validationModel(model: Classifier, c: TrainerConfig, rows: number): Promise<LogitsModel> {
+  const m = model as Classifier & Partial<ExportableModel>;
+  const graph =
+    c.eval_graph ??
+    (['wasm', 'cpu'].includes(tf.getBackend()) && rows >= GRAPH_EVAL_MIN_ROWS && graphProblem(m) === null);
+  return graph ? graphLogits(m as ExportableModel) : tfjsLogits(model);
+}
+
 export class Trainer {
   readonly cfg: TrainerConfig;
   readonly history: EpochInfo[] = [];
@@ -210,15 +222,8 @@ export class Trainer {
   /** Validation metrics, through the in-memory graph when `eval_graph` says so (same predictions, faster). */
   private async validate(valid: EncodedLike): Promise<EvalResult> {
     const c = this.cfg;
-    const batch = c.eval_batch_size || c.batch_size;
-    const model = this.model as Classifier & Partial<ExportableModel>;
-    const graph =
-      c.eval_graph ??
-      (['wasm', 'cpu'].includes(tf.getBackend()) &&
-        valid.labels.length >= GRAPH_EVAL_MIN_ROWS &&
-        graphProblem(model) === null);
-    if (!graph) return evaluate(this.model, valid, this.numLabels, batch);
-    return evaluate(await graphLogits(model as ExportableModel), valid, this.numLabels, batch);
+    const m = await validationModel(this.model, c, valid.labels.length);
+    return evaluate(m, valid, this.numLabels, c.eval_batch_size || c.batch_size);
   }
 
   /**

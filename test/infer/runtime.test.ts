@@ -159,14 +159,20 @@ test('a checkpoint without a trained head is not exported unless asked; --out wr
   assertClose(p[0].probs, q[0].probs, 1e-5);
 });
 
-test('the CLI: hai export --onnx, hai predict --runtime onnx|auto print the runtime and why', () => {
+test('the CLI: hai export --onnx, hai predict --runtime onnx|graph|auto print the runtime and why', () => {
   const dir = ckpt('cli');
   fs.cpSync(ckpt('trained'), dir, { recursive: true });
   fs.rmSync(path.join(dir, 'onnx'), { recursive: true, force: true });
-  let r = hai(['predict', '--model', dir, '--runtime', 'auto', '--json', '어데 가노']);
+  // auto is the CLI's default: without a saved export it runs the weights as an in-memory graph, and says why.
+  let r = hai(['predict', '--model', dir, '--json', '어데 가노']);
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stderr, /runtime tfjs: ONNX not used: .* has no onnx[/\\]model\.onnx/);
+  assert.match(r.stderr, /runtime graph: .*\(no saved export: .* has no onnx[/\\]model\.onnx/);
+  const viaGraph = JSON.parse(r.stdout);
+  r = hai(['predict', '--model', dir, '--runtime', 'tfjs', '--json', '어데 가노']);
+  assert.equal(r.code, 0, r.stderr);
   const viaTfjs = JSON.parse(r.stdout);
+  assert.equal(viaGraph.label, viaTfjs.label);
+  assertClose(viaGraph.probs, viaTfjs.probs, 1e-5);
   r = hai(['predict', '--model', dir, '--runtime', 'onnx', '어데 가노']);
   assert.equal(r.code, 1);
   assert.match(r.stderr, /hai: error: --runtime onnx: .* has no onnx[/\\]model\.onnx/);
