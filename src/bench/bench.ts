@@ -204,9 +204,16 @@ export function formatBenchTable(rows: BenchRow[]): string {
         ? { ...r, task: `${r.task}: ${r.variant}` as BenchTask }
         : r,
   );
-  const head = ['backend', 'task', 'batch', 'seq', 'layers', 'ms/step', 'examples/s', 'tokens/s', 'heap MiB']
+  const ranges = rows.some((r) => r.ms_range);
+  const torch = rows.some((r) => r.vs_torch !== undefined);
+  const head = ['backend', 'task', 'batch', 'seq', 'layers', 'ms/step']
+    .concat(ranges ? ['ms range'] : [])
+    .concat(['examples/s', 'tokens/s', 'heap MiB'])
     .concat(rows.some((r) => r.gpu_mib !== undefined) ? ['GPU MiB'] : [])
-    .concat(['RSS MiB', 'status']);
+    .concat(['RSS MiB'])
+    .concat(torch ? ["x torch's time"] : [])
+    .concat(['status']);
+  const span = (x?: [number, number]) => (x ? `${x[0]}–${x[1]}` : '-');
   const body = rows.map((r) => [
     r.backend,
     r.task,
@@ -214,12 +221,16 @@ export function formatBenchTable(rows: BenchRow[]): string {
     String(r.seq),
     String(r.layers),
     r.ms_per_step === null ? '-' : r.ms_per_step.toFixed(1),
+    ...(ranges ? [span(r.ms_range)] : []),
     r.examples_per_s === null ? '-' : r.examples_per_s.toFixed(2),
     r.tokens_per_s === undefined ? '-' : String(r.tokens_per_s),
     r.heap_mib === undefined ? '-' : String(r.heap_mib),
     ...(head.includes('GPU MiB') ? [r.gpu_mib === undefined ? '-' : String(r.gpu_mib)] : []),
     r.rss_mib === undefined ? '-' : String(r.rss_mib),
-    r.status + (r.note ? `: ${r.note}` : ''),
+    ...(torch
+      ? [r.vs_torch === undefined ? '-' : `${r.vs_torch}${r.vs_torch_range ? ` (${span(r.vs_torch_range)})` : ''}`]
+      : []),
+    r.status + (r.rounds !== undefined ? ` (${r.rounds} rounds)` : '') + (r.note ? `: ${r.note}` : ''),
   ]);
   const last = head.length - 1;
   const width = head.map((h, i) => Math.max(h.length, ...body.map((b) => (i === last ? 0 : b[i].length))));

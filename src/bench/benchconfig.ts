@@ -28,6 +28,8 @@ export interface BenchConfig {
   maxExamples: number | null;
   /** `data` rows (src/bench/data.ts): table sizes to read, tokenize, encode and batch. */
   rows: number[];
+  /** Whole rounds of the bench (ours, then PyTorch's, each round): rows give the median and range (repeat.ts). */
+  repeat: number;
 }
 
 export function benchDefaults(overrides: Partial<BenchConfig> = {}): BenchConfig {
@@ -45,6 +47,7 @@ export function benchDefaults(overrides: Partial<BenchConfig> = {}): BenchConfig
     torch: false,
     maxExamples: null,
     rows: [100_000, 1_000_000, 2_000_000],
+    repeat: 1,
     ...overrides,
   };
 }
@@ -79,4 +82,10 @@ export interface BenchRow {
   gpu_mib?: number;
   /** `data` rows: the child process's peak RSS. */
   rss_mib?: number;
+  /** `--repeat`: the rounds this row's medians are over, and the ranges (min, max) of its figures. */
+  rounds?: number;
+  ms_range?: [number, number];
+  seconds_range?: [number, number];
+  vs_torch_range?: [number, number];
+  torch_ratio_range?: [number, number];
 }

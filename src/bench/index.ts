@@ -11,3 +11,4 @@ export * from './data';
 export * from './endtoend';
 export * from './torch';
 export * from './worker';
+export * from './repeat';

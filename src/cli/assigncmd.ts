@@ -6,7 +6,7 @@
  */
 import * as path from 'node:path';
 import { Command } from 'commander';
-import { positiveInt } from './tools';
+import { positiveInt } from './args';
 import { assignCourse, readCourse } from '../grade/assign';
 import { formatIssue, lintCourse } from '../grade/exercises';
 import { mergeReports, parseShard } from '../grade/classrun';

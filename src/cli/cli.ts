@@ -5,7 +5,8 @@
  * Introduced in notebooks/00_setup.ipynb.
  */
 import { Command } from 'commander';
-import { addToolCommands, positiveInt } from './tools';
+import { positiveInt } from './args';
+import { addToolCommands } from './tools';
 import { addAssignCommand, gradeClassOptions } from './assigncmd';
 import { addTranslateCommands } from './translate';
 import { addExportCommand } from './export';

@@ -13,3 +13,5 @@ export * from './translate';
 export * from './export';
 export * from './modelcmds';
 export * from './notebookcmds';
+export * from './benchcmd';
+export * from './args';

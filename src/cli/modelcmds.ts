@@ -7,7 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command, Option } from 'commander';
-import { positiveInt } from './tools';
+import { positiveInt } from './args';
 import { RUNTIMES, Runtime } from '../infer/runtime';
 import { evalCsvWith, predictTextsWith } from '../infer/classify';
 import { describeBackend, initBackend } from '../engine/backend';

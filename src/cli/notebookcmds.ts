@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
-import { positiveInt } from './tools';
+import { positiveInt } from './args';
 import { installKernelSpec } from '../notebook/kernelspec';
 import { courseReport } from '../course/coursereport';
 import { describeFailure, executedPath, runNotebook, writeNotebook } from '../notebook/nbrun';

@@ -6,7 +6,7 @@
  */
 import { Command } from 'commander';
 import type { SandboxConfig } from '../grade/sandbox';
-import { positiveInt } from './tools';
+import { positiveInt } from './args';
 
 /** Adds the sandbox options to a command. */
 export function addSandboxOptions(cmd: Command): Command {

@@ -5,7 +5,7 @@
  */
 import * as readline from 'node:readline';
 import { Command, Option } from 'commander';
-import { positiveInt } from './tools';
+import { positiveInt } from './args';
 import {
   CorpusTranslator,
   Translator,
