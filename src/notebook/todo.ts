@@ -18,8 +18,9 @@ export class TodoError extends Error {
     // No frames: the student needs the exercise, not the path through tslab that called it.
     this.stack = `${this.name}: ${message}`;
   }
+  /** What tslab prints: the one line, even after vm has prefixed the stack with the source line that threw. */
   [inspect.custom](): string {
-    return this.stack!;
+    return `${this.name}: ${this.message}`;
   }
 }
 
