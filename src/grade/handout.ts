@@ -91,24 +91,27 @@ function packKit(c: HandoutConfig, dir: string): string {
  */
 function writeLock(c: HandoutConfig, dir: string, pkg: any, tarball: string | null): void {
   const kitLock = repoPath('package-lock.json');
-  if (tarball && fs.existsSync(kitLock)) {
+  if (fs.existsSync(kitLock)) {
     const lock = JSON.parse(fs.readFileSync(kitLock, 'utf8'));
     const kit = kitPackage();
-    const integrity = crypto
-      .createHash('sha512')
-      .update(fs.readFileSync(path.join(dir, tarball)))
-      .digest('base64');
     const packages: Record<string, any> = {
       '': { name: pkg.name, version: pkg.version, dependencies: pkg.dependencies },
-      [`node_modules/${KIT_NAME}`]: {
+    };
+    // With a published version, npm adds the kit's own entry from the registry.
+    if (tarball) {
+      const integrity = crypto
+        .createHash('sha512')
+        .update(fs.readFileSync(path.join(dir, tarball)))
+        .digest('base64');
+      packages[`node_modules/${KIT_NAME}`] = {
         version: kit.version,
         resolved: `file:${tarball}`,
         integrity: `sha512-${integrity}`,
         ...Object.fromEntries(
           ['license', 'dependencies', 'optionalDependencies', 'bin', 'engines'].map((k) => [k, kit[k]]),
         ),
-      },
-    };
+      };
+    }
     for (const [k, v] of Object.entries<any>(lock.packages ?? {})) {
       if (k === '' || v.dev || !k.startsWith('node_modules/')) continue;
       const { devOptional: _, ...rest } = v;
