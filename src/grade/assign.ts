@@ -2,7 +2,9 @@
  * `hai assign`: from the instructor's notebooks (notebooks/, which run top to bottom with the solutions), the
  * student notebooks (solutions replaced by a stub that throws `TODO(<id>)`, hidden tests removed, outputs cleared)
  * and, per notebook with exercises, a grading file for `hai grade --checks` (the exercises' ids and points, the
- * official public and hidden tests, the hash of the stub cell). Then a leak scan of what was written.
+ * official public and hidden tests, the hash of the stub cell). Then a leak scan of what was written. The student
+ * notebooks import the kit by its package name (`hai-dialect-lab`, installed by the handout's package.json) where the
+ * instructor's import `../dist` (this checkout's build); src/grade/handout.ts writes the rest of the handout.
  *
  * Introduced in notebooks/04_tuned.ipynb.
  */
@@ -10,7 +12,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { readNotebook, writeNotebook } from '../notebook/nbrun';
 import { writeFileAtomic } from '../util/files';
-import { REPO_ROOT } from '../util/paths';
+import { REPO_ROOT, repoPath } from '../util/paths';
 import {
   cellSource,
   formatIssue,
@@ -63,6 +65,13 @@ export interface GradingFile {
 
 /** The cell id the student version gives an exercise cell (nbformat ids: letters, digits, - and _). */
 export const exerciseCellId = (id: string) => `ex-${id.replace(/[^\w-]/g, '-')}`;
+/** The kit's package name, as a handout installs it. */
+export const KIT_NAME: string = JSON.parse(fs.readFileSync(repoPath('package.json'), 'utf8')).name;
+/** A cell's source with the instructor's `'../dist'` imports turned into imports of the kit by its package name. */
+export const kitImports = (source: string) =>
+  source.replace(/(\bfrom\s+|\brequire\(\s*|\bimport\(\s*)(['"])\.\.\/dist(\/index(\.js)?)?\2/g, `$1$2${KIT_NAME}$2`);
+const HAI_IMPORT = /^\s*import\s+\*\s+as\s+hai\s+from\s/m;
+
 const clean = (c: any) => (c.cell_type === 'code' ? { ...c, outputs: [], execution_count: null } : { ...c });
 
 /** The course notebooks under `dir` with their exercises parsed. */
@@ -92,12 +101,17 @@ export function studentNotebook(
 ): { student: any; grading: GradingFile | null } {
   const drop = new Set(parsed.tests.filter((t) => t.hidden).map((t) => t.cell));
   const exercises: GradingExercise[] = [];
+  let haiSeen = false;
   const cells = nb.cells.flatMap((c: any, i: number) => {
     if (drop.has(i)) return [];
     const ex = parsed.exercises.find((e) => e.cell === i);
     const test = parsed.tests.find((t) => t.cell === i);
+    const own = c.cell_type === 'code' ? { ...clean(c), source: splitLines(kitImports(cellSource(c))) } : clean(c);
     if (ex) {
-      const source = studentSource(cellSource(c), ex.id);
+      // The stub throws `hai.todo(…)`: without `hai` imported above, the student would see a compile error instead.
+      if (!haiSeen)
+        throw new Error(`${name}: cell ${i}: exercise ${ex.id} comes before any cell that does \`import * as hai\``);
+      const source = kitImports(studentSource(cellSource(c), ex.id));
       const cellId = exerciseCellId(ex.id);
       exercises.push({
         id: ex.id,
@@ -107,11 +121,12 @@ export function studentNotebook(
         tests: parsed.tests.filter((t) => t.id === ex.id).map((t) => ({ hidden: t.hidden, source: t.source })),
       });
       return [
-        { ...clean(c), id: cellId, metadata: { ...c.metadata, hai: { exercise: ex.id } }, source: splitLines(source) },
+        { ...own, id: cellId, metadata: { ...c.metadata, hai: { exercise: ex.id } }, source: splitLines(source) },
       ];
     }
-    if (test) return [{ ...clean(c), metadata: { ...c.metadata, hai: { tests: test.id } } }];
-    return [clean(c)];
+    if (c.cell_type === 'code' && HAI_IMPORT.test(cellSource(c))) haiSeen = true;
+    if (test) return [{ ...own, metadata: { ...c.metadata, hai: { tests: test.id } } }];
+    return [own];
   });
   const stem = name.replace(/\.ipynb$/, '');
   const student = { ...nb, metadata: { ...nb.metadata, hai: { notebook: stem, version: 'student' } }, cells };
@@ -130,16 +145,20 @@ export interface LeakFinding {
 }
 
 /**
- * What a student notebook must not contain: solution markers, hidden-test markers, any solution line or hidden-test
- * line (of 8 characters or more) that does not also appear elsewhere in the instructor's notebook.
+ * The lines of an instructor's notebook a student must not get (8 characters or more, trimmed): solution lines and
+ * hidden-test lines that do not also appear elsewhere in the notebook (or in `publicLines`, which gets the others).
+ * Imports are read as the student sees them.
  */
-export function leakScan(instructor: any, parsed: NotebookExercises, student: any): LeakFinding[] {
+export function secretLines(
+  instructor: any,
+  parsed: NotebookExercises,
+  publicLines = new Set<string>(),
+): Map<string, string> {
   const secret = new Map<string, string>();
   const exCells = new Set(parsed.exercises.map((e) => e.cell)),
     hidden = new Set(parsed.tests.filter((t) => t.hidden).map((t) => t.cell));
-  const publicLines = new Set<string>();
   for (const [i, c] of instructor.cells.entries()) {
-    const lines = cellSource(c).split('\n');
+    const lines = kitImports(cellSource(c)).split('\n');
     const inRegion = new Set<number>();
     if (exCells.has(i))
       for (const r of solutionRegions(cellSource(c))) for (let k = r.begin; k <= r.end; k++) inRegion.add(k);
@@ -151,16 +170,23 @@ export function leakScan(instructor: any, parsed: NotebookExercises, student: an
       else publicLines.add(t);
     });
   }
+  for (const t of publicLines) secret.delete(t);
+  return secret;
+}
+export const SOLUTION_MARKER = /^\/\/\s*(BEGIN|END) SOLUTION\s*$/;
+export const HIDDEN_MARKER = /^\/\/\s*@tests\s+\S+\s+hidden\b/;
+
+/** What a student notebook must not contain: solution and hidden-test markers, secret lines, outputs. */
+export function leakScan(instructor: any, parsed: NotebookExercises, student: any): LeakFinding[] {
+  const secret = secretLines(instructor, parsed);
   const out: LeakFinding[] = [];
   for (const [i, c] of student.cells.entries()) {
     for (const l of cellSource(c).split('\n')) {
       const t = l.trim();
-      if (/^\/\/\s*(BEGIN|END) SOLUTION\s*$/.test(t))
-        out.push({ notebook: parsed.notebook, cell: i, what: 'solution marker', line: t });
+      if (SOLUTION_MARKER.test(t)) out.push({ notebook: parsed.notebook, cell: i, what: 'solution marker', line: t });
       else if (/@tests\s+\S+\s+hidden/.test(t))
         out.push({ notebook: parsed.notebook, cell: i, what: 'hidden test marker', line: t });
-      else if (secret.has(t) && !publicLines.has(t))
-        out.push({ notebook: parsed.notebook, cell: i, what: secret.get(t)!, line: t });
+      else if (secret.has(t)) out.push({ notebook: parsed.notebook, cell: i, what: secret.get(t)!, line: t });
     }
     if (c.cell_type === 'code' && (c.outputs?.length || c.execution_count !== null))
       out.push({ notebook: parsed.notebook, cell: i, what: 'outputs not cleared', line: '' });
@@ -168,7 +194,10 @@ export function leakScan(instructor: any, parsed: NotebookExercises, student: an
   return out;
 }
 
-const inside = (a: string, b: string) => {
+export const formatLeak = (l: LeakFinding) => `${l.notebook}: cell ${l.cell}: ${l.what}: ${l.line}`;
+
+/** Whether path `a` is `b` or inside it. */
+export const isInside = (a: string, b: string) => {
   const r = path.relative(path.resolve(b), path.resolve(a));
   return r === '' || (!r.startsWith('..') && !path.isAbsolute(r));
 };
@@ -182,11 +211,11 @@ export interface AssignResult {
 /** Lints the course, writes the student notebooks and grading files, and leak-scans them; any problem throws. */
 export function assignCourse(cfg: Partial<AssignConfig> = {}): AssignResult {
   const c = assignDefaults(cfg);
-  if (inside(c.grading, c.out) || inside(c.out, c.grading))
+  if (isInside(c.grading, c.out) || isInside(c.out, c.grading))
     throw new Error(
       `--out ${c.out} and --grading ${c.grading} must be separate folders (nothing of grading/ goes into student/)`,
     );
-  if (inside(c.out, c.src) || inside(c.grading, c.src))
+  if (isInside(c.out, c.src) || isInside(c.grading, c.src))
     throw new Error(`--out and --grading must not be inside ${c.src} (the instructor's notebooks)`);
   const course = readCourse(c.src, c.notebooks);
   const issues = lintCourse(course.map((x) => x.parsed));
@@ -198,10 +227,7 @@ export function assignCourse(cfg: Partial<AssignConfig> = {}): AssignResult {
     ...studentNotebook(path.basename(x.file), x.nb, x.parsed),
   }));
   const leaks = built.flatMap((b) => leakScan(b.nb, b.parsed, b.student));
-  if (leaks.length)
-    throw new Error(
-      `the student version would leak:\n${leaks.map((l) => `${l.notebook}: cell ${l.cell}: ${l.what}: ${l.line}`).join('\n')}`,
-    );
+  if (leaks.length) throw new Error(`the student version would leak:\n${leaks.map(formatLeak).join('\n')}`);
   const res: AssignResult = { student: [], grading: [], exercises: [] };
   fs.mkdirSync(c.out, { recursive: true });
   fs.mkdirSync(c.grading, { recursive: true });

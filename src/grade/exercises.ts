@@ -115,11 +115,14 @@ export function solutionRegions(source: string): SolutionRegion[] {
   return out;
 }
 
-/** What replaces a solution region in the student version: a comment and a `TODO(<id>)` error. */
-export function stubLines(id: string, indent: string): string[] {
+/**
+ * What replaces a solution region in the student version: a comment and `throw hai.todo(<id>, <function>)`, a
+ * `TODO(<id>)` error that prints as one line (src/notebook/todo.ts); the notebook imports the kit as `hai` first.
+ */
+export function stubLines(id: string, indent: string, what?: string): string[] {
   return [
     `${indent}// YOUR CODE HERE`,
-    `${indent}throw new Error('TODO(${id}): 여기를 채우세요 / write your code here');`,
+    `${indent}throw hai.todo('${id}'${what ? `, '${what}'` : ''}); // 이 줄을 지우고 쓰세요 / delete this line`,
   ];
 }
 
@@ -127,7 +130,8 @@ export function stubLines(id: string, indent: string): string[] {
 export function studentSource(source: string, id: string): string {
   const lines = source.split('\n');
   const regions = solutionRegions(source);
-  for (const r of [...regions].reverse()) lines.splice(r.begin, r.end - r.begin + 1, ...stubLines(id, r.indent));
+  const what = /\bfunction\s+([\w$]+)/.exec(source)?.[1];
+  for (const r of [...regions].reverse()) lines.splice(r.begin, r.end - r.begin + 1, ...stubLines(id, r.indent, what));
   return lines.join('\n');
 }
 

@@ -34,6 +34,7 @@ import { CourseGrading, ExercisePlan, loadGrading, planExercises } from './byexe
 import { maxPointsOf, runPool, Shard, shardPositions, summarize } from './classrun';
 import { leaderboard } from './leaderboard';
 import { REPO_ROOT } from '../util/paths';
+import { KIT_NAME } from './assign';
 import { GradingSandbox, gradingSandbox, kernelChecks, runFreshChecks, sandboxNotes, submissionBox } from './gradebox';
 import type { SandboxConfig } from './sandbox';
 
@@ -181,6 +182,9 @@ function prepare(runDir: string, file: string, bytes: Buffer, c: GradeConfig): s
   if (fs.existsSync(c.dataDir)) fs.cpSync(c.dataDir, path.join(work, 'data'), { recursive: true });
   fs.copyFileSync(path.join(c.libDir, 'package.json'), path.join(work, 'package.json'));
   fs.symlinkSync(path.join(c.libDir, 'node_modules'), path.join(work, 'node_modules'), 'dir');
+  // A handout's notebooks import the kit by name (`hai assign`): the name resolves to these copies, as npm would.
+  fs.mkdirSync(path.join(work, 'notebooks', 'node_modules'));
+  fs.symlinkSync(path.join('..', '..'), path.join(work, 'notebooks', 'node_modules', KIT_NAME), 'dir');
   const copy = path.join(work, 'notebooks', path.basename(file));
   fs.writeFileSync(copy, bytes);
   return copy;

@@ -10,3 +10,4 @@ export * from './jupyter';
 export * from './kernelspec';
 export * from './nbrun';
 export * from './plotly';
+export * from './todo';

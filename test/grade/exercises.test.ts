@@ -8,7 +8,10 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import * as util from 'node:util';
+import * as vm from 'node:vm';
 import {
+  isTodoError,
   lintCourse,
   parseExerciseMarker,
   parseNotebookExercises,
@@ -17,7 +20,8 @@ import {
   sourceHash,
   studentSource,
 } from '../../src/grade/exercises';
-import { assignCourse, leakScan, readCourse, studentNotebook } from '../../src/grade/assign';
+import { assignCourse, KIT_NAME, kitImports, leakScan, readCourse, studentNotebook } from '../../src/grade/assign';
+import { todo, TodoError } from '../../src/notebook/todo';
 import { mergeReports, parseShard, shardPositions } from '../../src/grade/classrun';
 import { loadGrading } from '../../src/grade/byexercise';
 import { gradeSubmissions } from '../../src/grade/grade';
@@ -62,7 +66,7 @@ test('solution regions: balanced, not nested; the stub keeps the indentation and
   const s = studentSource(EX, '01.double');
   assert.equal(
     s,
-    "// @exercise 01.double points=3\nfunction double(x: number): number {\n  // YOUR CODE HERE\n  throw new Error('TODO(01.double): 여기를 채우세요 / write your code here');\n}",
+    "// @exercise 01.double points=3\nfunction double(x: number): number {\n  // YOUR CODE HERE\n  throw hai.todo('01.double', 'double'); // 이 줄을 지우고 쓰세요 / delete this line\n}",
   );
   assert.equal(
     sourceHash(s + '\n\n'),
@@ -70,6 +74,32 @@ test('solution regions: balanced, not nested; the stub keeps the indentation and
     'trailing spaces and blank lines do not change the hash',
   );
   assert.notEqual(sourceHash(s), sourceHash(s.replace('YOUR CODE', 'MY CODE')));
+});
+
+test('student notebooks import the kit by name; an unsolved exercise throws one line', () => {
+  assert.equal(kitImports("import * as hai from '../dist';"), `import * as hai from '${KIT_NAME}';`);
+  assert.equal(kitImports('const h = require("../dist/index.js");'), `const h = require("${KIT_NAME}");`);
+  assert.equal(kitImports("import x from '../distance';"), "import x from '../distance';");
+  assert.throws(
+    () => studentNotebook('01_x.ipynb', nbOf([code(EX)]), parseNotebookExercises('01_x.ipynb', nbOf([code(EX)]))),
+    /cell 0: exercise 01.double comes before any cell that does `import \* as hai`/,
+  );
+  // What tslab prints (console.error → util.inspect), even after vm prefixed the stack with the source line.
+  let err: unknown;
+  (globalThis as any).todo = todo;
+  try {
+    vm.runInThisContext("throw todo('04.maxlen', 'chooseMaxlen');", { filename: 'cell' });
+  } catch (e) {
+    err = e;
+  }
+  (globalThis as any).todo = undefined;
+  const shown = util.inspect(err);
+  assert.equal(
+    shown,
+    'TodoError: TODO(04.maxlen): 연습 04.maxlen: chooseMaxlen의 본문을 먼저 채우세요 / ' +
+      'exercise 04.maxlen: write the body of chooseMaxlen first',
+  );
+  assert.ok(isTodoError('04.maxlen', (err as Error).message) && err instanceof TodoError);
 });
 
 test('the linter finds each kind of mistake', () => {
@@ -133,21 +163,22 @@ test('the course notebooks lint clean, at least 12 exercises in 01-07, each with
 test('hai assign writes student notebooks that leak nothing, and grading files apart from them', () => {
   const out = path.join(tmp, 'course-student'),
     grading = path.join(tmp, 'course-grading');
-  const r = hai(['assign', '--out', out, '--grading', grading]);
+  const r = hai(['assign', '--out', out, '--grading', grading], {}, 300_000);
   assert.equal(r.code, 0, r.stderr);
   const course = readCourse(path.join(ROOT, 'notebooks'));
   for (const c of course) {
-    const student = JSON.parse(fs.readFileSync(path.join(out, path.basename(c.file)), 'utf8'));
+    const student = JSON.parse(fs.readFileSync(path.join(out, 'notebooks', path.basename(c.file)), 'utf8'));
     assert.deepEqual(leakScan(c.nb, c.parsed, student), [], path.basename(c.file));
     assert.equal(student.metadata.hai.notebook, path.basename(c.file, '.ipynb'));
     const text = JSON.stringify(student);
     for (const e of c.parsed.exercises) assert.ok(text.includes(`TODO(${e.id})`), `${e.id} stubbed`);
   }
   assert.deepEqual(
-    fs.readdirSync(out).filter((f) => !f.endsWith('.ipynb')),
+    fs.readdirSync(path.join(out, 'notebooks')).filter((f) => !f.endsWith('.ipynb')),
     [],
-    'only notebooks in student/',
+    'only notebooks in notebooks/',
   );
+  assert.ok(!fs.readdirSync(out, { recursive: true }).some((f) => String(f).endsWith('.grading.json')));
   assert.ok(fs.readdirSync(grading).every((f) => f.endsWith('.grading.json')));
   const g = JSON.parse(fs.readFileSync(path.join(grading, '04_tuned.grading.json'), 'utf8'));
   assert.deepEqual(
@@ -210,6 +241,7 @@ function tinyCourse() {
     JSON.stringify(
       nbOf([
         md,
+        code("import * as hai from '../dist';"),
         code(EX),
         code('console.log(double(2));'),
         code("// @tests 01.double\nimport * as assert from 'node:assert/strict';\nassert.equal(double(2), 4);"),
