@@ -16,7 +16,7 @@ import { CourseGrading, ExercisePlan, planExercises } from './byexercise';
 import { GradingSandbox, kernelChecks, runFreshChecks, sandboxNotes, submissionBox } from './gradebox';
 import { gradeExercises } from './exgrade';
 import { diffSnapshots, kernelEnv, prepare, restore, runFolder, Snapshot } from './workdir';
-import type { GradeConfig } from './grade';
+import type { GradeConfig } from './gradeconfig';
 
 /** What the batch gives every submission's run. */
 export interface BatchContext {
