@@ -228,7 +228,8 @@ export function exerciseResult(p: PlannedExercise, run: IsolatedRun | null): Exe
     return { ...base, status: 'missing', error: 'no cell carries this exercise (marker, metadata or cell id)' };
   const where = { cell: p.found.cell, found_by: p.found.by };
   if (p.stub || !run) return { ...base, ...where, status: 'not_attempted' };
-  const results = run.tests.map((t, k) => ({ name: names[k], hidden: e.tests[k].hidden, ...t }));
+  const shown = (k: number) => ((e.tests[k] as { show_message?: boolean }).show_message ? { show_message: true } : {});
+  const results = run.tests.map((t, k) => ({ name: names[k], hidden: e.tests[k].hidden, ...shown(k), ...t }));
   const passed = results.filter((t) => t.pass).length;
   const res = { ...base, ...where, seconds: run.seconds, tests: { passed, total: e.tests.length, results } };
   if (passed === e.tests.length && run.outcome === 'done') return { ...res, status: 'passed', points: e.points };

@@ -246,8 +246,9 @@ export async function gradeOne(file: string, n: number, b: BatchContext): Promis
     try {
       prepare(runDir, file, x.plan ? x.plan.bytes : bytes, b.c);
       x.before = b.watched(runDir);
-      await exercisesStep(x);
-      await runStep(x);
+      // Side by side: the exercises' verdicts do not depend on the kernel (their tests read the kit, not this folder),
+      // and a hung exercise then costs its limit once, not once in each.
+      await Promise.all([exercisesStep(x), runStep(x)]);
     } catch (e) {
       x.r.status = 'crashed';
       x.r.error ??= `could not run: ${(e as Error).message}`;

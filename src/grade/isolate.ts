@@ -156,14 +156,18 @@ export async function runIsolated(cell: string, tests: string[], c: IsolateConfi
   th.stdout!.resume();
   th.stderr!.on('data', (d) => (thErr = keepTail(thErr, String(d))));
   const results: (IsolatedTest | undefined)[] = tests.map(() => undefined);
+  const verdict = (m: Extract<TestVerdict, { t: 'test' }>): IsolatedTest => ({
+    pass: m.pass === true,
+    ...(typeof m.message === 'string' ? { message: m.message } : {}),
+    seconds: Number(m.seconds) || 0,
+  });
   let exExit: { code: number | null; signal: NodeJS.Signals | null } | null = null;
   ex.on('exit', (code, signal) => (exExit = { code, signal }));
   let exEnded = false;
   const outcome = await new Promise<IsolatedRun['outcome'] | 'host'>((resolve) => {
     const timer = setTimeout(() => resolve('timeout'), c.limitS * 1000);
     th.on('message', (m: TestVerdict) => {
-      if (m?.t === 'test' && Number.isInteger(m.k) && m.k >= 0 && m.k < results.length)
-        results[m.k] = { pass: m.pass === true, message: m.message, seconds: m.seconds };
+      if (m?.t === 'test' && Number.isInteger(m.k) && m.k >= 0 && m.k < results.length) results[m.k] = verdict(m);
       else if (m?.t === 'done') {
         exEnded = m.exEnded === true;
         clearTimeout(timer);

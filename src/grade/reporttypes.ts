@@ -31,6 +31,8 @@ export interface TestResult {
   pass: boolean;
   message?: string;
   seconds: number;
+  /** The grading file marks this hidden test's message as one students may read (feedback pages). */
+  show_message?: boolean;
 }
 export interface ExerciseResult {
   id: string;

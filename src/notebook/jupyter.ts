@@ -13,7 +13,11 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ChildProcess, spawn } from 'node:child_process';
-import * as zmq from 'zeromq';
+import type * as zmq from 'zeromq';
+// Loaded when a kernel is started, not when the kit is: zeromq is a native addon, and code that only uses the kit's
+// functions (an exercise's process, src/grade/exhost.ts, runs where addons are not allowed) never starts a kernel.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const zeromq = (): typeof zmq => require('zeromq');
 
 export interface CellOutput {
   output_type: 'stream' | 'display_data' | 'execute_result' | 'error';
@@ -78,8 +82,8 @@ async function freePort(): Promise<number> {
 }
 
 export class KernelClient {
-  private shell = new zmq.Dealer();
-  private iopub = new zmq.Subscriber();
+  private shell = new (zeromq().Dealer)();
+  private iopub = new (zeromq().Subscriber)();
   private session = crypto.randomUUID();
   private pending = new Map<string, (m: Msg) => void>();
   private failures = new Map<string, (e: Error) => void>();
