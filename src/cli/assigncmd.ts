@@ -1,16 +1,13 @@
 /**
- * `hai assign` (student notebooks and grading files from the instructor's notebooks) and the class-scale options of
- * `hai grade` (`--jobs`, `--shard`, `--merge`).
+ * `hai assign` (student notebooks and grading files from the instructor's notebooks).
+ * (`hai grade`'s class-scale options moved to src/cli/gradecmd.ts.)
  *
  * Introduced in notebooks/04_tuned.ipynb.
  */
 import * as path from 'node:path';
 import { Command } from 'commander';
-import { positiveInt } from './tools';
 import { assignCourse, readCourse } from '../grade/assign';
 import { formatIssue, lintCourse } from '../grade/exercises';
-import { mergeReports, parseShard } from '../grade/classrun';
-import type { GradeReport } from '../grade/reporttypes';
 
 export function addAssignCommand(program: Command): void {
   program
@@ -44,22 +41,3 @@ export function addAssignCommand(program: Command): void {
       );
     });
 }
-
-/** `hai grade`'s class-scale options, added to the command cli.ts defines. */
-export const gradeClassOptions = {
-  add(grade: Command): void {
-    grade
-      .option('--jobs <n>', 'grade n submissions at once (each in its own kernel and folder)', positiveInt('--jobs'))
-      .option(
-        '--shard <k/n>',
-        'grade only every n-th submission starting at the k-th (for a Slurm array or a CI matrix)',
-      )
-      .option('--merge', 'the inputs are shard reports (report-*.json): merge them into the class report');
-  },
-  config(o: { jobs?: number; shard?: string }) {
-    return { jobs: o.jobs, shard: o.shard ? parseShard(o.shard) : undefined };
-  },
-  merge(files: string[]): GradeReport {
-    return mergeReports(files);
-  },
-};

@@ -8,7 +8,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { addToolCommands, positiveInt } from './tools';
-import { addAssignCommand, gradeClassOptions } from './assigncmd';
+import { addAssignCommand } from './assigncmd';
+import { addGradeCommand } from './gradecmd';
 import { addTranslateCommands } from './translate';
 import { addExportCommand } from './export';
 import { RUNTIMES, Runtime, evalCsvWith, predictTextsWith } from '../course/onnxeval';
@@ -28,9 +29,6 @@ import {
 } from '../course/course';
 import { forwardFile } from '../models/forward';
 import { courseReport } from '../course/coursereport';
-import { formatGradeSummary, writeGradeReport } from '../grade/gradereport';
-import { gradeSubmissions } from '../grade/grade';
-import { addSandboxOptions, sandboxFromOptions } from './sandboxopts';
 import { progressCallback } from '../train/callbacks';
 import { formatEpochLine } from '../train/trainer';
 import { describeFailure, executedPath, runNotebook, writeNotebook } from '../notebook/nbrun';
@@ -260,61 +258,7 @@ export function buildProgram(): Command {
       if (r.failures.length) throw new Error(`${r.failures.length} notebook(s) failed:\n${r.failures.join('\n')}`);
     });
 
-  addSandboxOptions(program.command('grade'))
-    .description(
-      "re-run submitted notebooks in temporary folders (sandboxed where bubblewrap works), run the instructor's hidden checks, and report",
-    )
-    .argument('<inputs...>', 'submission notebooks and/or folders of them')
-    .option('--report <file.json>', 'write report.json here')
-    .option('--html <file.html>', 'write the class summary page here')
-    .option('--checks <checks.json>', "the instructor's hidden checks and points")
-    .option(
-      '--timeout-cell <s>',
-      "seconds per cell (default: the checks file's limit, else 600)",
-      positiveInt('--timeout-cell'),
-    )
-    .option(
-      '--timeout-total <s>',
-      "seconds per notebook (default: the checks file's limit, else 3600)",
-      positiveInt('--timeout-total'),
-    )
-    .option('--smoke', 'run submissions in smoke mode (HAI_SMOKE=1)')
-    .option('--out <dir>', 'keep the executed notebooks (with the check cells) here')
-    .action(
-      async (
-        inputs: string[],
-        o: {
-          report?: string;
-          html?: string;
-          checks?: string;
-          timeoutCell?: number;
-          timeoutTotal?: number;
-          smoke?: boolean;
-          out?: string;
-          jobs?: number;
-          shard?: string;
-          merge?: boolean;
-        } & Parameters<typeof sandboxFromOptions>[0],
-      ) => {
-        // Exit 0 whenever grading ran, even if submissions failed; only a grader failure throws.
-        const report = o.merge
-          ? gradeClassOptions.merge(inputs)
-          : await gradeSubmissions(inputs, {
-              checks: o.checks,
-              cellTimeoutS: o.timeoutCell,
-              totalTimeoutS: o.timeoutTotal,
-              smoke: Boolean(o.smoke),
-              outDir: o.out,
-              log: (l: string) => console.error(l),
-              sandbox: sandboxFromOptions(o),
-              ...gradeClassOptions.config(o),
-            });
-        writeGradeReport(report, { json: o.report, html: o.html });
-        console.log(formatGradeSummary(report));
-      },
-    );
-
-  gradeClassOptions.add(program.commands.find((x) => x.name() === 'grade')!);
+  addGradeCommand(program);
   addAssignCommand(program);
 
   const kernel = program.command('kernel').description('the tslab kernel for Jupyter and VS Code');
