@@ -51,7 +51,7 @@ export function gradesCsv(report: GradeReport): string {
 
 /**
  * Canvas submissions download as `name_[LATE_]userid_submissionid_file.ipynb`: the default pattern reads the name and
- * the Canvas user id. A pattern may name the groups `id` (required), `name`, `sis` and `section`.
+ * the Canvas user id. A pattern names `id` or `sis` (Canvas matches either), and may name `name` and `section`.
  */
 export const CANVAS_ID_PATTERN = '^(?<name>[^_]+)_(?:LATE_)?(?<id>\\d+)_';
 
@@ -63,14 +63,15 @@ export function canvasCsv(report: GradeReport, o: { idPattern?: string; assignme
   } catch (e) {
     throw new Error(`--id-pattern: not a regular expression: ${(e as Error).message}`);
   }
-  if (!/\(\?<id>/.test(re.source)) throw new Error('--id-pattern: needs a group named id, e.g. (?<id>\\d+)');
+  if (!/\(\?<(id|sis)>/.test(re.source))
+    throw new Error('--id-pattern: needs a group named id (Canvas user id) or sis (SIS User ID), e.g. (?<id>\\d+)');
   const assignment = o.assignment ?? report.title ?? 'hai grade';
   const max = Math.max(0, ...report.submissions.map((s) => s.max_points));
   const rows = report.submissions.map((s) => {
     const g = re.exec(path.basename(s.file))?.groups;
-    if (!g?.id)
+    if (!g?.id && !g?.sis)
       throw new Error(`${s.file}: --id-pattern ${re.source} finds no id in this file name (name files as Canvas does)`);
-    return [g.name ?? stem(s), g.id, g.sis ?? '', g.section ?? '', s.points];
+    return [g.name ?? stem(s), g.id ?? '', g.sis ?? '', g.section ?? '', s.points];
   });
   return csvText([
     ['Student', 'ID', 'SIS User ID', 'Section', assignment],

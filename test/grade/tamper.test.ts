@@ -16,6 +16,8 @@ import { gradeExercises } from '../../src/grade/exgrade';
 import { gradingSandbox } from '../../src/grade/gradebox';
 import { gradeSubmissions } from '../../src/grade/grade';
 import { prepare } from '../../src/grade/workdir';
+import { writeFeedback } from '../../src/grade/feedback';
+import { escapeHtml } from '../../src/util/html';
 import { readNotebook } from '../../src/notebook/nbrun';
 import type { Notebook } from '../../src/notebook/nbformat';
 import type { ExerciseResult } from '../../src/grade/reporttypes';
@@ -121,4 +123,25 @@ test('a whole grading run: the one-line assert patch scores 0/5, a correct submi
   assert.match(by('cheat.ipynb').error!, /exercise 02\.labelrun failed/);
   assert.equal(by('good.ipynb').points, 5, JSON.stringify(by('good.ipynb').exercises));
   assert.equal(by('good.ipynb').status, 'ok');
+  // Feedback pages: the public tests' messages, the hidden tests by name and pass/fail, never their source or message.
+  const pages = writeFeedback(report, path.join(tmp, 'feedback')).map((f) => fs.readFileSync(f, 'utf8'));
+  assert.equal(pages.length, 2);
+  const g = JSON.parse(fs.readFileSync(path.join(grading, '02_inspect.grading.json'), 'utf8'));
+  const hidden = g.exercises.flatMap((e: { tests: { hidden: boolean; source: string }[] }) =>
+    e.tests.filter((t) => t.hidden).flatMap((t) => t.source.split('\n').filter((l) => /assert|const/.test(l))),
+  );
+  const hiddenMessages = hidden.flatMap((l: string) => [...l.matchAll(/'([^']{6,})'\)/g)].map((m) => m[1]));
+  assert.ok(hidden.length >= 6 && hiddenMessages.includes('a tie: the first run'), hiddenMessages.join('|'));
+  for (const page of pages) {
+    for (const line of hidden) assert.ok(!page.includes(escapeHtml(line.trim())), `leaks: ${line}`);
+    for (const m of hiddenMessages) assert.ok(!page.includes(escapeHtml(m)), `leaks the message: ${m}`);
+    assert.match(page, /02\.labelrun hidden 1/);
+  }
+  const cheat = pages.find((p) => p.includes('cheat.ipynb'))!;
+  assert.match(cheat, /점수 <b>0 \/ 5<\/b>/);
+  assert.match(
+    cheat,
+    /02\.labelrun public 1<\/td><td>[^<]*<\/td><td class="failed">[^<]*<\/td><td><pre>AssertionError/,
+  );
+  assert.match(cheat, /Summary \(English\)/);
 });
