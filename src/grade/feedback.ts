@@ -106,7 +106,7 @@ pass/fail only; public tests with their messages.</p>
 export function writeFeedback(report: GradeReport, dir: string): string[] {
   fs.mkdirSync(dir, { recursive: true });
   return report.submissions.map((s, i) => {
-    const stem = path.basename(s.file, '.ipynb').replace(/[^\w.-]+/g, '_');
+    const stem = path.basename(s.file, '.ipynb').replace(/[^\p{L}\p{N}._-]+/gu, '_');
     const file = path.join(dir, `${String(s.index ?? i + 1).padStart(3, '0')}-${stem}.html`);
     writeFileAtomic(file, feedbackHtml(s, report.title));
     return file;
