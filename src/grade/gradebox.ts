@@ -13,7 +13,8 @@ import { KernelClient } from '../notebook/jupyter';
 import { hubCacheDir } from '../models/hubcache';
 import { standinCacheDir } from '../models/standin';
 import { ChecksFile, CheckRun, Metrics, runCheckCode } from './gradecheck';
-import { Box, SandboxConfig, SandboxStatus, makeBox, sandboxDefaults, sandboxStatus } from './sandbox';
+import { SandboxConfig, SandboxStatus, sandboxDefaults, sandboxStatus } from './sandbox';
+import { Box, makeBox } from './sandboxbox';
 import { blockedNotes } from './sandboxinfo';
 import type { GradeCell, SandboxReport } from './reporttypes';
 

@@ -15,4 +15,5 @@ export * from './classrun';
 export * from './leaderboard';
 export * from './gradebox';
 export * from './sandbox';
+export * from './sandboxbox';
 export * from './sandboxinfo';

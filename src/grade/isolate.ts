@@ -21,7 +21,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { TestJob, TestVerdict } from './testhost';
-import { Box } from './sandbox';
+import type { Box } from './sandboxbox';
 
 export interface IsolateConfig {
   /** Seconds for the exercise: its cell and all its tests. */
