@@ -59,7 +59,9 @@ export function writeExports(report: GradeReport, o: GradeOptions): string[] {
 export function addGradeCommand(program: Command): void {
   addSandboxOptions(program.command('grade'))
     .description(
-      "re-run submitted notebooks in temporary folders (sandboxed where bubblewrap works), grade each exercise where the student's code cannot reach the tests, run the instructor's hidden checks, and report",
+      're-run submitted notebooks in temporary folders (sandboxed where bubblewrap works), ' +
+        "grade each exercise where the student's code cannot reach the tests, run the instructor's hidden checks, " +
+        'and report',
     )
     .argument('<inputs...>', 'submission notebooks and/or folders of them')
     .option('--report <file.json>', 'write report.json here')

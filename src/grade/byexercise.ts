@@ -93,7 +93,9 @@ export function loadGrading(checks: string): CourseGrading | null {
   return { spec: readChecksFile(checks), notebooks: [readGradingFile(checks)] };
 }
 
-/** The grading file a submission belongs to: its notebook metadata, then its file name, then the most exercise markers. */
+/**
+ * The grading file a submission belongs to: its notebook metadata, then its file name, then the most exercise markers.
+ */
 export function matchNotebook(
   file: string,
   nb: Notebook,
@@ -121,7 +123,10 @@ export function matchNotebook(
 }
 const firstLine = (s: string) => s.split('\n').find((l) => l.trim() !== '') ?? '';
 
-/** Where an exercise is: the last cell with its marker (a duplicate's later copy is what the kernel keeps), else by metadata, else by id. */
+/**
+ * Where an exercise is: the last cell with its marker (a duplicate's later copy is what the kernel keeps), else by
+ * metadata, else by id.
+ */
 export function findExercise(
   cells: Cell[],
   e: GradingExercise,

@@ -19,7 +19,9 @@ export interface CheckSpec {
   name: string;
   points: number;
   description?: string;
-  /** TypeScript run in the submission's kernel: the body of an async function. Sees `$hai` (the library) and `$grade`. */
+  /**
+   * TypeScript run in the submission's kernel: the body of an async function. Sees `$hai` (the library) and `$grade`.
+   */
   code?: string | string[];
   /** 'ran_to_end': every cell ran without error; 'no_outside_writes': nothing changed outside the working folder. */
   builtin?: 'ran_to_end' | 'no_outside_writes';
@@ -32,7 +34,10 @@ export interface CheckSpec {
   claim?: string;
   tolerance?: number;
   timeout_s?: number;
-  /** Run after the submission's kernel is gone, in a fresh (sandboxed) kernel that sees its folder read-only (src/grade/gradebox.ts). */
+  /**
+   * Run after the submission's kernel is gone, in a fresh (sandboxed) kernel that sees its folder read-only
+   * (src/grade/gradebox.ts).
+   */
   fresh?: boolean;
 }
 export interface ChecksFile {
@@ -102,7 +107,10 @@ const FILE_KEYS = new Set([
   'leaderboard',
 ]);
 
-/** Reads and validates a checks file; every mistake names the file and the check, since a typo would grade silently wrong. */
+/**
+ * Reads and validates a checks file; every mistake names the file and the check, since a typo would grade silently
+ * wrong.
+ */
 export function readChecksFile(file: string): ChecksFile {
   let j: any;
   try {
@@ -183,7 +191,9 @@ const num = (s: string) => {
 const EPOCH_RE = /Epoch\s+(\d+)\s*,\s*Average training loss\s*:\s*(\S+?)\s*,\s*Validation accuracy\s*:\s*([-+\w.]+)/g;
 const METRIC_RE = /^hai-metric\s+([A-Za-z_][\w.-]*)\s*=\s*(\S+)\s*$/gm;
 
-/** The metrics a notebook printed: the last epoch line, the epoch history, and `hai-metric` lines (the last value wins). */
+/**
+ * The metrics a notebook printed: the last epoch line, the epoch history, and `hai-metric` lines (the last value wins).
+ */
 export function extractMetrics(text: string): {
   metrics: Metrics;
   history: { epoch: number; train_loss: number | null; valid_accuracy: number | null }[];

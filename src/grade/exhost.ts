@@ -48,7 +48,8 @@ const wire = (x: unknown): unknown => (typeof x === 'function' ? null : Array.is
 function load(m: Extract<Msg, { t: 'load' }>): Record<string, unknown> {
   const req = createRequire(path.join(m.dir, '__exercise__.js'));
   const mod = { exports: {} as Record<string, unknown> };
-  const ret = `\nreturn {${m.names.map((n) => `${JSON.stringify(n)}: typeof ${n} === 'undefined' ? undefined : ${n}`)}};`;
+  const pick = (n: string) => `${JSON.stringify(n)}: typeof ${n} === 'undefined' ? undefined : ${n}`;
+  const ret = `\nreturn {${m.names.map(pick)}};`;
   const hai = /\bhai\b/.test(m.code) ? req(m.kit) : undefined;
   const body = new Function('require', 'module', 'exports', '__filename', '__dirname', 'hai', m.code + ret);
   return body(req, mod, mod.exports, path.join(m.dir, '__exercise__.js'), m.dir, hai);

@@ -58,10 +58,19 @@ function testsHtml(e: ExerciseResult): string {
     );
   });
   return rows.length
-    ? `<table><tr><th>테스트 / test</th><th>종류 / kind</th><th>결과 / result</th><th>메시지 / message</th></tr>` +
+    ? `<table><tr><th>테스트 / test</th><th>종류 / kind</th><th>결과 / result</th>` +
+        `<th>메시지 / message</th></tr>` +
         `${rows.join('')}</table>`
     : '';
 }
+
+/** A section with a table, or nothing when it has no rows. */
+const table = (title: string, head: string[], rows: string[]) =>
+  rows.length
+    ? `<h2>${title}</h2><table><tr>${head.map((h) => `<th>${h}</th>`).join('')}</tr>${rows.join('')}</table>`
+    : '';
+const cellItem = (c: SubmissionReport['cells'][number]) =>
+  `<li>셀 / cell ${c.index}: ${esc(c.status)} ${esc(short(c.error ?? '', 300))}</li>`;
 
 /** The page of one submission. */
 export function feedbackHtml(s: SubmissionReport, title?: string): string {
@@ -75,7 +84,8 @@ export function feedbackHtml(s: SubmissionReport, title?: string): string {
   const checks = s.checks.map(
     (c) =>
       `<tr><td>${esc(c.name)}</td><td>${c.points}/${c.max_points}</td>` +
-      `<td class="${c.status === 'pass' ? 'passed' : 'failed'}">${c.status === 'pass' ? '통과 / pass' : '실패 / fail'}</td></tr>`,
+      `<td class="${c.status === 'pass' ? 'passed' : 'failed'}">` +
+      `${c.status === 'pass' ? '통과 / pass' : '실패 / fail'}</td></tr>`,
   );
   const cells = s.cells.filter((c) => c.status !== 'ok' && c.status !== 'skipped');
   const summary = ex.length
@@ -91,10 +101,10 @@ pre { margin: 0; white-space: pre-wrap; } .passed { color: #186a3b; } .failed, .
 </style></head><body>
 <h1>채점 결과${title ? `: ${esc(title)}` : ''}</h1>
 <p><b>${esc(name)}</b> — 점수 <b>${s.points} / ${s.max_points}</b></p>
-${ex.length ? `<h2>문제별 점수</h2><table><tr><th>문제 / exercise</th><th>점수 / points</th><th>상태 / status</th><th>이유 / why</th></tr>${exRows.join('')}</table>` : ''}
+${table('문제별 점수', ['문제 / exercise', '점수 / points', '상태 / status', '이유 / why'], exRows)}
 ${ex.map((e) => (e.tests.results?.length ? `<h3>${esc(e.id)} 테스트</h3>${testsHtml(e)}` : '')).join('\n')}
-${checks.length ? `<h2>채점 항목 / checks</h2><table><tr><th>항목 / check</th><th>점수 / points</th><th>결과 / result</th></tr>${checks.join('')}</table>` : ''}
-${cells.length ? `<h2>오류가 난 셀 / cells that failed</h2><ul>${cells.map((c) => `<li>셀 / cell ${c.index}: ${esc(c.status)} ${esc(short(c.error ?? '', 300))}</li>`).join('')}</ul>` : ''}
+${table('채점 항목 / checks', ['항목 / check', '점수 / points', '결과 / result'], checks)}
+${cells.length ? `<h2>오류가 난 셀 / cells that failed</h2><ul>${cells.map(cellItem).join('')}</ul>` : ''}
 <h2>Summary (English)</h2>
 <p>${esc(name)}: ${s.points} of ${s.max_points} points. ${esc(summary)}. Hidden tests are shown by name and
 pass/fail only; public tests with their messages.</p>

@@ -100,7 +100,9 @@ function caches(): { ro: string[]; env: NodeJS.ProcessEnv } {
   return { ro, env };
 }
 
-/** The sandbox of a submission's kernel: its run folder read-write; the kit, the checks' files and the caches read-only. */
+/**
+ * The sandbox of a submission's kernel: its run folder read-write; the kit, the checks' files and the caches read-only.
+ */
 export function submissionBox(
   gs: GradingSandbox,
   runDir: string,

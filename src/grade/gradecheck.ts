@@ -73,7 +73,10 @@ function checkCell(c: CheckSpec, marker: string, i: number): string {
   const body = Array.isArray(c.code) ? c.code.join('\n') : c.code!;
   // tslab takes `await (` for a call of a function named await, so the check is a named function (fresh globals).
   const v = `$check_${marker.slice(-12)}_${i}`;
-  return `const ${v}_fn = async (): Promise<any> => {\n${body}\n};\nconst ${v} = await ${v}_fn();\nconsole.log(${JSON.stringify(marker + ' ')} + JSON.stringify(${v} ?? null));`;
+  return (
+    `const ${v}_fn = async (): Promise<any> => {\n${body}\n};\nconst ${v} = await ${v}_fn();\n` +
+    `console.log(${JSON.stringify(marker + ' ')} + JSON.stringify(${v} ?? null));`
+  );
 }
 
 /** The value a check's cell returned, and the `hai-metric` lines it printed. */
@@ -96,7 +99,10 @@ function checkOutput(text: string, marker: string, metric?: string): { values: M
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Waits until the kernel answers again (after an error tslab ignores requests for 200 ms; after an interrupt it aborts one). */
+/**
+ * Waits until the kernel answers again (after an error tslab ignores requests for 200 ms; after an interrupt it aborts
+ * one).
+ */
 async function ready(kernel: KernelClient): Promise<boolean> {
   for (let i = 0; i < 3 && kernel.alive; i++) {
     await sleep(300);
@@ -133,11 +139,15 @@ export async function runCheckCode(
     cells: CheckRun['cells'] = [];
   const code = spec.checks.filter((c) => c.code);
   if (!code.length) return { outcomes, cells };
-  const marker = `hai-check-result-${crypto.randomBytes(6).toString('hex')}`; // a notebook cannot print it ahead of time
+  // a notebook cannot print it ahead of time
+  const marker = `hai-check-result-${crypto.randomBytes(6).toString('hex')}`;
   let usable: string | null = null;
   if (!(await ready(kernel))) usable = 'the kernel did not answer after the notebook';
   else {
-    const pre = `import * as $hai from '../dist';\nconst $grade = ${JSON.stringify({ metrics: claimed, files: spec.files, vars: spec.vars })} as { metrics: Record<string, number>; files: Record<string, string>; vars: Record<string, any> };`;
+    const grade = JSON.stringify({ metrics: claimed, files: spec.files, vars: spec.vars });
+    const pre =
+      `import * as $hai from '../dist';\nconst $grade = ${grade} as ` +
+      '{ metrics: Record<string, number>; files: Record<string, string>; vars: Record<string, any> };';
     const r = await kernel.execute(pre, 120000).catch((e) => ({
       status: 'error' as const,
       outputs: [{ output_type: 'stream' as const, name: 'stderr', text: (e as Error).message }],

@@ -1,7 +1,8 @@
 /**
  * One submission's grading run as a list of named steps, each small and testable alone: read, prepare, snapshot,
  * exercises, run, fresh checks, diff, restore, score, write. The steps share one `Run` (what is known so far); the
- * sandbox is the concern of the steps that start processes (exercises, run, fresh checks) through src/grade/gradebox.ts.
+ * sandbox is the concern of the steps that start processes (exercises, run, fresh checks) through
+ * src/grade/gradebox.ts.
  *
  * Introduced in notebooks/06_inference.ipynb.
  */

@@ -108,7 +108,9 @@ export function testFolder(runDir: string, dataDir: string): string {
   return dir;
 }
 
-/** Runs one exercise's tests against its cell (TypeScript source) in the two processes; never throws for the student. */
+/**
+ * Runs one exercise's tests against its cell (TypeScript source) in the two processes; never throws for the student.
+ */
 export async function runIsolated(cell: string, tests: string[], c: IsolateConfig): Promise<IsolatedRun> {
   const t0 = performance.now();
   const here = __dirname.endsWith(path.join('src', 'grade')) ? path.join(c.libDir, 'dist', 'grade') : __dirname;

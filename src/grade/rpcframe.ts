@@ -48,7 +48,10 @@ export function readFrame(fd: number): unknown {
   return v8.deserialize(body);
 }
 
-/** The message types. `call`/`ret`/`throw` answer a test's call; `cb`/`cbret`/`cbthrow` a student's call of a test's callback. */
+/**
+ * The message types. `call`/`ret`/`throw` answer a test's call; `cb`/`cbret`/`cbthrow` a student's call of a test's
+ * callback.
+ */
 export type Msg =
   | { t: 'load'; code: string; names: string[]; dir: string; kit: string }
   | { t: 'loaded'; ok: boolean; error?: WireError; kinds: Record<string, 'function' | 'value'>; values: unknown[] }

@@ -43,7 +43,10 @@ export interface SandboxConfig {
   tmpMb: number;
   /** The uid (and gid) the kernel runs as when the grader runs as root. */
   uid: number;
-  /** More host paths the kernel may read (e.g. a model cache); the Hugging Face and stand-in caches are added when they exist. */
+  /**
+   * More host paths the kernel may read (e.g. a model cache); the Hugging Face and stand-in caches are added when they
+   * exist.
+   */
   readOnly: string[];
 }
 export const sandboxDefaults = (o: Partial<SandboxConfig> = {}): SandboxConfig => ({
@@ -74,7 +77,8 @@ const HOW_INSTALL =
   'Arch: `sudo pacman -S bubblewrap`); on macOS or Windows grade inside a Linux VM or container';
 const HOW_USERNS =
   'allow unprivileged user namespaces (`sudo sysctl -w kernel.unprivileged_userns_clone=1` or ' +
-  '`user.max_user_namespaces=15000`; Ubuntu 24.04+: `kernel.apparmor_restrict_unprivileged_userns=0` or the bwrap AppArmor profile), ' +
+  '`user.max_user_namespaces=15000`; Ubuntu 24.04+: `kernel.apparmor_restrict_unprivileged_userns=0` ' +
+  'or the bwrap AppArmor profile), ' +
   'or in Docker run with `--security-opt seccomp=unconfined --security-opt apparmor=unconfined` (or `--privileged`)';
 
 const asRoot = () => process.getuid?.() === 0;

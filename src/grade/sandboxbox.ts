@@ -12,7 +12,10 @@ import type { KernelLauncher } from '../notebook/jupyter';
 import { describeKernelExit, findProcs } from './sandboxinfo';
 import { limitArgs, namespaceArgs, SandboxConfig, sandboxDefaults, SandboxStatus } from './sandbox';
 
-/** What one sandboxed kernel sees: where it starts, what it may write, what it may read, and read-only copies laid over writable folders. */
+/**
+ * What one sandboxed kernel sees: where it starts, what it may write, what it may read, and read-only copies laid over
+ * writable folders.
+ */
 export interface BoxSpec {
   cwd: string;
   /** Read-write (the submission's folder). */
@@ -132,7 +135,8 @@ export function makeBox(
         ...Object.fromEntries(Object.entries(kernelEnv).filter(([k]) => k === 'NODE_OPTIONS' || k === 'HAI_SMOKE')),
       },
     }),
-    // The kernel is the lowest-numbered process running tslab with our connection folder (bwrap's own carry it as an argument, later).
+    // The kernel is the lowest-numbered process running tslab with our connection folder (bwrap's own carry it as an
+    // argument, later).
     kernelPid: () =>
       (kernel ??=
         findProcs((argv) => argv[0] === process.execPath && argv.some((a) => a.startsWith(connDir)))[0] ?? null),

@@ -11,7 +11,10 @@ import type { OutsideWrite } from './reporttypes';
 
 const SKIP_DIRS = new Set(['node_modules', '.git', '.ipynb_checkpoints']);
 
-/** The notebooks to grade: files as given, folders searched recursively for `*.ipynb` (checkpoints and hidden folders skipped). */
+/**
+ * The notebooks to grade: files as given, folders searched recursively for `*.ipynb` (checkpoints and hidden folders
+ * skipped).
+ */
 export function listSubmissions(inputs: string[]): string[] {
   const out: string[] = [];
   const walk = (dir: string) => {
@@ -80,7 +83,10 @@ export function kernelEnv(env: NodeJS.ProcessEnv, cwd: string, tmp: string): Nod
   return { ...out, PWD: cwd, TMPDIR: tmp, TMP: tmp, TEMP: tmp };
 }
 
-/** A submission's working folder: `<run>/work/notebooks/<file>` beside copies of dist/ and data/, a link to node_modules. */
+/**
+ * A submission's working folder: `<run>/work/notebooks/<file>` beside copies of dist/ and data/, a link to
+ * node_modules.
+ */
 export function prepare(runDir: string, file: string, bytes: Buffer, c: { libDir: string; dataDir: string }): string {
   // (Sandboxed, the kit's dist, data, package.json and node_modules are laid read-only over these copies.)
   const work = path.join(runDir, 'work');

@@ -98,7 +98,8 @@ export async function launchKernel(opts: KernelStartOptions) {
   // A wrapped kernel must be able to read the connection file: the launcher names a folder it can see.
   const connFile = path.join(fs.mkdtempSync(path.join(opts.connDir ?? os.tmpdir(), 'hai-kernel-')), 'connection.json');
   fs.writeFileSync(connFile, JSON.stringify(conn));
-  if (opts.connDir) fs.chmodSync(path.dirname(connFile), 0o755); // mkdtemp's 0700 would lock out a sandbox running as another uid
+  // mkdtemp's 0700 would lock out a sandbox running as another uid
+  if (opts.connDir) fs.chmodSync(path.dirname(connFile), 0o755);
   const tslab = require.resolve('tslab/bin/tslab');
   const argv = [process.execPath, tslab, 'kernel', '--config-path', connFile, ...(opts.js ? ['--js'] : [])];
   const cmd = opts.launcher

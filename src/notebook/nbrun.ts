@@ -31,7 +31,10 @@ export interface RunConfig {
   maxOutputChars: number;
   /** V8 heap limit of the kernel (`--max-old-space-size`, MB); 0 = Node's default. */
   maxOldSpaceMb: number;
-  /** Runs in the same kernel after the last cell, before shutdown, when the kernel is still alive; `executed` is the notebook with outputs. */
+  /**
+   * Runs in the same kernel after the last cell, before shutdown, when the kernel is still alive; `executed` is the
+   * notebook with outputs.
+   */
   after?: (kernel: KernelClient, cells: CellReport[], executed: Notebook) => Promise<void>;
   /** Starts the kernel wrapped (the grader's sandbox), with its connection file in `connDir`. */
   launcher?: KernelLauncher;
@@ -85,7 +88,8 @@ const lines = (s: string) => s.split(/(?<=\n)/);
 export function errorOutput(stderrText: string): CellOutput {
   const text = stderrText.trim();
   // Node's "Error: message" line, or tslab's "1:7 - message" compile diagnostics.
-  const m = /^(\w*Error|\w+Exception)(?: \[\w+\])?: (.*)$/m.exec(text); // Node's `AssertionError [ERR_ASSERTION]: …` too
+  // Node's `AssertionError [ERR_ASSERTION]: …` too
+  const m = /^(\w*Error|\w+Exception)(?: \[\w+\])?: (.*)$/m.exec(text);
   return {
     output_type: 'error',
     ename: m ? m[1] : 'CompileError',
