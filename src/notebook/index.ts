@@ -9,4 +9,6 @@ export * from './charts';
 export * from './jupyter';
 export * from './kernelspec';
 export * from './nbrun';
+export * from './nbformat';
+export * from './kernelproc';
 export * from './plotly';
