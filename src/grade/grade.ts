@@ -67,13 +67,13 @@ export async function gradeSubmissions(inputs: string[], cfg: Partial<GradeConfi
   ];
   const watched = (runDir: string) => {
     // With --jobs > 1 the other runs come and go beside this one: their folders are left out (what a submission writes
-    // into another's folder is not seen), this run's own work/ and tmp/ as with one job.
+    // into another's folder is not seen), this run's own work/, tmp/ and tests/ (its exercises' tests) as with one job.
     const mine = path.basename(runDir),
       other = (top: string) => c.jobs > 1 && top !== mine && /^\d{3,}-/.test(top);
     const s = snapshot(root, {
       skip: (rel) => {
         const [top, sub] = rel.split(path.sep);
-        return other(top) || (top === mine && /^(work|tmp)$/.test(sub ?? ''));
+        return other(top) || (top === mine && /^(work|tmp|tests)$/.test(sub ?? ''));
       },
     });
     for (const w of watchRoots)
