@@ -168,6 +168,8 @@ export interface PlannedExercise {
 }
 /** What to grade: the notebook the kernel runs (the student's test cells dropped) and the exercises. */
 export interface ExercisePlan {
+  /** The grading file's notebook (the instructor's file name, e.g. 07_translator.ipynb). */
+  notebook: string;
   bytes: Buffer;
   maxPoints: number;
   notes: string[];
@@ -206,6 +208,7 @@ export function planExercises(file: string, nb: Notebook, g: CourseGrading): Exe
   }
   if (dropped) notes.push(`${dropped} test cell(s) of the submission left out: the official tests grade the exercises`);
   return {
+    notebook: grading.notebook,
     bytes: Buffer.from(JSON.stringify({ ...nb, cells }, null, 1) + '\n'),
     maxPoints: grading.exercises.reduce((a, e) => a + e.points, 0),
     notes,

@@ -70,7 +70,7 @@ async function exercisesStep(x: Run): Promise<void> {
     runDir: x.runDir,
     notebook: x.copy,
     ...kitOf(c),
-    env: c.env,
+    env: { ...c.env, ...(c.smoke ? { HAI_SMOKE: '1' } : {}) },
     heapMb: c.exerciseHeapMb,
     gs: x.b.gs,
     spec: x.b.spec,

@@ -50,7 +50,7 @@ export interface IsolatedRun {
   seconds: number;
 }
 
-/** The names a cell declares at its top level (functions, classes, variables, enums): what the tests may call. */
+/** The names a cell declares at its top level (imports, functions, classes, variables, enums). */
 export function declaredNames(source: string): string[] {
   // typescript is tslab's own dependency: loaded only when exercises are graded.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -62,6 +62,11 @@ export function declaredNames(source: string): string[] {
     else for (const e of n.elements) if (!ts.isOmittedExpression(e)) bind(e.name);
   };
   for (const st of sf.statements) {
+    const clause = ts.isImportDeclaration(st) && !st.importClause?.isTypeOnly ? st.importClause : undefined;
+    if (clause?.name) out.push(clause.name.text);
+    const nb = clause?.namedBindings;
+    if (nb && ts.isNamespaceImport(nb)) out.push(nb.name.text);
+    else if (nb) for (const el of nb.elements) if (!el.isTypeOnly) out.push(el.name.text);
     if ((ts.isFunctionDeclaration(st) || ts.isClassDeclaration(st) || ts.isEnumDeclaration(st)) && st.name)
       out.push(st.name.text);
     else if (ts.isVariableStatement(st)) for (const d of st.declarationList.declarations) bind(d.name);
@@ -74,7 +79,13 @@ export function toJs(source: string): string {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const ts: typeof import('typescript') = require('typescript');
   return ts.transpileModule(source, {
-    compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
+    compilerOptions: {
+      module: ts.ModuleKind.CommonJS,
+      target: ts.ScriptTarget.ES2022,
+      esModuleInterop: true,
+      // Keep every value import, used in this cell or not: a set-up cell imports what later cells use (tslab too).
+      verbatimModuleSyntax: true,
+    },
   }).outputText;
 }
 
@@ -96,6 +107,9 @@ function permissionArgs(read: string[], write: string[]): string[] {
   ];
 }
 
+/** Seconds the instructor's set-up cells may take before an exercise's own limit starts. */
+export const SETUP_S = 120;
+
 const keepTail = (s: string, add: string, n = 4000) => (s + add).slice(-n);
 
 /** The folder the tests run in: `../data` is the kit's data, not the submission's copy (its kernel may write there). */
@@ -111,7 +125,12 @@ export function testFolder(runDir: string, dataDir: string): string {
 /**
  * Runs one exercise's tests against its cell (TypeScript source) in the two processes; never throws for the student.
  */
-export async function runIsolated(cell: string, tests: string[], c: IsolateConfig): Promise<IsolatedRun> {
+export async function runIsolated(
+  cell: string,
+  tests: string[],
+  c: IsolateConfig,
+  setup: string[] = [],
+): Promise<IsolatedRun> {
   const t0 = performance.now();
   const here = __dirname.endsWith(path.join('src', 'grade')) ? path.join(c.libDir, 'dist', 'grade') : __dirname;
   const box = c.box();
@@ -128,6 +147,7 @@ export async function runIsolated(cell: string, tests: string[], c: IsolateConfi
     dir: testFolder(c.runDir, c.dataDir),
     kit: path.join(c.libDir, 'dist'),
     tests: tests.map((t) => ({ code: toJs(t) })),
+    setup: setup.map((s) => ({ code: toJs(s), names: declaredNames(s) })),
   };
   const read = [here, path.join(c.libDir, 'dist'), path.join(c.libDir, 'node_modules'), c.dataDir];
   const argv = [
@@ -167,9 +187,14 @@ export async function runIsolated(cell: string, tests: string[], c: IsolateConfi
   ex.on('exit', (code, signal) => (exExit = { code, signal }));
   let exEnded = false;
   const outcome = await new Promise<IsolatedRun['outcome'] | 'host'>((resolve) => {
-    const timer = setTimeout(() => resolve('timeout'), c.limitS * 1000);
+    // The instructor's set-up has its own allowance; the exercise's limit starts when the tests are ready.
+    let timer = setTimeout(() => resolve('timeout'), (c.limitS + SETUP_S) * 1000);
     th.on('message', (m: TestVerdict) => {
-      if (m?.t === 'test' && Number.isInteger(m.k) && m.k >= 0 && m.k < results.length) results[m.k] = verdict(m);
+      if (m?.t === 'ready') {
+        clearTimeout(timer);
+        timer = setTimeout(() => resolve('timeout'), c.limitS * 1000);
+      } else if (m?.t === 'test' && Number.isInteger(m.k) && m.k >= 0 && m.k < results.length)
+        results[m.k] = verdict(m);
       else if (m?.t === 'done') {
         exEnded = m.exEnded === true;
         clearTimeout(timer);

@@ -25,10 +25,14 @@ export interface TestJob {
   dir: string;
   kit: string;
   tests: { code: string }[];
+  /** The instructor's set-up cells the tests need (compiled), each with the names it declares; run first, in order. */
+  setup: { code: string; names: string[] }[];
 }
 /** What the test host reports: one `test` per test, in order, then `done`. */
 export type TestVerdict =
-  { t: 'test'; k: number; pass: boolean; message?: string; seconds: number } | { t: 'done'; exEnded: boolean };
+  | { t: 'ready' }
+  | { t: 'test'; k: number; pass: boolean; message?: string; seconds: number }
+  | { t: 'done'; exEnded: boolean };
 
 const AsyncFunction = Object.getPrototypeOf(async () => {}).constructor as FunctionConstructor;
 let exEnded = false;
@@ -93,8 +97,45 @@ function copyBack(mine: unknown, theirs: unknown): void {
   }
 }
 
+/** tslab's module for set-up cells that display: its display calls do nothing here. */
+const tslabStub = { __esModule: true, display: new Proxy({}, { get: () => () => undefined }), isNode: true };
+const RESERVED = new Set(['require', 'module', 'exports', '__filename', '__dirname']);
+
+/**
+ * Runs one cell's code with the names in `scope` in view and adds the names it declares to it. The code sits in a
+ * block of its own, so a cell may declare again a name an earlier cell declared (tslab allows it).
+ */
+async function runCell(
+  code: string,
+  declared: string[],
+  scope: Map<string, unknown>,
+  req: (id: string) => unknown,
+  dir: string,
+): Promise<void> {
+  const names = [...scope.keys()].filter((n) => !RESERVED.has(n));
+  const pick = (n: string) => `${JSON.stringify(n)}: typeof ${n} === 'undefined' ? undefined : ${n}`;
+  const src = `{\n${code}\nreturn {${declared.filter((n) => !RESERVED.has(n)).map(pick)}};\n}`;
+  const body = new AsyncFunction('require', 'module', 'exports', '__filename', '__dirname', ...names, src);
+  const mod = { exports: {} };
+  const file = path.join(dir, '__cell__.js');
+  const out = await body(req, mod, mod.exports, file, dir, ...names.map((n) => scope.get(n)));
+  for (const n of declared) if (!RESERVED.has(n)) scope.set(n, out[n]);
+}
+
 async function run(job: TestJob): Promise<void> {
   const report = (v: TestVerdict) => new Promise<void>((r) => process.send!(v, undefined, {}, () => r()));
+  const req = createRequire(path.join(job.dir, '__tests__.js'));
+  const testRequire = (id: string) =>
+    /^\.\.\/dist(\/index(\.js)?)?$/.test(id) ? req(job.kit) : id === 'tslab' ? tslabStub : req(id);
+  // The instructor's set-up first (no student code: cells that call an exercise are left out by the grader).
+  const scope = new Map<string, unknown>();
+  let setupError: string | null = null;
+  try {
+    for (const cell of job.setup) await runCell(cell.code, cell.names, scope, testRequire, job.dir);
+  } catch (e) {
+    setupError = `the instructor's set-up cells failed: ${e instanceof Error ? `${e.name}: ${e.message}` : e}`;
+  }
+  await report({ t: 'ready' });
   const toEx = fs.openSync(job.toEx, 'w'),
     fromEx = fs.openSync(job.fromEx, 'r');
   writeFrame(toEx, { t: 'load', code: job.code, names: job.names, dir: job.dir, kit: job.kit } satisfies Msg);
@@ -102,18 +143,15 @@ async function run(job: TestJob): Promise<void> {
   const failAll = async (message: string) => {
     for (const k of job.tests.keys()) await report({ t: 'test', k, pass: false, message, seconds: 0 });
   };
+  if (setupError) return failAll(setupError);
   if (!loaded || loaded.t !== 'loaded') return failAll(ended().message);
   if (!loaded.ok) return failAll(`the exercise cell threw ${loaded.error?.name}: ${loaded.error?.message}`);
   const remote = host(toEx, fromEx);
-  const bindings = job.names.map((n, i) => (loaded.kinds[n] === 'function' ? remote(n) : loaded.values[i]));
-  const req = createRequire(path.join(job.dir, '__tests__.js'));
-  const testRequire = (id: string) => (/^\.\.\/dist(\/index(\.js)?)?$/.test(id) ? req(job.kit) : req(id));
+  job.names.forEach((n, i) => scope.set(n, loaded.kinds[n] === 'function' ? remote(n) : loaded.values[i]));
   for (const [k, t] of job.tests.entries()) {
     const t0 = performance.now();
     try {
-      const body = new AsyncFunction('require', 'module', 'exports', '__filename', '__dirname', ...job.names, t.code);
-      const mod = { exports: {} };
-      await body(testRequire, mod, mod.exports, path.join(job.dir, '__tests__.js'), job.dir, ...bindings);
+      await runCell(t.code, [], new Map(scope), testRequire, job.dir);
       await report({ t: 'test', k, pass: true, seconds: (performance.now() - t0) / 1000 });
     } catch (e) {
       const message = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
