@@ -159,7 +159,7 @@ export async function runIsolated(
     fromEx,
   ];
   const plainEnv = { PATH: c.env.PATH ?? '/usr/bin:/bin', LANG: c.env.LANG ?? 'C.UTF-8', HAI_SMOKE: c.env.HAI_SMOKE };
-  const cmd = box ? box.launcher.command([process.execPath, ...argv], {}) : null;
+  const cmd = box ? box.launcher.command([process.execPath, ...argv], { HAI_SMOKE: c.env.HAI_SMOKE }) : null;
   const ex: ChildProcess = spawn(cmd?.file ?? process.execPath, cmd?.args ?? argv, {
     cwd: workDir,
     env: cmd?.env ?? plainEnv,
