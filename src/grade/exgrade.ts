@@ -28,6 +28,7 @@ export interface ExerciseStepConfig {
   spec: ChecksFile;
 }
 
+const STRINGS_AND_COMMENTS = /'(?:\\.|[^'\\\n])*'|"(?:\\.|[^"\\\n])*"|`(?:\\.|[^`\\])*`|\/\/[^\n]*|\/\*[\s\S]*?\*\//g;
 const marker = (src: string) => {
   const first = src.split('\n').find((l) => l.trim() !== '') ?? '';
   try {
@@ -53,7 +54,8 @@ export function setupCells(nb: Notebook, id: string, tests: string[]): string[] 
   const names = pre.flatMap(declaredNames);
   const used = tests.some((t) => {
     const own = new Set(declaredNames(t)); // what a test imports or declares itself it does not need
-    return names.some((n) => !own.has(n) && new RegExp(`(?<![.\\w$])${n}\\b`).test(t));
+    const code = t.replace(STRINGS_AND_COMMENTS, ' '); // 'a run at the end' does not use `run`
+    return names.some((n) => !own.has(n) && new RegExp(`(?<![.\\w$])${n}\\b`).test(code));
   });
   return used ? pre : [];
 }

@@ -129,12 +129,15 @@ async function run(job: TestJob): Promise<void> {
     /^\.\.\/dist(\/index(\.js)?)?$/.test(id) ? req(job.kit) : id === 'tslab' ? tslabStub : req(id);
   // The instructor's set-up first (no student code: cells that call an exercise are left out by the grader).
   const scope = new Map<string, unknown>();
+  // A set-up cell that fails here (a chart that needs the kernel) is passed over: the names it declares stay
+  // undefined, and a test that needs them fails with this note added.
   let setupError: string | null = null;
-  try {
-    for (const cell of job.setup) await runCell(cell.code, cell.names, scope, testRequire, job.dir);
-  } catch (e) {
-    setupError = `the instructor's set-up cells failed: ${e instanceof Error ? `${e.name}: ${e.message}` : e}`;
-  }
+  for (const [i, cell] of job.setup.entries())
+    try {
+      await runCell(cell.code, cell.names, scope, testRequire, job.dir);
+    } catch (e) {
+      setupError ??= `set-up cell ${i + 1} failed: ${e instanceof Error ? `${e.name}: ${e.message}` : e}`;
+    }
   await report({ t: 'ready' });
   const toEx = fs.openSync(job.toEx, 'w'),
     fromEx = fs.openSync(job.fromEx, 'r');
@@ -143,7 +146,6 @@ async function run(job: TestJob): Promise<void> {
   const failAll = async (message: string) => {
     for (const k of job.tests.keys()) await report({ t: 'test', k, pass: false, message, seconds: 0 });
   };
-  if (setupError) return failAll(setupError);
   if (!loaded || loaded.t !== 'loaded') return failAll(ended().message);
   if (!loaded.ok) return failAll(`the exercise cell threw ${loaded.error?.name}: ${loaded.error?.message}`);
   const remote = host(toEx, fromEx);
@@ -154,7 +156,8 @@ async function run(job: TestJob): Promise<void> {
       await runCell(t.code, [], new Map(scope), testRequire, job.dir);
       await report({ t: 'test', k, pass: true, seconds: (performance.now() - t0) / 1000 });
     } catch (e) {
-      const message = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+      const message =
+        (e instanceof Error ? `${e.name}: ${e.message}` : String(e)) + (setupError ? ` (${setupError})` : '');
       await report({ t: 'test', k, pass: false, message, seconds: (performance.now() - t0) / 1000 });
     }
   }
