@@ -201,7 +201,9 @@ export async function runIsolated(
         resolve('done');
       }
     });
-    th.on('exit', () => {
+    // 'close', not 'exit': 'exit' can come before the last IPC messages are read (seen: a correct exercise scored
+    // as crashed); 'close' waits for the IPC channel too, so every verdict sent has been handled by then.
+    th.on('close', () => {
       clearTimeout(timer);
       resolve('host');
     });
