@@ -93,6 +93,10 @@ export function toJs(source: string): string {
 function describeExit(code: number | null, signal: NodeJS.Signals | null, stderr: string): string {
   if (/heap out of memory|Allocation failed/i.test(stderr)) return 'ran out of memory';
   if (signal) return `killed by ${signal}`;
+  // In the sandbox a signal reaches the grader as bwrap's exit code 128 + n.
+  const byBox = code !== null && code > 128 && code < 160;
+  const name = byBox && Object.entries(os.constants.signals).find(([, n]) => n === code - 128)?.[0];
+  if (name) return `killed by ${name} (exit code ${code})`;
   return `exited with code ${code} (process.exit or an uncaught error) before the tests ended`;
 }
 
