@@ -1,20 +1,16 @@
 /**
- * `hai assign` (the student handout: notebooks with the solutions stubbed, data, the kit, package.json and lock,
- * README; and the grading files apart from it) and the class-scale options of `hai grade` (`--jobs`, `--shard`,
- * `--merge`).
+ * `hai assign`: the student handout (notebooks with the solutions stubbed, data, the kit, package.json and lock,
+ * README) and the grading files apart from it. (`hai grade`'s options are in src/cli/gradecmd.ts.)
  *
  * Introduced in notebooks/04_tuned.ipynb.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command } from 'commander';
-import { positiveInt } from './args';
 import { readCourse } from '../grade/assign';
 import { formatIssue, lintCourse } from '../grade/exercises';
 import { writeHandout } from '../grade/handout';
 import { formatFinding, lintHandout } from '../grade/handoutlint';
-import { mergeReports, parseShard } from '../grade/classrun';
-import type { GradeReport } from '../grade/reporttypes';
 
 interface AssignOptions {
   src: string;
@@ -75,22 +71,3 @@ export function addAssignCommand(program: Command): void {
       );
     });
 }
-
-/** `hai grade`'s class-scale options, added to the command cli.ts defines. */
-export const gradeClassOptions = {
-  add(grade: Command): void {
-    grade
-      .option('--jobs <n>', 'grade n submissions at once (each in its own kernel and folder)', positiveInt('--jobs'))
-      .option(
-        '--shard <k/n>',
-        'grade only every n-th submission starting at the k-th (for a Slurm array or a CI matrix)',
-      )
-      .option('--merge', 'the inputs are shard reports (report-*.json): merge them into the class report');
-  },
-  config(o: { jobs?: number; shard?: string }) {
-    return { jobs: o.jobs, shard: o.shard ? parseShard(o.shard) : undefined };
-  },
-  merge(files: string[]): GradeReport {
-    return mergeReports(files);
-  },
-};

@@ -5,18 +5,15 @@
  * Introduced in notebooks/00_setup.ipynb.
  */
 import { Command } from 'commander';
-import { positiveInt } from './args';
 import { addToolCommands } from './tools';
-import { addAssignCommand, gradeClassOptions } from './assigncmd';
+import { addAssignCommand } from './assigncmd';
 import { addTranslateCommands } from './translate';
 import { addExportCommand } from './export';
 import { addModelCommands } from './modelcmds';
 import { addNotebookCommands } from './notebookcmds';
 import { BACKENDS } from '../engine/backend';
 import { addBookCommand } from './bookcmd';
-import { formatGradeSummary, writeGradeReport } from '../grade/gradereport';
-import { gradeSubmissions } from '../grade/grade';
-import { addSandboxOptions, sandboxFromOptions } from './sandboxopts';
+import { addGradeCommand } from './gradecmd';
 
 export function buildProgram(): Command {
   const { version } = require('../../package.json') as { version: string };
@@ -39,62 +36,7 @@ export function buildProgram(): Command {
   addModelCommands(program);
   addNotebookCommands(program);
 
-  addSandboxOptions(program.command('grade'))
-    .description(
-      're-run submitted notebooks in temporary folders (sandboxed where bubblewrap works), ' +
-        "run the instructor's hidden checks, and report",
-    )
-    .argument('<inputs...>', 'submission notebooks and/or folders of them')
-    .option('--report <file.json>', 'write report.json here')
-    .option('--html <file.html>', 'write the class summary page here')
-    .option('--checks <checks.json>', "the instructor's hidden checks and points")
-    .option(
-      '--timeout-cell <s>',
-      "seconds per cell (default: the checks file's limit, else 600)",
-      positiveInt('--timeout-cell'),
-    )
-    .option(
-      '--timeout-total <s>',
-      "seconds per notebook (default: the checks file's limit, else 3600)",
-      positiveInt('--timeout-total'),
-    )
-    .option('--smoke', 'run submissions in smoke mode (HAI_SMOKE=1)')
-    .option('--out <dir>', 'keep the executed notebooks (with the check cells) here')
-    .action(
-      async (
-        inputs: string[],
-        o: {
-          report?: string;
-          html?: string;
-          checks?: string;
-          timeoutCell?: number;
-          timeoutTotal?: number;
-          smoke?: boolean;
-          out?: string;
-          jobs?: number;
-          shard?: string;
-          merge?: boolean;
-        } & Parameters<typeof sandboxFromOptions>[0],
-      ) => {
-        // Exit 0 whenever grading ran, even if submissions failed; only a grader failure throws.
-        const report = o.merge
-          ? gradeClassOptions.merge(inputs)
-          : await gradeSubmissions(inputs, {
-              checks: o.checks,
-              cellTimeoutS: o.timeoutCell,
-              totalTimeoutS: o.timeoutTotal,
-              smoke: Boolean(o.smoke),
-              outDir: o.out,
-              log: (l: string) => console.error(l),
-              sandbox: sandboxFromOptions(o),
-              ...gradeClassOptions.config(o),
-            });
-        writeGradeReport(report, { json: o.report, html: o.html });
-        console.log(formatGradeSummary(report));
-      },
-    );
-
-  gradeClassOptions.add(program.commands.find((x) => x.name() === 'grade')!);
+  addGradeCommand(program);
   addAssignCommand(program);
 
   addTranslateCommands(program);

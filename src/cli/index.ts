@@ -15,3 +15,5 @@ export * from './modelcmds';
 export * from './notebookcmds';
 export * from './benchcmd';
 export * from './args';
+export * from './gradecmd';
+export * from './bookcmd';

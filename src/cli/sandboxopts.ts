@@ -13,7 +13,8 @@ export function addSandboxOptions(cmd: Command): Command {
   return cmd
     .option(
       '--sandbox',
-      'run each kernel in the bubblewrap sandbox, and fail if it cannot run (default: sandboxed where bubblewrap works)',
+      'run each kernel in the bubblewrap sandbox, and fail if it cannot run ' +
+        '(default: sandboxed where bubblewrap works)',
     )
     .option('--no-sandbox', 'run the kernels as you, unsandboxed (says so loudly in the terminal and the report)')
     .option(

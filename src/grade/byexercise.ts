@@ -14,12 +14,18 @@ import { readChecksFile } from './gradecheck';
 import type { GradingExercise, GradingFile } from './assign';
 import { cellSource, isTodoError, parseExerciseMarker, parseTestMarker, sourceHash } from './exercises';
 import type { ExerciseResult, GradeCell } from './reporttypes';
+import type { IsolatedRun } from './isolate';
+import type { Cell, Notebook } from '../notebook/nbformat';
 
+/** A grading file's exercise; `time_limit_s` (optional) bounds its cell and tests together. */
+export type GradedExercise = GradingExercise & { time_limit_s?: number };
 export interface LoadedGrading {
   file: string;
   notebook: string;
   title: string;
-  exercises: GradingExercise[];
+  exercises: GradedExercise[];
+  /** Seconds per exercise: the file's `limits.exercise_s`, else EXERCISE_LIMIT_S. */
+  limitS: number;
 }
 /** What `--checks` gave: the hidden checks (possibly none) and the per-notebook grading files. */
 export interface CourseGrading {
@@ -28,7 +34,7 @@ export interface CourseGrading {
 }
 
 function readGradingFile(file: string): LoadedGrading {
-  let j: GradingFile;
+  let j: Omit<GradingFile, 'exercises'> & { limits?: { exercise_s?: number }; exercises: GradedExercise[] };
   try {
     j = JSON.parse(fs.readFileSync(file, 'utf8'));
   } catch (e) {
@@ -45,11 +51,14 @@ function readGradingFile(file: string): LoadedGrading {
       !(e.points > 0) ||
       !Array.isArray(e.tests) ||
       !e.tests.length ||
-      e.tests.some((t) => typeof t?.source !== 'string')
+      e.tests.some((t) => typeof t?.source !== 'string') ||
+      (e.time_limit_s !== undefined && !(e.time_limit_s > 0))
     )
-      fail(`exercises[${i}]: needs id, points > 0 and tests [{hidden, source}]`);
+      fail(`exercises[${i}]: needs id, points > 0, tests [{hidden, source}] and time_limit_s > 0 if given`);
   }
-  return { file: path.resolve(file), notebook: j.notebook, title: j.title, exercises: j.exercises };
+  const limitS = j.limits?.exercise_s ?? EXERCISE_LIMIT_S;
+  if (!(limitS > 0)) fail('limits.exercise_s must be > 0 (seconds per exercise)');
+  return { file: path.resolve(file), notebook: j.notebook, title: j.title, exercises: j.exercises, limitS };
 }
 
 /**
@@ -74,7 +83,7 @@ export function loadGrading(checks: string): CourseGrading | null {
       notebooks,
     };
   }
-  let j: any;
+  let j: Record<string, unknown> | null;
   try {
     j = JSON.parse(fs.readFileSync(checks, 'utf8'));
   } catch {
@@ -84,8 +93,14 @@ export function loadGrading(checks: string): CourseGrading | null {
   return { spec: readChecksFile(checks), notebooks: [readGradingFile(checks)] };
 }
 
-/** The grading file a submission belongs to: its notebook metadata, then its file name, then the most exercise markers. */
-export function matchNotebook(file: string, nb: any, g: CourseGrading): { grading: LoadedGrading | null; by: string } {
+/**
+ * The grading file a submission belongs to: its notebook metadata, then its file name, then the most exercise markers.
+ */
+export function matchNotebook(
+  file: string,
+  nb: Notebook,
+  g: CourseGrading,
+): { grading: LoadedGrading | null; by: string } {
   const stem = (s: string) => path.basename(s).replace(/\.ipynb$/, '');
   const meta = nb?.metadata?.hai?.notebook;
   const byMeta = typeof meta === 'string' && g.notebooks.find((n) => stem(n.notebook) === meta);
@@ -93,7 +108,7 @@ export function matchNotebook(file: string, nb: any, g: CourseGrading): { gradin
   const byName = g.notebooks.find((n) => stem(n.notebook) === stem(file));
   if (byName) return { grading: byName, by: 'file name' };
   const ids = new Set(
-    nb.cells.map((c: any) => {
+    nb.cells.map((c) => {
       try {
         return parseExerciseMarker(firstLine(cellSource(c)))?.id ?? c.metadata?.hai?.exercise;
       } catch {
@@ -108,9 +123,12 @@ export function matchNotebook(file: string, nb: any, g: CourseGrading): { gradin
 }
 const firstLine = (s: string) => s.split('\n').find((l) => l.trim() !== '') ?? '';
 
-/** Where an exercise is: the last cell with its marker (a duplicate's later copy is what the kernel keeps), else by metadata, else by id. */
+/**
+ * Where an exercise is: the last cell with its marker (a duplicate's later copy is what the kernel keeps), else by
+ * metadata, else by id.
+ */
 export function findExercise(
-  cells: any[],
+  cells: Cell[],
   e: GradingExercise,
 ): { cell: number; by: ExerciseResult['found_by']; copies: number } | null {
   const code = cells.map((c, i) => ({ c, i })).filter((x) => x.c.cell_type === 'code');
@@ -128,7 +146,7 @@ export function findExercise(
   return byId.length ? { cell: byId[byId.length - 1].i, by: 'cell_id', copies: byId.length } : null;
 }
 
-const isStudentTest = (c: any) =>
+const isStudentTest = (c: Cell) =>
   c.cell_type === 'code' &&
   (c.metadata?.hai?.tests ||
     (() => {
@@ -139,84 +157,94 @@ const isStudentTest = (c: any) =>
       }
     })());
 
-/** The notebook to run: the student's test cells dropped, the official tests after each exercise; and how to read the run. */
+/** One exercise of a submission: where it is, its source, its time limit (null `found`: no cell carries it). */
+export interface PlannedExercise {
+  exercise: GradedExercise;
+  found: { cell: number; by: ExerciseResult['found_by']; copies: number } | null;
+  source: string;
+  /** The cell is the untouched stub of `hai assign`. */
+  stub: boolean;
+  limitS: number;
+}
+/** What to grade: the notebook the kernel runs (the student's test cells dropped) and the exercises. */
 export interface ExercisePlan {
+  /** The grading file's notebook (the instructor's file name, e.g. 07_translator.ipynb). */
+  notebook: string;
   bytes: Buffer;
   maxPoints: number;
   notes: string[];
-  /** Exercise results from the run's cells, and the cells renumbered to the submission's own indices (official tests left out). */
-  finish(cells: GradeCell[], ran: boolean): { exercises: ExerciseResult[]; cells: GradeCell[] };
+  items: PlannedExercise[];
+  /** A cell's time limit in the kernel run, by its index in `bytes` (exercise cells: their exercise's). */
+  limitOf(index: number): number | undefined;
+  /** The kernel run's cells renumbered to the submission's own indices. */
+  renumber(cells: GradeCell[]): GradeCell[];
 }
 
-export function planExercises(file: string, nb: any, g: CourseGrading): ExercisePlan | null {
+/** Seconds an exercise has (its cell and its tests) unless the grading file says otherwise. */
+export const EXERCISE_LIMIT_S = 30;
+
+export function planExercises(file: string, nb: Notebook, g: CourseGrading): ExercisePlan | null {
   const { grading, by } = matchNotebook(file, nb, g);
   if (!grading) return null;
   const notes = by === 'file name' ? [] : [`graded as ${grading.notebook} (matched by ${by})`];
-  const found = new Map(grading.exercises.map((e) => [e.id, findExercise(nb.cells, e)]));
-  const after = new Map<number, GradingExercise[]>();
-  for (const e of grading.exercises) {
-    const f = found.get(e.id);
-    if (f) after.set(f.cell, [...(after.get(f.cell) ?? []), e]);
-    if (f && f.copies > 1) notes.push(`exercise ${e.id}: ${f.copies} cells carry it; graded the last (cell ${f.cell})`);
-  }
-  const exerciseCells = new Set([...found.values()].filter(Boolean).map((f) => f!.cell));
-  const cells: any[] = [],
-    origin: (number | { id: string; test: number })[] = [];
+  const items = grading.exercises.map((e): PlannedExercise => {
+    const found = findExercise(nb.cells, e);
+    if (found && found.copies > 1)
+      notes.push(`exercise ${e.id}: ${found.copies} cells carry it; graded the last (cell ${found.cell})`);
+    const source = found ? cellSource(nb.cells[found.cell]) : '';
+    const limitS = e.time_limit_s ?? grading.limitS;
+    return { exercise: e, found, source, stub: Boolean(found) && sourceHash(source) === e.stub_sha256, limitS };
+  });
+  const limits = new Map(items.filter((x) => x.found).map((x) => [x.found!.cell, x.limitS]));
+  const cells: Cell[] = [],
+    origin: number[] = [];
   let dropped = 0;
   for (const [i, c] of nb.cells.entries()) {
-    if (isStudentTest(c) && !exerciseCells.has(i)) {
-      dropped++;
-      continue;
+    if (isStudentTest(c) && !limits.has(i)) dropped++;
+    else {
+      cells.push(c);
+      origin.push(i);
     }
-    cells.push(c);
-    origin.push(i);
-    for (const e of after.get(i) ?? [])
-      for (const [k, t] of e.tests.entries()) {
-        cells.push({
-          cell_type: 'code',
-          execution_count: null,
-          metadata: { hai_grade_test: { id: e.id, hidden: t.hidden } },
-          outputs: [],
-          source: t.source,
-        });
-        origin.push({ id: e.id, test: k });
-      }
   }
-  if (dropped) notes.push(`${dropped} test cell(s) of the submission replaced by the official tests`);
-  const bytes = Buffer.from(JSON.stringify({ ...nb, cells }, null, 1) + '\n');
-  const maxPoints = grading.exercises.reduce((a, e) => a + e.points, 0);
+  if (dropped) notes.push(`${dropped} test cell(s) of the submission left out: the official tests grade the exercises`);
   return {
-    bytes,
-    maxPoints,
+    notebook: grading.notebook,
+    bytes: Buffer.from(JSON.stringify({ ...nb, cells }, null, 1) + '\n'),
+    maxPoints: grading.exercises.reduce((a, e) => a + e.points, 0),
     notes,
-    finish(run: GradeCell[], ran: boolean) {
-      const at = new Map(run.map((r) => [r.index, r]));
-      const exercises = grading.exercises.map((e): ExerciseResult => {
-        const f = found.get(e.id);
-        const base = { id: e.id, points: 0, max_points: e.points, tests: { passed: 0, total: e.tests.length } };
-        if (!f)
-          return { ...base, status: 'missing', error: 'no cell carries this exercise (marker, metadata or cell id)' };
-        const where = { cell: f.cell, found_by: f.by };
-        const exCell = at.get(origin.indexOf(f.cell));
-        const tests = origin
-          .map((o, k) => (typeof o === 'object' && o.id === e.id ? at.get(k) : undefined))
-          .filter((x): x is GradeCell => Boolean(x));
-        const passed = tests.filter((t) => t.status === 'ok').length;
-        const res = { ...base, ...where, tests: { passed, total: e.tests.length } };
-        if (sourceHash(cellSource(nb.cells[f.cell])) === e.stub_sha256) return { ...res, status: 'not_attempted' };
-        if (!ran || !exCell || exCell.status === 'skipped')
-          return { ...res, status: 'failed', error: 'the exercise cell did not run' };
-        const errors = [exCell, ...tests].filter((c) => c.status !== 'ok').map((c) => c.error ?? c.status);
-        if (errors.some((m) => isTodoError(e.id, m)))
-          return { ...res, status: 'not_implemented', error: errors.find((m) => isTodoError(e.id, m)) };
-        if (errors.length || passed < e.tests.length)
-          return { ...res, status: 'failed', error: errors[0] ?? 'a test did not run' };
-        return { ...res, status: 'passed', points: e.points };
-      });
-      const cellsOut = run
-        .filter((r) => typeof origin[r.index] === 'number')
-        .map((r) => ({ ...r, index: origin[r.index] as number }));
-      return { exercises, cells: cellsOut };
-    },
+    items,
+    limitOf: (k) => limits.get(origin[k]),
+    renumber: (run) => run.map((r) => ({ ...r, index: origin[r.index] })),
   };
+}
+
+/** Names of an exercise's tests in reports and feedback: `public 1`, `hidden 1`, … */
+export const testNames = (e: GradedExercise): string[] => {
+  const n = { public: 0, hidden: 0 };
+  return e.tests.map((t) => {
+    const kind = t.hidden ? 'hidden' : 'public';
+    return `${e.id} ${kind} ${++n[kind]}`;
+  });
+};
+
+/** An exercise's result from its isolated run (src/grade/isolate.ts); null: not run (missing or the stub). */
+export function exerciseResult(p: PlannedExercise, run: IsolatedRun | null): ExerciseResult {
+  const e = p.exercise,
+    names = testNames(e);
+  const base = { id: e.id, points: 0, max_points: e.points, tests: { passed: 0, total: e.tests.length } };
+  if (!p.found)
+    return { ...base, status: 'missing', error: 'no cell carries this exercise (marker, metadata or cell id)' };
+  const where = { cell: p.found.cell, found_by: p.found.by };
+  if (p.stub || !run) return { ...base, ...where, status: 'not_attempted' };
+  const shown = (k: number) => ((e.tests[k] as { show_message?: boolean }).show_message ? { show_message: true } : {});
+  const results = run.tests.map((t, k) => ({ name: names[k], hidden: e.tests[k].hidden, ...shown(k), ...t }));
+  const passed = results.filter((t) => t.pass).length;
+  const res = { ...base, ...where, seconds: run.seconds, tests: { passed, total: e.tests.length, results } };
+  if (passed === e.tests.length && run.outcome === 'done') return { ...res, status: 'passed', points: e.points };
+  const first = results.find((t) => !t.pass)?.message;
+  if (run.outcome === 'timeout') return { ...res, status: 'timeout', error: run.how };
+  if (run.outcome === 'crashed') return { ...res, status: 'crashed', error: run.how };
+  const todo = results.map((t) => t.message).find((m) => isTodoError(e.id, m));
+  if (todo) return { ...res, status: 'not_implemented', error: todo };
+  return { ...res, status: 'failed', error: first ?? 'a test did not pass' };
 }

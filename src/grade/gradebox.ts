@@ -13,7 +13,8 @@ import { KernelClient } from '../notebook/jupyter';
 import { hubCacheDir } from '../models/hubcache';
 import { standinCacheDir } from '../models/standin';
 import { ChecksFile, CheckRun, Metrics, runCheckCode } from './gradecheck';
-import { Box, SandboxConfig, SandboxStatus, makeBox, sandboxDefaults, sandboxStatus } from './sandbox';
+import { SandboxConfig, SandboxStatus, sandboxDefaults, sandboxStatus } from './sandbox';
+import { Box, makeBox } from './sandboxbox';
 import { blockedNotes } from './sandboxinfo';
 import type { GradeCell, SandboxReport } from './reporttypes';
 
@@ -99,7 +100,9 @@ function caches(): { ro: string[]; env: NodeJS.ProcessEnv } {
   return { ro, env };
 }
 
-/** The sandbox of a submission's kernel: its run folder read-write; the kit, the checks' files and the caches read-only. */
+/**
+ * The sandbox of a submission's kernel: its run folder read-write; the kit, the checks' files and the caches read-only.
+ */
 export function submissionBox(
   gs: GradingSandbox,
   runDir: string,

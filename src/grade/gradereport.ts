@@ -39,7 +39,8 @@ export function summaryRows(report: GradeReport): Record<string, string | number
 function submissionHtml(s: SubmissionReport, i: number): string {
   const parts = [
     `<h2 id="s${i + 1}">${i + 1}. ${esc(s.file)}</h2>`,
-    `<p class="${s.status}"><b>${s.status}</b>, ${s.points}/${s.max_points} points, ${s.seconds.toFixed(1)} s${s.error ? ` — ${esc(s.error)}` : ''}</p>`,
+    `<p class="${s.status}"><b>${s.status}</b>, ${s.points}/${s.max_points} points, ${s.seconds.toFixed(1)} s` +
+      `${s.error ? ` — ${esc(s.error)}` : ''}</p>`,
   ];
   if (s.checks.length) {
     parts.push(
@@ -119,7 +120,8 @@ const sandboxLine = (r: GradeReport) =>
   !r.sandbox
     ? ''
     : r.sandbox.enabled
-      ? `<p>Sandboxed (${esc(r.sandbox.reason)}); per process: ${r.sandbox.limits?.cpu_s} CPU s, ${r.sandbox.limits?.memory_mb} MB memory, ${r.sandbox.limits?.max_procs} processes.</p>`
+      ? `<p>Sandboxed (${esc(r.sandbox.reason)}); per process: ${r.sandbox.limits?.cpu_s} CPU s, ` +
+        `${r.sandbox.limits?.memory_mb} MB memory, ${r.sandbox.limits?.max_procs} processes.</p>`
       : `<p class="error"><b>NOT SANDBOXED</b>: ${esc(r.sandbox.reason)}</p>`;
 
 /** The report as one HTML page. */
@@ -136,10 +138,15 @@ th, td { border: 1px solid #ccc; padding: 0.2em 0.5em; vertical-align: top; } th
 .ok, .passed { color: #186a3b; } .error, .timeout, .crashed { color: #a93226; }
 </style></head><body>
 <h1>${esc(title)}</h1>
-<p>${esc(report.generated)}; checks: ${esc(report.checks_file ?? '(none: one point for running top to bottom)')}; limits: ${l.cell_s} s per cell, ${l.total_s} s per notebook,
-${l.max_output_chars} characters of output per cell, ${l.max_old_space_mb || 'default'} MB heap${report.smoke ? '; smoke mode' : ''}.</p>
+<p>${esc(report.generated)};
+checks: ${esc(report.checks_file ?? '(none: one point for running top to bottom)')};
+limits: ${l.cell_s} s per cell, ${l.total_s} s per notebook, ${l.max_output_chars} characters of output per cell,
+${l.max_old_space_mb || 'default'} MB heap${report.smoke ? '; smoke mode' : ''}.</p>
+<p>Instructor-only: this page and the <code>--out</code> notebooks show hidden checks and test messages; hand students
+the <code>--feedback</code> pages.</p>
 ${sandboxLine(report)}
-<p>${sm.submissions} submissions: ${sm.ok} ok, ${sm.error} with errors, ${sm.timeout} timed out, ${sm.crashed} crashed; mean ${fmt(sm.mean_points)} of ${sm.max_points} points.</p>
+<p>${sm.submissions} submissions: ${sm.ok} ok, ${sm.error} with errors, ${sm.timeout} timed out, ${sm.crashed} crashed;
+mean ${fmt(sm.mean_points)} of ${sm.max_points} points.</p>
 ${leaderboardHtml(report)}${htmlTable(summaryRows(report), 'class summary')}
 ${report.submissions.map(submissionHtml).join('\n')}
 </body></html>
@@ -165,19 +172,24 @@ export function writeGradeReport(report: GradeReport, to: { json?: string | null
 export function formatGradeSummary(report: GradeReport): string {
   const rows = report.submissions.map(
     (s) =>
-      `${s.status.padEnd(8)} ${String(s.points).padStart(4)}/${s.max_points}  ${s.file}${s.error ? `\n         ${short(s.error, 200)}` : ''}`,
+      `${s.status.padEnd(8)} ${String(s.points).padStart(4)}/${s.max_points}  ${s.file}` +
+      `${s.error ? `\n         ${short(s.error, 200)}` : ''}`,
   );
   const sm = report.summary;
   const warn = report.sandbox && !report.sandbox.enabled ? [`NOT SANDBOXED: ${report.sandbox.reason}`] : [];
   return [
     ...warn,
     ...rows,
-    `${sm.submissions} graded: ${sm.ok} ok, ${sm.error} error, ${sm.timeout} timeout, ${sm.crashed} crashed; mean ${fmt(sm.mean_points)}/${sm.max_points} points`,
+    `${sm.submissions} graded: ${sm.ok} ok, ${sm.error} error, ${sm.timeout} timeout, ${sm.crashed} crashed; ` +
+      `mean ${fmt(sm.mean_points)}/${sm.max_points} points`,
     ...leaderboardLines(report),
   ].join('\n');
 }
 
-/** The leaderboard for the terminal: rank, the re-measured values, the file; and who is not ranked (no re-measured metric). */
+/**
+ * The leaderboard for the terminal: rank, the re-measured values, the file; and who is not ranked (no re-measured
+ * metric).
+ */
 function leaderboardLines(report: GradeReport): string[] {
   const b = report.leaderboard;
   if (!b) return [];

@@ -15,4 +15,12 @@ export * from './classrun';
 export * from './leaderboard';
 export * from './gradebox';
 export * from './sandbox';
+export * from './sandboxbox';
 export * from './sandboxinfo';
+export * from './gradeone';
+export * from './exgrade';
+export * from './isolate';
+export * from './feedback';
+export * from './exports';
+export * from './workdir';
+// Not exported: exhost.ts and testhost.ts are the entry points of the exercise's two processes (they run on load).

@@ -17,7 +17,23 @@ export interface GradeCell {
   lost_output?: boolean;
 }
 /** One exercise's grade (src/grade/byexercise.ts). */
-export type ExerciseStatus = 'passed' | 'failed' | 'not_attempted' | 'not_implemented' | 'missing';
+/**
+ * passed / failed (a test did not pass) / timeout (the exercise's limit ran out) / crashed (its process exited,
+ * was killed or ran out of memory: `error` says how) / not_attempted (the untouched stub) / not_implemented (its
+ * TODO error) / missing (no cell carries it).
+ */
+export type ExerciseStatus =
+  'passed' | 'failed' | 'timeout' | 'crashed' | 'not_attempted' | 'not_implemented' | 'missing';
+/** One official test's verdict; a hidden test's `message` is for the instructor's report only. */
+export interface TestResult {
+  name: string;
+  hidden: boolean;
+  pass: boolean;
+  message?: string;
+  seconds: number;
+  /** The grading file marks this hidden test's message as one students may read (feedback pages). */
+  show_message?: boolean;
+}
 export interface ExerciseResult {
   id: string;
   status: ExerciseStatus;
@@ -27,7 +43,9 @@ export interface ExerciseResult {
   /** The submission's cell the exercise was found in, and how. */
   cell?: number;
   found_by?: 'marker' | 'metadata' | 'cell_id';
-  tests: { passed: number; total: number };
+  tests: { passed: number; total: number; results?: TestResult[] };
+  /** Seconds its isolated run took (src/grade/isolate.ts). */
+  seconds?: number;
 }
 export interface OutsideWrite {
   path: string;

@@ -46,7 +46,11 @@ export function describeKernelExit(
   const why: Record<string, string> = {
     SIGXCPU: `the CPU time limit of ${c.cpuS} s per process was used up`,
     SIGXFSZ: `a file grew past the size limit of ${c.fileMb} MB`,
-    SIGKILL: `killed${c.cpuS ? ' (the CPU time hard limit, or the system ran out of memory)' : ' (the system may have run out of memory)'}`,
+    SIGKILL: `killed${
+      c.cpuS
+        ? ' (the CPU time hard limit, or the system ran out of memory)'
+        : ' (the system may have run out of memory)'
+    }`,
     SIGABRT:
       'aborted (V8 gives up like this when memory runs out: the heap limit, or the sandbox memory limit of ' +
       `${c.memoryMb} MB)`,
@@ -62,7 +66,11 @@ const BLOCKS: [string, RegExp][] = [
   ['process limit', /\bEAGAIN\b|Resource temporarily unavailable|Cannot fork|pthread_create/i],
   [
     'memory limit',
-    /Array buffer allocation failed|Cannot allocate memory|ENOMEM|could not allocate memory|Out of memory|heap out of memory/i,
+    new RegExp(
+      'Array buffer allocation failed|Cannot allocate memory|ENOMEM|could not allocate memory|' +
+        'Out of memory|heap out of memory',
+      'i',
+    ),
   ],
   ['CPU time limit', /SIGXCPU/],
   ['file size limit', /SIGXFSZ/],
@@ -99,7 +107,8 @@ export function blockedNotes(
           ? ` (${o.memoryMb} MB)`
           : '';
     notes.push(
-      `cell ${cell.index}: blocked by the sandbox: ${kind}${limit}: ${err.length > 200 ? err.slice(0, 199) + '…' : err}`,
+      `cell ${cell.index}: blocked by the sandbox: ${kind}${limit}: ` +
+        `${err.length > 200 ? err.slice(0, 199) + '…' : err}`,
     );
   }
   return notes;

@@ -9,5 +9,7 @@ export * from './charts';
 export * from './jupyter';
 export * from './kernelspec';
 export * from './nbrun';
+export * from './nbformat';
+export * from './kernelproc';
 export * from './plotly';
 export * from './todo';

@@ -9,54 +9,16 @@
  */
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { ChildProcess, spawn } from 'node:child_process';
-import * as zmq from 'zeromq';
+import type { ChildProcess } from 'node:child_process';
+import type { CellOutput, ExecuteOptions, ExecuteResult, KernelLauncher, KernelStartOptions } from './kernelproc';
+import { launchKernel } from './kernelproc';
+import type * as zmq from 'zeromq';
 
-export interface CellOutput {
-  output_type: 'stream' | 'display_data' | 'execute_result' | 'error';
-  name?: string;
-  text?: string;
-  data?: Record<string, unknown>;
-  ename?: string;
-  evalue?: string;
-  traceback?: string[];
-}
-export interface ExecuteResult {
-  status: 'ok' | 'error' | 'aborted';
-  outputs: CellOutput[];
-  executionCount: number | null;
-  /** Output characters left out by `maxOutputChars` (0 when nothing was cut). */
-  droppedChars?: number;
-  /** The reply came but the IOPub `idle` did not: the kernel dropped messages, so output may be missing. */
-  missedIdle?: boolean;
-}
-export interface ExecuteOptions {
-  /** Keep at most this many characters of a cell's output (0 = all): the head, a note, and the last lines. */
-  maxOutputChars?: number;
-  /** How long to wait for IOPub `idle` after the reply before giving up on it (ms). */
-  idleGraceMs?: number;
-}
-
-/**
- * How the kernel process is started: directly (the default), or wrapped by a launcher (the grader's sandbox,
- * src/grade/sandbox.ts, runs it inside bubblewrap). A wrapped kernel has no network, so it talks over Jupyter's
- * `ipc` transport: unix sockets `<ipcBase>:1` … `<ipcBase>:5` (tslab binds `transport://ip:port`).
- */
-export interface KernelLauncher {
-  /** The command that runs `argv` (node, tslab, `kernel`, …) and the environment it gets. */
-  command(argv: string[], env: NodeJS.ProcessEnv): { file: string; args: string[]; env: NodeJS.ProcessEnv };
-  /** Use the `ipc` transport with sockets at this path prefix (the same path on both sides). */
-  ipcBase?: string;
-  /** The kernel's own pid, for an interrupt (SIGINT): a wrapper does not pass signals on. */
-  kernelPid?(wrapperPid: number): number | null;
-  /** Words for the wrapper's exit (a wrapper reports a signal as exit code 128 + n). */
-  describeExit?(code: number | null, signal: string | null): string;
-  /** Called after the wrapper has exited, e.g. to wait until nothing it started is left. */
-  closed?(): Promise<void>;
-}
+export type { CellOutput, ExecuteOptions, ExecuteResult, KernelLauncher, KernelStartOptions } from './kernelproc';
+// Loaded when a kernel is started, not when the kit is: zeromq is a native addon, and code that only uses the kit's
+// functions (an exercise's process, src/grade/exhost.ts, runs where addons are not allowed) never starts a kernel.
+const zeromq = (): typeof zmq => require('zeromq');
 
 interface Msg {
   header: { msg_id: string; msg_type: string };
@@ -66,20 +28,9 @@ interface Msg {
 
 const DELIM = '<IDS|MSG>';
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
-}
-
 export class KernelClient {
-  private shell = new zmq.Dealer();
-  private iopub = new zmq.Subscriber();
+  private shell = new (zeromq().Dealer)();
+  private iopub = new (zeromq().Subscriber)();
   private session = crypto.randomUUID();
   private pending = new Map<string, (m: Msg) => void>();
   private failures = new Map<string, (e: Error) => void>();
@@ -101,51 +52,8 @@ export class KernelClient {
   }
 
   /** Starts `tslab kernel` (TypeScript) in `cwd` and waits until it answers `kernel_info_request`. */
-  static async start(
-    opts: {
-      cwd?: string;
-      js?: boolean;
-      env?: NodeJS.ProcessEnv;
-      timeoutMs?: number;
-      launcher?: KernelLauncher;
-      connDir?: string;
-    } = {},
-  ): Promise<KernelClient> {
-    const key = crypto.randomBytes(16).toString('hex');
-    const ipc = opts.launcher?.ipcBase;
-    // A unix socket's path is limited to 107 bytes; tslab appends ":N".
-    if (ipc && Buffer.byteLength(ipc) > 100)
-      throw new Error(`${ipc}: too long for a unix socket path (at most 100 bytes here)`);
-    const ports = ipc ? [1, 2, 3, 4, 5] : await Promise.all([0, 1, 2, 3, 4].map(freePort));
-    const conn = {
-      transport: ipc ? 'ipc' : 'tcp',
-      ip: ipc ?? '127.0.0.1',
-      shell_port: ports[0],
-      iopub_port: ports[1],
-      stdin_port: ports[2],
-      control_port: ports[3],
-      hb_port: ports[4],
-      key,
-      signature_scheme: 'hmac-sha256',
-      kernel_name: 'tslab',
-    };
-    // A wrapped kernel must be able to read the connection file: the launcher names a folder it can see.
-    const connFile = path.join(
-      fs.mkdtempSync(path.join(opts.connDir ?? os.tmpdir(), 'hai-kernel-')),
-      'connection.json',
-    );
-    fs.writeFileSync(connFile, JSON.stringify(conn));
-    if (opts.connDir) fs.chmodSync(path.dirname(connFile), 0o755); // mkdtemp's 0700 would lock out a sandbox running as another uid
-    const tslab = require.resolve('tslab/bin/tslab');
-    const argv = [process.execPath, tslab, 'kernel', '--config-path', connFile, ...(opts.js ? ['--js'] : [])];
-    const cmd = opts.launcher
-      ? opts.launcher.command(argv, opts.env ?? process.env)
-      : { file: argv[0], args: argv.slice(1), env: opts.env ?? process.env };
-    const proc = spawn(cmd.file, cmd.args, {
-      cwd: opts.cwd ?? process.cwd(),
-      env: cmd.env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+  static async start(opts: KernelStartOptions = {}): Promise<KernelClient> {
+    const { key, ipc, conn, connFile, proc } = await launchKernel(opts);
     const client = new KernelClient(key, proc, connFile, opts.launcher);
     // Only the tail is kept: a notebook that floods stderr must not fill this process's memory.
     proc.stderr!.on('data', (d) => {

@@ -15,6 +15,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { writeFileAtomic } from '../util/files';
 import { CellOutput, KernelClient, KernelLauncher } from './jupyter';
+import { asNotebook, Cell, NbOutput, Notebook } from './nbformat';
 
 export interface RunConfig {
   /** Seconds per cell; 0 = no limit. */
@@ -30,11 +31,16 @@ export interface RunConfig {
   maxOutputChars: number;
   /** V8 heap limit of the kernel (`--max-old-space-size`, MB); 0 = Node's default. */
   maxOldSpaceMb: number;
-  /** Runs in the same kernel after the last cell, before shutdown, when the kernel is still alive; `executed` is the notebook with outputs. */
-  after?: (kernel: KernelClient, cells: CellReport[], executed: any) => Promise<void>;
+  /**
+   * Runs in the same kernel after the last cell, before shutdown, when the kernel is still alive; `executed` is the
+   * notebook with outputs.
+   */
+  after?: (kernel: KernelClient, cells: CellReport[], executed: Notebook) => Promise<void>;
   /** Starts the kernel wrapped (the grader's sandbox), with its connection file in `connDir`. */
   launcher?: KernelLauncher;
   connDir?: string;
+  /** A cell's own limit in seconds, where it has one (the grader gives exercise cells their exercise's limit). */
+  cellLimitS?: (index: number) => number | undefined;
 }
 export const runDefaults = (o: Partial<RunConfig> = {}): RunConfig => ({
   timeoutS: 600,
@@ -62,26 +68,17 @@ export interface NotebookReport {
   status: 'ok' | 'error';
   cells: CellReport[];
   seconds: number;
-  executed: any;
+  executed: Notebook;
 }
 
-interface Cell {
-  cell_type: string;
-  source: string | string[];
-  outputs?: unknown[];
-  execution_count?: number | null;
-  metadata?: object;
-}
-
-export function readNotebook(file: string): { cells: Cell[]; metadata: any; [k: string]: unknown } {
-  let nb: any;
+export function readNotebook(file: string): Notebook {
+  let nb: unknown;
   try {
     nb = JSON.parse(fs.readFileSync(file, 'utf8'));
   } catch (e) {
     throw new Error(`${file}: not a readable notebook: ${(e as Error).message}`);
   }
-  if (!Array.isArray(nb?.cells)) throw new Error(`${file}: not a notebook (no "cells" array)`);
-  return nb;
+  return asNotebook(nb, file);
 }
 
 const src = (c: Cell) => (Array.isArray(c.source) ? c.source.join('') : c.source);
@@ -91,7 +88,8 @@ const lines = (s: string) => s.split(/(?<=\n)/);
 export function errorOutput(stderrText: string): CellOutput {
   const text = stderrText.trim();
   // Node's "Error: message" line, or tslab's "1:7 - message" compile diagnostics.
-  const m = /^(\w*Error|\w+Exception)(?: \[\w+\])?: (.*)$/m.exec(text); // Node's `AssertionError [ERR_ASSERTION]: …` too
+  // Node's `AssertionError [ERR_ASSERTION]: …` too
+  const m = /^(\w*Error|\w+Exception)(?: \[\w+\])?: (.*)$/m.exec(text);
   return {
     output_type: 'error',
     ename: m ? m[1] : 'CompileError',
@@ -100,7 +98,7 @@ export function errorOutput(stderrText: string): CellOutput {
   };
 }
 
-function toNbOutput(o: CellOutput, count: number | null): object {
+function toNbOutput(o: CellOutput, count: number | null): NbOutput {
   switch (o.output_type) {
     case 'stream':
       return { output_type: 'stream', name: o.name, text: lines(o.text ?? '') };
@@ -143,8 +141,9 @@ export async function runNotebook(file: string, cfg: Partial<RunConfig> = {}): P
       const t = performance.now();
       // The cell's limit is the per-cell one or what is left of the total, whichever is shorter (0 = none).
       const left = c.totalTimeoutS > 0 ? Math.max(0.001, c.totalTimeoutS - (t - tCells) / 1000) : Infinity;
-      const cellS = c.timeoutS > 0 ? Math.min(c.timeoutS, left) : left;
-      const byTotal = left <= (c.timeoutS > 0 ? c.timeoutS : Infinity);
+      const limit = c.cellLimitS?.(index) ?? c.timeoutS;
+      const cellS = limit > 0 ? Math.min(limit, left) : left;
+      const byTotal = left <= (limit > 0 ? limit : Infinity);
       let report: CellReport;
       try {
         const r = await kernel.execute(src(cell), Number.isFinite(cellS) ? Math.ceil(cellS * 1000) : 0, {
@@ -182,7 +181,7 @@ export async function runNotebook(file: string, cfg: Partial<RunConfig> = {}): P
             seconds: 0,
             error: byTotal
               ? `the notebook's total time limit of ${c.totalTimeoutS} s ran out in this cell (interrupted)`
-              : `no result within ${c.timeoutS} s (interrupted)`,
+              : `no result within ${limit} s (interrupted)`,
           };
         } else {
           // V8's own last words say why, e.g. "JavaScript heap out of memory" (stderr may trail the exit a little).

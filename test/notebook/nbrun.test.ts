@@ -103,7 +103,7 @@ test('output past the cap is counted and noted, the last lines kept; a burst of 
     ['ok', 'ok'],
   );
   assert.equal(r.cells[0].dropped_chars, 50001 + 14 - 1000 - 14); // all but the kept head and the last line
-  const text = r.executed.cells[0].outputs.map((o: any) => o.text.join('')).join('');
+  const text = r.executed.cells[0].outputs!.map((o: any) => o.text.join('')).join('');
   assert.equal(text.length < 1300, true);
   assert.match(
     text,
