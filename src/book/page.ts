@@ -6,6 +6,7 @@
  *
  * Introduced in notebooks/00_setup.ipynb (the course as a book).
  */
+import type { Cell, Notebook } from '../notebook/nbformat';
 import { escapeHtml } from '../util/html';
 import { STANDIN_MARK, chartScript, highlightCode, joinSource, renderMarkdown, renderOutput } from './render';
 
@@ -32,8 +33,8 @@ const SOLUTION = /^([ \t]*)\/\/ BEGIN SOLUTION[^\n]*\n[\s\S]*?^[ \t]*\/\/ END SO
 export const studentSource = (src: string): string => src.replace(SOLUTION, '$1// YOUR CODE HERE');
 
 /** The session's title, summary and facts (exercises, stand-ins, errors) from its executed notebook. */
-export function sessionInfo(stem: string, nb: any): SessionInfo {
-  const first = nb.cells.find((c: any) => c.cell_type === 'markdown');
+export function sessionInfo(stem: string, nb: Notebook): SessionInfo {
+  const first = nb.cells.find((c) => c.cell_type === 'markdown');
   const text = first ? joinSource(first.source) : '';
   const title = /^#\s+(.+)$/m.exec(text)?.[1].trim() ?? stem;
   const paragraphs = text
@@ -100,7 +101,7 @@ function prevNext(nav: PageNav): string {
   return `<nav class="prevnext">${side(nav.prev, 'prev', '← 이전')}${side(nav.next, 'next', '다음 →')}</nav>`;
 }
 
-function codeCell(c: any, solutions: boolean): string {
+function codeCell(c: Cell, solutions: boolean): string {
   let src = joinSource(c.source);
   const ex = EXERCISE.exec(src);
   const test = TESTS.exec(src);
@@ -131,9 +132,9 @@ const STANDIN_BANNER =
   '</small></aside>';
 
 /** The page of one session. */
-export function sessionPage(nb: any, info: SessionInfo, nav: PageNav, o: { solutions: boolean }): string {
+export function sessionPage(nb: Notebook, info: SessionInfo, nav: PageNav, o: { solutions: boolean }): string {
   const cells = nb.cells
-    .map((c: any) =>
+    .map((c) =>
       c.cell_type === 'markdown'
         ? `<section class="cell md">${renderMarkdown(joinSource(c.source))}</section>`
         : c.cell_type === 'code'

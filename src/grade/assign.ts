@@ -10,6 +10,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { Cell, Notebook } from '../notebook/nbformat';
 import { readNotebook, writeNotebook } from '../notebook/nbrun';
 import { writeFileAtomic } from '../util/files';
 import { REPO_ROOT, repoPath } from '../util/paths';
@@ -72,13 +73,13 @@ export const kitImports = (source: string) =>
   source.replace(/(\bfrom\s+|\brequire\(\s*|\bimport\(\s*)(['"])\.\.\/dist(\/index(\.js)?)?\2/g, `$1$2${KIT_NAME}$2`);
 const HAI_IMPORT = /^\s*import\s+\*\s+as\s+hai\s+from\s/m;
 
-const clean = (c: any) => (c.cell_type === 'code' ? { ...c, outputs: [], execution_count: null } : { ...c });
+const clean = (c: Cell): Cell => (c.cell_type === 'code' ? { ...c, outputs: [], execution_count: null } : { ...c });
 
 /** The course notebooks under `dir` with their exercises parsed. */
 export function readCourse(
   dir: string,
   names: string[] | null = null,
-): { file: string; nb: any; parsed: NotebookExercises }[] {
+): { file: string; nb: Notebook; parsed: NotebookExercises }[] {
   const files = (
     names ??
     fs
@@ -96,13 +97,13 @@ export function readCourse(
 /** The student version of one notebook and its grading file (null without exercises). */
 export function studentNotebook(
   name: string,
-  nb: any,
+  nb: Notebook,
   parsed: NotebookExercises,
-): { student: any; grading: GradingFile | null } {
+): { student: Notebook; grading: GradingFile | null } {
   const drop = new Set(parsed.tests.filter((t) => t.hidden).map((t) => t.cell));
   const exercises: GradingExercise[] = [];
   let haiSeen = false;
-  const cells = nb.cells.flatMap((c: any, i: number) => {
+  const cells = nb.cells.flatMap((c: Cell, i: number) => {
     if (drop.has(i)) return [];
     const ex = parsed.exercises.find((e) => e.cell === i);
     const test = parsed.tests.find((t) => t.cell === i);
@@ -150,7 +151,7 @@ export interface LeakFinding {
  * Imports are read as the student sees them.
  */
 export function secretLines(
-  instructor: any,
+  instructor: Notebook,
   parsed: NotebookExercises,
   publicLines = new Set<string>(),
 ): Map<string, string> {
@@ -177,7 +178,7 @@ export const SOLUTION_MARKER = /^\/\/\s*(BEGIN|END) SOLUTION\s*$/;
 export const HIDDEN_MARKER = /^\/\/\s*@tests\s+\S+\s+hidden\b/;
 
 /** What a student notebook must not contain: solution and hidden-test markers, secret lines, outputs. */
-export function leakScan(instructor: any, parsed: NotebookExercises, student: any): LeakFinding[] {
+export function leakScan(instructor: Notebook, parsed: NotebookExercises, student: Notebook): LeakFinding[] {
   const secret = secretLines(instructor, parsed);
   const out: LeakFinding[] = [];
   for (const [i, c] of student.cells.entries()) {

@@ -76,8 +76,8 @@ test('a session page marks the exercises, stubs their solutions, drops hidden te
   assert.match(teacher, /return<\/span> <span class="hljs-number">42/);
   assert.match(teacher, /숨은 테스트/);
   const plain = sessionPage(
-    { cells: [md('# 1. 처음')] },
-    sessionInfo('01_x', { cells: [md('# 1. 처음')] }),
+    { cells: [md('# 1. 처음')], metadata: {} },
+    sessionInfo('01_x', { cells: [md('# 1. 처음')], metadata: {} }),
     {
       prev: null,
       next: null,

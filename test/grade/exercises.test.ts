@@ -3,6 +3,7 @@
  * parser and linter on small sources, the course's own notebooks lint clean and leak nothing, and a tiny course
  * graded by exercise at --jobs 1 and 2 and in two shards, merged into the same report.
  */
+import type { Cell, Notebook } from '../../src/notebook/nbformat';
 import { after, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -38,8 +39,8 @@ const code = (source: string, extra: object = {}) => ({
   source,
   ...extra,
 });
-const nbOf = (cells: object[]) => ({
-  cells,
+const nbOf = (cells: object[]): Notebook => ({
+  cells: cells as Cell[],
   metadata: { kernelspec: { name: 'tslab', display_name: 'TypeScript', language: 'typescript' } },
   nbformat: 4,
   nbformat_minor: 5,
