@@ -63,7 +63,7 @@ export function aggregateRounds(rounds: BenchRow[][]): BenchRow[] {
     if (ms) row.ms_range = range(ms.xs).map(round2) as [number, number];
     if (tok) row.tokens_per_s = Math.round(tok.m);
     if (sec) {
-      row.seconds = round2(sec.m);
+      row.seconds = sec.m;
       row.seconds_range = range(sec.xs).map(round2) as [number, number];
     }
     if (vs) {
@@ -89,6 +89,11 @@ export async function repeatBench(
   run: (cfg: BenchConfig) => Promise<BenchRow[]>,
   onRound: (i: number, rows: BenchRow[]) => void = () => {},
 ): Promise<BenchRow[]> {
+  if (cfg.repeat <= 1) {
+    const rows = await run(cfg); // one round: its rows as measured, with nothing to take a median of
+    onRound(0, rows);
+    return rows;
+  }
   const rounds: BenchRow[][] = [];
   for (let i = 0; i < cfg.repeat; i++) {
     rounds.push(await run({ ...cfg, repeat: 1 }));

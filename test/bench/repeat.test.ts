@@ -52,6 +52,8 @@ test('a measurement that never worked keeps its first row; rounds alternate thro
   const out = aggregateRounds([[row('webgpu', null)], [row('webgpu', null)]]);
   assert.equal(out[0].status, 'timeout');
   assert.equal(out[0].rounds, 0);
+  const one = await repeatBench(benchDefaults(), async () => [row('wasm', 1234.5678)]);
+  assert.deepEqual(one, [row('wasm', 1234.5678)], 'one round: the rows as measured');
   const seen: number[] = [];
   let calls = 0;
   const agg = await repeatBench(
