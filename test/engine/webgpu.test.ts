@@ -22,6 +22,7 @@ import { gelu, layerNorm } from '../../src/models/numerics';
 import { crossEntropy, classificationLoss, lossDefaults } from '../../src/train/losses';
 import { AdamW, NO_DECAY_HF, clipGradNorm, linearSchedule } from '../../src/train/optim';
 import { Trainer } from '../../src/train/trainer';
+import { predict } from '../../src/infer/predict';
 import { assertClose } from '../helpers';
 import { tinyModel } from '../train/tinymodel';
 
@@ -335,5 +336,32 @@ test(
     await tf.setBackend('webgpu');
     assertClose(losses.webgpu, losses.cpu, 1e-5, 1e-4, 'epoch losses, step losses and gradient norms');
     assert.ok(losses.webgpu[1] < losses.webgpu[0], `train loss ${losses.webgpu.slice(0, 2)}`);
+  }),
+);
+
+test(
+  "evaluation and predict on webgpu: the one predict loop reads asynchronously, with the cpu backend's numbers",
+  onGpu(async () => {
+    const out: Record<string, { preds: number[]; probs: number[][]; valid: unknown }> = {};
+    for (const backend of ['webgpu', 'cpu']) {
+      await tf.setBackend(backend);
+      const model = tinyModel(6);
+      const enc = toy();
+      const history = await new Trainer(model, enc, enc, {
+        epochs: 1,
+        batch_size: 16,
+        lr: 0.05,
+        eval_graph: false,
+      }).fit();
+      const before = tf.memory().numTensors;
+      const p = await predict(model, enc, 16);
+      assert.equal(tf.memory().numTensors, before, `${backend}: predict keeps no tensor`);
+      out[backend] = { preds: p.preds, probs: p.probs, valid: history[0].valid };
+      model.dispose();
+    }
+    await tf.setBackend('webgpu');
+    assert.deepEqual(out.webgpu.preds, out.cpu.preds);
+    assertClose(out.webgpu.probs.flat(), out.cpu.probs.flat(), 1e-5, 0, 'probabilities');
+    assert.deepEqual(out.webgpu.valid, out.cpu.valid);
   }),
 );
