@@ -27,6 +27,16 @@ import { formatEpochLine } from '../train/callbacks';
 import { LABELS } from '../data/rows';
 import { isStringSetting } from '../course/configcheck';
 
+/** `--runtime` of eval and predict (src/infer/runtime.ts): auto takes the fastest that can run. */
+const runtimeOption = () =>
+  new Option(
+    '--runtime <r>',
+    "tfjs, onnx (the folder's onnx/model.onnx: hai export --onnx), graph (the weights as an in-memory ONNX " +
+      'graph), or auto (onnx when exported, else graph where onnxruntime-node loads, else tfjs)',
+  )
+    .choices(RUNTIMES)
+    .default('auto');
+
 export function addModelCommands(program: Command): void {
   program
     .command('train')
@@ -99,15 +109,7 @@ export function addModelCommands(program: Command): void {
     .requiredOption('--data <csv>', 'contents,label CSV')
     .option('--maxlen <n>', 'tokens per row (default: the maxlen the model was trained with)', positiveInt('--maxlen'))
     .option('--json', 'one JSON object {n, accuracy, macro_f1, confusion}')
-    .addOption(
-      new Option(
-        '--runtime <r>',
-        "tfjs, onnx (the folder's onnx/model.onnx: hai export --onnx), graph (the weights as an in-memory ONNX " +
-          'graph), or auto (onnx when exported, else graph where onnxruntime-node loads, else tfjs)',
-      )
-        .choices(RUNTIMES)
-        .default('auto'),
-    )
+    .addOption(runtimeOption())
     .action(async (o: { model: string; data: string; maxlen?: number; json?: boolean; runtime: Runtime }) => {
       await initBackend();
       const r = await evalCsvWith(o.model, o.data, { maxlen: o.maxlen, runtime: o.runtime });
@@ -138,15 +140,7 @@ export function addModelCommands(program: Command): void {
     .requiredOption('--model <dir|id>', 'a checkpoint folder')
     .argument('<texts...>', 'sentences to classify')
     .option('--json', 'JSON lines')
-    .addOption(
-      new Option(
-        '--runtime <r>',
-        "tfjs, onnx (the folder's onnx/model.onnx: hai export --onnx), graph (the weights as an in-memory ONNX " +
-          'graph), or auto (onnx when exported, else graph where onnxruntime-node loads, else tfjs)',
-      )
-        .choices(RUNTIMES)
-        .default('auto'),
-    )
+    .addOption(runtimeOption())
     .action(async (texts: string[], o: { model: string; json?: boolean; runtime: Runtime }) => {
       await initBackend();
       for (const p of await predictTextsWith(o.model, texts, { runtime: o.runtime })) {
