@@ -67,10 +67,16 @@ export interface GradingFile {
 /** The cell id the student version gives an exercise cell (nbformat ids: letters, digits, - and _). */
 export const exerciseCellId = (id: string) => `ex-${id.replace(/[^\w-]/g, '-')}`;
 /** The kit's package name, as a handout installs it. */
-export const KIT_NAME: string = JSON.parse(fs.readFileSync(repoPath('package.json'), 'utf8')).name;
+let kitNameRead: string | null = null;
+/**
+ * The kit's package name, read when first asked: never at load, since the grader's exercise host loads the kit
+ * under Node's permission model, which lets it read dist/ and node_modules/ but not package.json.
+ */
+export const kitName = (): string =>
+  (kitNameRead ??= (JSON.parse(fs.readFileSync(repoPath('package.json'), 'utf8')) as { name: string }).name);
 /** A cell's source with the instructor's `'../dist'` imports turned into imports of the kit by its package name. */
 export const kitImports = (source: string) =>
-  source.replace(/(\bfrom\s+|\brequire\(\s*|\bimport\(\s*)(['"])\.\.\/dist(\/index(\.js)?)?\2/g, `$1$2${KIT_NAME}$2`);
+  source.replace(/(\bfrom\s+|\brequire\(\s*|\bimport\(\s*)(['"])\.\.\/dist(\/index(\.js)?)?\2/g, `$1$2${kitName()}$2`);
 const HAI_IMPORT = /^\s*import\s+\*\s+as\s+hai\s+from\s/m;
 
 const clean = (c: Cell): Cell => (c.cell_type === 'code' ? { ...c, outputs: [], execution_count: null } : { ...c });

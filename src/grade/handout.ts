@@ -14,7 +14,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { writeFileAtomic } from '../util/files';
 import { REPO_ROOT, repoPath } from '../util/paths';
-import { assignCourse, AssignConfig, AssignResult, isInside, KIT_NAME } from './assign';
+import { assignCourse, AssignConfig, AssignResult, isInside, kitName } from './assign';
 import { handoutReadme } from './handoutreadme';
 import { formatFinding, lintHandout } from './handoutlint';
 
@@ -103,7 +103,7 @@ function writeLock(c: HandoutConfig, dir: string, pkg: any, tarball: string | nu
         .createHash('sha512')
         .update(fs.readFileSync(path.join(dir, tarball)))
         .digest('base64');
-      packages[`node_modules/${KIT_NAME}`] = {
+      packages[`node_modules/${kitName()}`] = {
         version: kit.version,
         resolved: `file:${tarball}`,
         integrity: `sha512-${integrity}`,
@@ -152,12 +152,12 @@ export function writeHandout(cfg: Partial<HandoutConfig> = {}): HandoutResult {
     const tarball = c.kitVersion ? null : packKit(c, dir);
     const kit = kitPackage();
     const pkg = {
-      name: `${KIT_NAME}-handout`,
+      name: `${kitName()}-handout`,
       version: kit.version,
       private: true,
-      description: `Student handout of ${KIT_NAME}: notebooks, data and the kit (made by \`hai assign\`).`,
+      description: `Student handout of ${kitName()}: notebooks, data and the kit (made by \`hai assign\`).`,
       engines: kit.engines,
-      dependencies: { [KIT_NAME]: tarball ? `file:${tarball}` : c.kitVersion },
+      dependencies: { [kitName()]: tarball ? `file:${tarball}` : c.kitVersion },
       // npm applies overrides and install-script rules of the root package only: the kit's must be repeated here.
       ...(kit.overrides ? { overrides: kit.overrides } : {}),
       ...(kit.allowScripts ? { allowScripts: kit.allowScripts } : {}),
@@ -166,8 +166,8 @@ export function writeHandout(cfg: Partial<HandoutConfig> = {}): HandoutResult {
     writeLock(c, dir, pkg, tarball);
     writeFileAtomic(path.join(dir, '.gitignore'), GITIGNORE);
     const notebooks = res.student.map((f) => path.basename(f));
-    const kitName = tarball ?? `${KIT_NAME}@${c.kitVersion}`;
-    const readme = handoutReadme({ title: c.title, notebooks, exercises: res.exercises, kit: kitName });
+    const kitRef = tarball ?? `${kitName()}@${c.kitVersion}`;
+    const readme = handoutReadme({ title: c.title, notebooks, exercises: res.exercises, kit: kitRef });
     writeFileAtomic(path.join(dir, 'README.md'), readme);
     const findings = lintHandout(dir, c.src, c.notebooks);
     if (findings.length)

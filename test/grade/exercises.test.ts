@@ -21,7 +21,7 @@ import {
   sourceHash,
   studentSource,
 } from '../../src/grade/exercises';
-import { assignCourse, KIT_NAME, kitImports, leakScan, readCourse, studentNotebook } from '../../src/grade/assign';
+import { assignCourse, kitImports, kitName, leakScan, readCourse, studentNotebook } from '../../src/grade/assign';
 import { todo, TodoError } from '../../src/notebook/todo';
 import { mergeReports, parseShard, shardPositions } from '../../src/grade/classrun';
 import { loadGrading } from '../../src/grade/byexercise';
@@ -78,8 +78,8 @@ test('solution regions: balanced, not nested; the stub keeps the indentation and
 });
 
 test('student notebooks import the kit by name; an unsolved exercise throws one line', () => {
-  assert.equal(kitImports("import * as hai from '../dist';"), `import * as hai from '${KIT_NAME}';`);
-  assert.equal(kitImports('const h = require("../dist/index.js");'), `const h = require("${KIT_NAME}");`);
+  assert.equal(kitImports("import * as hai from '../dist';"), `import * as hai from '${kitName()}';`);
+  assert.equal(kitImports('const h = require("../dist/index.js");'), `const h = require("${kitName()}");`);
   assert.equal(kitImports("import x from '../distance';"), "import x from '../distance';");
   assert.throws(
     () => studentNotebook('01_x.ipynb', nbOf([code(EX)]), parseNotebookExercises('01_x.ipynb', nbOf([code(EX)]))),

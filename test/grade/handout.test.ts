@@ -13,7 +13,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { KIT_NAME, kitImports, readCourse } from '../../src/grade/assign';
+import { kitImports, kitName, readCourse } from '../../src/grade/assign';
 import { lintHandout, readTarball } from '../../src/grade/handoutlint';
 import { hai, ROOT } from '../helpers';
 
@@ -31,7 +31,7 @@ const run = (cmd: string, args: string[], cwd: string, timeout = 600_000) =>
   spawnSync(cmd, args, { cwd, env: studentEnv, encoding: 'utf8', timeout, maxBuffer: 64 << 20 });
 /** The installed kit's own CLI, as `npx hai` runs it in the handout. */
 const studentHai = (args: string[], timeout?: number) =>
-  run(process.execPath, [path.join(student, 'node_modules', KIT_NAME, 'bin', 'hai.js'), ...args], student, timeout);
+  run(process.execPath, [path.join(student, 'node_modules', kitName(), 'bin', 'hai.js'), ...args], student, timeout);
 
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 before(() => {
@@ -51,8 +51,11 @@ test('the handout holds notebooks, data, the kit and a lock; grading files stay 
   assert.deepEqual(fs.readdirSync(path.join(made, 'notebooks')).sort(), names);
   assert.ok(fs.readdirSync(grading).every((f) => f.endsWith('.grading.json')));
   const pkg = read(path.join(made, 'package.json'));
-  assert.deepEqual(pkg.dependencies, { [KIT_NAME]: `file:${tgz}` });
-  assert.equal(read(path.join(made, 'package-lock.json')).packages[`node_modules/${KIT_NAME}`].resolved, `file:${tgz}`);
+  assert.deepEqual(pkg.dependencies, { [kitName()]: `file:${tgz}` });
+  assert.equal(
+    read(path.join(made, 'package-lock.json')).packages[`node_modules/${kitName()}`].resolved,
+    `file:${tgz}`,
+  );
   assert.match(fs.readFileSync(path.join(made, '.gitignore'), 'utf8'), /^node_modules\/$/m);
   const readme = fs.readFileSync(path.join(made, 'README.md'), 'utf8');
   assert.ok(readme.indexOf('설치') >= 0 && readme.indexOf('설치') < readme.indexOf('Install'), 'Korean first');
@@ -62,7 +65,7 @@ test('the handout holds notebooks, data, the kit and a lock; grading files stay 
   for (const n of names) {
     const text = fs.readFileSync(path.join(made, 'notebooks', n), 'utf8');
     assert.ok(!text.includes("'../dist'"), `${n} imports ../dist`);
-    assert.ok(text.includes(`from '${KIT_NAME}'`), n);
+    assert.ok(text.includes(`from '${kitName()}'`), n);
   }
   for (const d of ['data/aihub', 'data/rows/course_train.csv']) assert.ok(fs.existsSync(path.join(made, d)), d);
   // The tarball: the built library, its data and CLI; no sources, tests or instructor notebooks.
@@ -74,7 +77,7 @@ test('the handout holds notebooks, data, the kit and a lock; grading files stay 
     [],
   );
   // Installed without building: the kit's devDependencies (TypeScript) are not there, dist/ came in the tarball.
-  assert.ok(fs.existsSync(path.join(student, 'node_modules', KIT_NAME, 'dist', 'index.js')));
+  assert.ok(fs.existsSync(path.join(student, 'node_modules', kitName(), 'dist', 'index.js')));
   assert.ok(!fs.existsSync(path.join(student, 'node_modules', 'typescript')), 'no TypeScript on the student side');
   const spec = read(path.join(jupyterData, 'kernels', 'tslab', 'kernel.json'));
   assert.ok(spec.argv[1].startsWith(path.join(student, 'node_modules')), spec.argv[1]);
@@ -145,7 +148,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * versions: running them a second time in a fresh kernel would double the test's time (05 trains six models there).
  */
 test('every student notebook stops at its first TODO with one line; with the solutions filled in it runs to the end', async () => {
-  const kit = require(path.join(student, 'node_modules', KIT_NAME, 'dist', 'notebook', 'nbrun.js'));
+  const kit = require(path.join(student, 'node_modules', kitName(), 'dist', 'notebook', 'nbrun.js'));
   const failures: string[] = [];
   const times: string[] = [];
   for (const n of names) {
