@@ -142,34 +142,40 @@ export interface ConvertResult {
   stats?: CleanStats;
 }
 
+/**
+ * One file's rows and its line of the report: a file that does not parse, or whose region has no label, gives no
+ * rows and says why (`convertFiles` and the streaming `convertFilesToCsv` both go through here).
+ */
+export function convertOneFile(
+  file: string,
+  cfg: Pick<ConvertConfig, 'mode' | 'labelMap'>,
+  stats?: CleanStats,
+): { report: FileReport; rows: Row[] } {
+  let parsed: AihubFile;
+  try {
+    parsed = readAihubFile(file);
+  } catch (e) {
+    return { report: { file, region: '', label: null, utterances: 0, rows: 0, error: (e as Error).message }, rows: [] };
+  }
+  const { label, region } = regionLabel(parsed, cfg.labelMap);
+  const utterances = parsed.utterance.length;
+  if (label === null) {
+    const skipped = `region '${region}' has no label (give one with --label-map)`;
+    return { report: { file, region, label, utterances, rows: 0, skipped }, rows: [] };
+  }
+  const rows = convertFile(parsed, label, cfg.mode, stats);
+  return { report: { file, region, label, utterances, rows: rows.length }, rows };
+}
+
 /** Converts every file; a bad or unmapped file is reported in `files`, never silently dropped. */
 export function convertFiles(inputs: string[], cfg: ConvertConfig = convertDefaults()): ConvertResult {
   const rows: Row[] = [];
   const files: FileReport[] = [];
   const stats = cfg.mode === 'clean' ? emptyCleanStats() : undefined;
   for (const file of listJsonFiles(inputs)) {
-    let parsed: AihubFile;
-    try {
-      parsed = readAihubFile(file);
-    } catch (e) {
-      files.push({ file, region: '', label: null, utterances: 0, rows: 0, error: (e as Error).message });
-      continue;
-    }
-    const { label, region } = regionLabel(parsed, cfg.labelMap);
-    if (label === null) {
-      files.push({
-        file,
-        region,
-        label,
-        utterances: parsed.utterance.length,
-        rows: 0,
-        skipped: `region '${region}' has no label (give one with --label-map)`,
-      });
-      continue;
-    }
-    const r = convertFile(parsed, label, cfg.mode, stats);
-    rows.push(...r);
-    files.push({ file, region, label, utterances: parsed.utterance.length, rows: r.length });
+    const one = convertOneFile(file, cfg, stats);
+    files.push(one.report);
+    rows.push(...one.rows);
   }
   if (!stats) return { rows, files };
   // Exact duplicates (same text, same label) carry no new information and inflate the validation score.

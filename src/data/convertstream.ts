@@ -9,16 +9,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import {
-  AihubFile,
-  ConvertConfig,
-  FileReport,
-  convertDefaults,
-  convertFile,
-  listJsonFiles,
-  readAihubFile,
-  regionLabel,
-} from './aihub';
+import { ConvertConfig, FileReport, convertDefaults, convertOneFile, listJsonFiles } from './aihub';
 import { CleanStats, emptyCleanStats } from './formrules';
 import { toCsv } from './rows';
 import { Progress } from '../util/progress';
@@ -74,27 +65,9 @@ export function convertFilesToCsv(
     buf.push(HEADER);
     list.forEach((file, k) => {
       bar?.update(k, list.length);
-      let parsed: AihubFile;
-      try {
-        parsed = readAihubFile(file);
-      } catch (e) {
-        files.push({ file, region: '', label: null, utterances: 0, rows: 0, error: (e as Error).message });
-        return;
-      }
-      const { label, region } = regionLabel(parsed, cfg.labelMap);
-      if (label === null) {
-        files.push({
-          file,
-          region,
-          label,
-          utterances: parsed.utterance.length,
-          rows: 0,
-          skipped: `region '${region}' has no label (give one with --label-map)`,
-        });
-        return;
-      }
-      let r = convertFile(parsed, label, cfg.mode, stats);
-      files.push({ file, region, label, utterances: parsed.utterance.length, rows: r.length });
+      const one = convertOneFile(file, cfg, stats);
+      files.push(one.report);
+      let r = one.rows;
       if (stats) {
         r = r.filter((x) => {
           const key = `${x.label}\u0000${x.contents}`;
