@@ -25,6 +25,7 @@ import { Trainer } from '../../src/train/trainer';
 import { predict } from '../../src/infer/predict';
 import { assertClose } from '../helpers';
 import { tinyModel } from '../train/tinymodel';
+import { SHAPES, forward, ref } from '../train/optimref';
 
 const REQUIRED = process.env.HAI_WEBGPU_REQUIRED === '1';
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'hai-webgpu-'));
@@ -147,30 +148,6 @@ test(
   }),
 );
 
-const ref = require('../reference/optim.json');
-const SHAPES: Record<string, number[]> = {
-  'embeddings.weight': [ref.V, ref.E],
-  'LayerNorm.weight': [ref.E],
-  'LayerNorm.bias': [ref.E],
-  'classifier.weight': [ref.E, ref.C],
-  'classifier.bias': [ref.C],
-};
-/** optim.test.ts's tiny classifier: masked mean of embeddings → LayerNorm → linear. */
-function tinyForward(p: Map<string, tf.Variable>): tf.Tensor2D {
-  const ids = tf.tensor2d(ref.ids, undefined, 'int32');
-  const mask = tf.cast(tf.greater(ids, 0), 'float32');
-  const h = tf.div(
-    tf.sum(tf.mul(tf.gather(p.get('embeddings.weight')!, ids), tf.expandDims(mask, -1)), 1),
-    tf.sum(mask, 1, true),
-  );
-  const { mean, variance } = tf.moments(h, -1, true);
-  const n = tf.add(
-    tf.mul(tf.div(tf.sub(h, mean), tf.sqrt(tf.add(variance, 1e-12))), p.get('LayerNorm.weight')!),
-    p.get('LayerNorm.bias')!,
-  );
-  return tf.add(tf.matMul(n, p.get('classifier.weight')!), p.get('classifier.bias')!) as tf.Tensor2D;
-}
-
 for (const [name, cfg] of [
   ['torch_decay_all', { variant: 'torch', no_decay: [], weight_decay: 0.1 }],
   ['hf_decay_groups', { variant: 'hf', no_decay: NO_DECAY_HF, weight_decay: 0.1 }],
@@ -186,7 +163,7 @@ for (const [name, cfg] of [
       const y = tf.tensor1d(ref.labels, 'int32');
       let worst = 0;
       for (const [step, want] of (ref.runs[name] as { loss: number; grad_norm: number; params: any }[]).entries()) {
-        const { value, grads } = tf.variableGrads(() => classificationLoss(tinyForward(p), y));
+        const { value, grads } = tf.variableGrads(() => classificationLoss(forward(p), y));
         const named: Record<string, tf.Tensor> = {};
         for (const [k, v] of p) named[k] = grads[v.name];
         const { grads: clipped, norm } = clipGradNorm(named, 0.5);

@@ -10,34 +10,10 @@ import { AdamW, NO_DECAY_HF, clipGradNorm, linearSchedule } from '../../src/trai
 import { balancedClassWeights, classificationLoss } from '../../src/train/losses';
 import { assertClose } from '../helpers';
 
-const ref = require('../reference/optim.json');
+import { SHAPES, forward, ref } from './optimref';
 before(async () => {
   await initBackend('wasm');
 });
-
-const SHAPES: Record<string, number[]> = {
-  'embeddings.weight': [ref.V, ref.E],
-  'LayerNorm.weight': [ref.E],
-  'LayerNorm.bias': [ref.E],
-  'classifier.weight': [ref.E, ref.C],
-  'classifier.bias': [ref.C],
-};
-
-/** The generator's tiny classifier: masked mean of embeddings → LayerNorm → linear. */
-function forward(p: Map<string, tf.Variable>): tf.Tensor2D {
-  const ids = tf.tensor2d(ref.ids, undefined, 'int32');
-  const mask = tf.cast(tf.greater(ids, 0), 'float32');
-  const h = tf.div(
-    tf.sum(tf.mul(tf.gather(p.get('embeddings.weight')!, ids), tf.expandDims(mask, -1)), 1),
-    tf.sum(mask, 1, true),
-  );
-  const { mean, variance } = tf.moments(h, -1, true);
-  const n = tf.add(
-    tf.mul(tf.div(tf.sub(h, mean), tf.sqrt(tf.add(variance, 1e-12))), p.get('LayerNorm.weight')!),
-    p.get('LayerNorm.bias')!,
-  );
-  return tf.add(tf.matMul(n, p.get('classifier.weight')!), p.get('classifier.bias')!) as tf.Tensor2D;
-}
 
 const makeParams = () =>
   new Map(
