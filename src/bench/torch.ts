@@ -40,12 +40,36 @@ export function addStepRatios(rows: BenchRow[]): void {
 }
 
 /**
+ * Runs one of bench/'s PyTorch scripts with the thread setting below; its last stdout line is its JSON result, or
+ * `why` says what stopped it (no python, no torch, its own last error line) and whether it ran out of time.
+ */
+function runTorchScript(
+  script: string,
+  args: string[],
+  timeoutS: number,
+): { json: Record<string, unknown> | null; why?: string; timedOut?: boolean } {
+  const py = process.env.HAI_PYTHON ?? '/usr/bin/python3';
+  const r = spawnSync(py, [script, ...args], {
+    encoding: 'utf8',
+    timeout: timeoutS * 1000,
+    env: { ...process.env, OPENBLAS_NUM_THREADS: String(os.availableParallelism()) },
+  });
+  const out = (r.stdout ?? '').trim().split('\n').pop() ?? '';
+  if (!r.error && r.status === 0 && out.startsWith('{')) return { json: JSON.parse(out) as Record<string, unknown> };
+  const why = r.error
+    ? `${py}: ${r.error.message}`
+    : /No module named 'torch'/.test(r.stderr ?? '')
+      ? 'torch is not installed (apt-get install python3-torch libopenblas0-pthread)'
+      : (r.stderr ?? '').trim().split('\n').pop();
+  return { json: null, why, timedOut: Boolean(r.error && /ETIMEDOUT/.test(r.error.message)) };
+}
+
+/**
  * The PyTorch reference on the same shapes (bench/torch_step.py): one intra-op thread and
  * OPENBLAS_NUM_THREADS = cores, the fastest arrangement measured on 2 cores (both at 2 oversubscribe).
  * Needs Debian's python3-torch, and libopenblas0-pthread for a fast BLAS; otherwise the rows say why not.
  */
 export function benchTorch(cfg: BenchConfig): BenchRow[] {
-  const py = process.env.HAI_PYTHON ?? '/usr/bin/python3';
   const script = repoPath('bench', 'torch_step.py');
   const rows: BenchRow[] = [];
   for (const task of cfg.tasks.filter((t) => STEP_TASKS.includes(t)))
@@ -60,46 +84,20 @@ export function benchTorch(cfg: BenchConfig): BenchRow[] {
         ms_per_step: null,
         examples_per_s: null,
       };
-      const r = spawnSync(
-        py,
-        [
-          script,
-          '--task',
-          task,
-          '--layers',
-          String(cfg.layers),
-          '--batch',
-          String(cfg.batch),
-          '--seq',
-          String(seq),
-          '--warmup',
-          String(cfg.warmup),
-          '--steps',
-          String(cfg.steps),
-        ],
-        {
-          encoding: 'utf8',
-          timeout: cfg.timeoutS * 1000,
-          env: { ...process.env, OPENBLAS_NUM_THREADS: String(os.availableParallelism()) },
-        },
-      );
-      const out = (r.stdout ?? '').trim().split('\n').pop() ?? '';
-      if (r.error || r.status !== 0 || !out.startsWith('{')) {
-        const why = r.error
-          ? `${py}: ${r.error.message}`
-          : /No module named 'torch'/.test(r.stderr ?? '')
-            ? 'torch is not installed (apt-get install python3-torch libopenblas0-pthread)'
-            : (r.stderr ?? '').trim().split('\n').pop();
-        rows.push({ ...base, status: 'unavailable', note: why });
+      const shape = ['--layers', String(cfg.layers), '--batch', String(cfg.batch), '--seq', String(seq)];
+      const steps = ['--warmup', String(cfg.warmup), '--steps', String(cfg.steps)];
+      const r = runTorchScript(script, ['--task', task, ...shape, ...steps], cfg.timeoutS);
+      if (!r.json) {
+        rows.push({ ...base, status: 'unavailable', note: r.why });
         break;
       }
-      const ms = JSON.parse(out).ms as number;
+      const ms = r.json.ms as number;
       rows.push({
         ...base,
         status: 'ok',
         ms_per_step: Math.round(ms * 10) / 10,
         examples_per_s: Math.round((cfg.batch / ms) * 1000 * 100) / 100,
-        note: `torch ${JSON.parse(out).torch}`,
+        note: `torch ${r.json.torch}`,
       });
     }
   return rows;
@@ -110,7 +108,6 @@ export function benchTorch(cfg: BenchConfig): BenchRow[] {
  * schedule, clip 1.0; batch 256 in micro-batches of 32) and, for comparison, the fast pipeline done in torch.
  */
 export function torchPipelineRows(cfg: BenchConfig, d: PipelineData): BenchRow[] {
-  const py = process.env.HAI_PYTHON ?? '/usr/bin/python3';
   const script = repoPath('bench', 'torch_epoch.py');
   const rows: BenchRow[] = [];
   const runs: [BenchTask, string, string[]][] = [];
@@ -121,31 +118,14 @@ export function torchPipelineRows(cfg: BenchConfig, d: PipelineData): BenchRow[]
   for (const [task, variant, extra] of runs) {
     const base = pipelineBase('torch' as BackendName, task, variant, cfg, d);
     const file = task === 'epoch' ? d.trainIds : d.validIds;
-    const r = spawnSync(
-      py,
-      [script, '--task', task, '--data', file, '--layers', String(cfg.layers), '--batch', String(base.batch), ...extra],
-      {
-        encoding: 'utf8',
-        timeout: cfg.timeoutS * 1000,
-        env: { ...process.env, OPENBLAS_NUM_THREADS: String(os.availableParallelism()) },
-      },
-    );
-    const out = (r.stdout ?? '').trim().split('\n').pop() ?? '';
-    if (r.error || r.status !== 0 || !out.startsWith('{')) {
-      const why = r.error
-        ? `${py}: ${r.error.message}`
-        : /No module named 'torch'/.test(r.stderr ?? '')
-          ? 'torch is not installed (apt-get install python3-torch libopenblas0-pthread)'
-          : (r.stderr ?? '').trim().split('\n').pop();
-      rows.push({
-        ...base,
-        status: r.error && /ETIMEDOUT/.test(r.error.message) ? 'timeout' : 'unavailable',
-        note: why,
-      });
-      if (!r.error || !/ETIMEDOUT/.test(r.error.message)) break;
+    const args = ['--task', task, '--data', file, '--layers', String(cfg.layers), '--batch', String(base.batch)];
+    const r = runTorchScript(script, [...args, ...extra], cfg.timeoutS);
+    if (!r.json) {
+      rows.push({ ...base, status: r.timedOut ? 'timeout' : 'unavailable', note: r.why });
+      if (!r.timedOut) break;
       continue;
     }
-    const j = JSON.parse(out) as { torch: string; seconds: number; steps: number; examples: number; mean_len: number };
+    const j = r.json as { torch: string; seconds: number; steps: number; examples: number; mean_len: number };
     const micro = task === 'epoch' ? ', micro-batches of 32 rows' : '';
     const detail = `torch ${j.torch}${micro}${extra.length ? ", this kit's trick done in torch" : ', as the notebook'}`;
     rows.push(pipelineRow(base, { ...j, detail }, d));

@@ -9,7 +9,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { positiveInt } from './args';
 import { addBenchCommand } from './benchcmd';
 import { doctor, formatDoctor } from './doctor';
-import { buildCorpus, prepareData, splitFiles } from '../data/bundledcorpus';
+import { SplitOptions, buildCorpus, prepareData, splitFiles } from '../data/bundledcorpus';
 import { AutoTokenizer } from '../models/autotokenizer';
 import { tokenizeJsonl } from '../text/pretrainedtokenizer';
 import { LABELS } from '../data/rows';
@@ -114,25 +114,13 @@ export function addToolCommands(program: Command): void {
     .option('--seed <n>', 'seed of the split', (v) => Number(v), 42)
     .requiredOption('--train-out <file.csv>', 'train CSV')
     .requiredOption('--valid-out <file.csv>', 'valid CSV')
-    .action(
-      (
-        inputs: string[],
-        o: {
-          by: 'rows' | 'conversation';
-          mode: Mode;
-          validFraction: number;
-          seed: number;
-          trainOut: string;
-          validOut: string;
-        },
-      ) => {
-        const s = splitFiles(inputs, o);
-        console.log(
-          `${o.trainOut}: ${s.train.length} rows; ${o.validOut}: ${s.valid.length} rows; ` +
-            `split by ${o.by}: ${s.leakedTwins} valid rows have their twin in train`,
-        );
-      },
-    );
+    .action((inputs: string[], o: SplitOptions) => {
+      const s = splitFiles(inputs, o);
+      console.log(
+        `${o.trainOut}: ${s.train.length} rows; ${o.validOut}: ${s.valid.length} rows; ` +
+          `split by ${o.by}: ${s.leakedTwins} valid rows have their twin in train`,
+      );
+    });
   data
     .command('prepare')
     .description('rebuild everything in data/ from data/corpus-src: the AI Hub JSON and the course and clean splits')

@@ -143,18 +143,18 @@ export function buildCorpus(src: string, out: string): string[] {
   return written;
 }
 
+/** What `hai data split` takes: how to split, the conversion mode, and the two files to write. */
+export interface SplitOptions {
+  by: 'rows' | 'conversation';
+  mode: Mode;
+  validFraction: number;
+  seed: number;
+  trainOut: string;
+  validOut: string;
+}
+
 /** Converts AI Hub files and writes a train/valid split; fails without writing if any file is malformed. */
-export function splitFiles(
-  inputs: string[],
-  o: {
-    by: 'rows' | 'conversation';
-    mode: Mode;
-    validFraction: number;
-    seed: number;
-    trainOut: string;
-    validOut: string;
-  },
-): Split {
+export function splitFiles(inputs: string[], o: SplitOptions): Split {
   const res = convertFiles(inputs, convertDefaults({ mode: o.mode }));
   const bad = res.files.filter((f) => f.error);
   if (bad.length) throw new Error(bad.map((f) => f.error).join('\n'));
