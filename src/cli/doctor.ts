@@ -10,6 +10,8 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { fastPathStatus } from '../engine/wasmfast';
 import { nativeMatMulStatus } from '../engine/nativematmul';
+import { StepPart, stepLayout } from '../engine/steplayout';
+import { GRAPH_EVAL_MIN_ROWS } from '../train/trainer';
 import { BackendInfo, initBackend } from '../engine/backend';
 import { WebGpuProbe, describeAdapter, probeWebGpu } from '../engine/webgpu';
 import { SandboxStatus, sandboxStatus } from '../grade/sandbox';
@@ -76,6 +78,8 @@ export interface DoctorReport {
   /** wasm only: whether products and fused layers run on onnxruntime-node (on by default, HAI_NATIVE=0 turns it
    * off; src/engine/nativematmul.ts), and why not. */
   native_matmul?: { active: boolean; reason: string } | null;
+  /** Where each part of a training step runs (src/engine/steplayout.ts), and how validation inside training runs. */
+  training_step?: StepPart[];
 }
 
 /**
@@ -129,6 +133,15 @@ export async function doctor(): Promise<DoctorReport> {
     fast_matmul: backend.name === 'wasm' ? fastPathStatus() : null,
     grade_sandbox: sandboxStatus(),
     native_matmul: backend.name === 'wasm' ? nativeMatMulStatus() : null,
+    training_step: [
+      ...stepLayout(),
+      {
+        part: 'validation inside training',
+        where: ['wasm', 'cpu'].includes(backend.name)
+          ? `the weights as an in-memory ONNX graph from ${GRAPH_EVAL_MIN_ROWS} rows up (where it exports), else tfjs`
+          : `tfjs ${backend.name} kernels`,
+      },
+    ],
     gpu_requirements:
       'webgpu: a GPU driver (Vulkan on Linux, Metal on macOS, D3D12 on Windows); cuda: @tensorflow/tfjs-node-gpu ' +
       '4.22 bundles libtensorflow 2.9.1: Linux x64, NVIDIA driver, CUDA 11.2 and cuDNN 8.1 libraries on the path',
@@ -169,6 +182,7 @@ export function formatDoctor(r: DoctorReport): string {
       ? `matmul     ${r.fast_matmul.active ? 'fast' : 'stock (slow for attention)'}: ${r.fast_matmul.reason}`
       : null,
     r.native_matmul ? `native     ${r.native_matmul.active ? 'on' : 'off'}: ${r.native_matmul.reason}` : null,
+    ...(r.training_step ? ['training step', ...r.training_step.map((p) => `  ${p.part.padEnd(72)} ${p.where}`)] : []),
     'packages',
     ...Object.entries(r.packages).map(([k, v]) => `  ${k.padEnd(32)} ${v ?? 'not installed'}`),
     `gpu needs  ${r.gpu_requirements}`,

@@ -19,7 +19,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { columnSum, product, swapLast2 } from './kernels';
 import { nativeActive } from './nativematmul';
-import { nativeEncoderLayer } from './nativelayer';
+import { HostMasks, nativeEncoderLayer } from './nativelayer';
+import { dropoutMask } from '../util/random';
 
 export interface FusedLayerSpec {
   heads: number;
@@ -59,6 +60,19 @@ export const FUSED_PARAMS = [
   'ln2.g',
   'ln2.b',
 ] as const;
+
+/**
+ * Who draws the fused layers' dropout masks: `tfjs` (tf.randomUniform from the layer's seeds: the same draws as the
+ * op-by-op layers in src/models/families.ts) or `js` (src/util/random.ts `dropoutMask`: the same distribution, other
+ * draws, four times faster and already off the wasm heap). `null` (the default): `js` where the layer runs on
+ * onnxruntime-node, `tfjs` elsewhere. Tests set `tfjs` to compare the native and wasm paths draw for draw.
+ */
+let drawsOverride: 'tfjs' | 'js' | null = null;
+export function setDropoutDraws(d: 'tfjs' | 'js' | null): void {
+  drawsOverride = d;
+}
+export const dropoutDraws = (native = nativeActive()): 'tfjs' | 'js' => drawsOverride ?? (native ? 'js' : 'tfjs');
+const sizeOf = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 
 /** tf.dropout's multiplier, drawn the same way: floor(U[0,1) + keep) / keep. */
 function dropMask(shape: number[], rate: number, seed: number): tf.Tensor {
@@ -122,15 +136,41 @@ export function fusedEncoderLayer(h: tf.Tensor, maskAdd: tf.Tensor, w: tf.Tensor
   const seeds = { probs: s.seed, attnOut: s.seed + 1, ffn: s.seed + (s.distil ? 1 : 2) };
   const useAtt = s.training && s.attentionDropout > 0,
     useHid = s.training && s.hiddenDropout > 0;
+  const native = nativeActive();
+  const js = dropoutDraws(native) === 'js';
+  const draw = (shape: number[], rate: number, seed: number) =>
+    js ? tf.tensor(dropoutMask(sizeOf(shape), rate, seed), shape) : dropMask(shape, rate, seed);
   const masks = () => ({
-    probs: useAtt ? dropMask([B, nH, T, T], s.attentionDropout, seeds.probs) : null,
-    attnOut: useHid && !s.distil ? dropMask([N, H], s.hiddenDropout, seeds.attnOut) : null,
-    ffn: useHid ? dropMask([N, H], s.hiddenDropout, seeds.ffn) : null,
+    probs: useAtt ? draw([B, nH, T, T], s.attentionDropout, seeds.probs) : null,
+    attnOut: useHid && !s.distil ? draw([N, H], s.hiddenDropout, seeds.attnOut) : null,
+    ffn: useHid ? draw([N, H], s.hiddenDropout, seeds.ffn) : null,
   });
 
-  // On the wasm backend with onnxruntime-node: the same layer as two native graphs (src/engine/nativelayer.ts).
-  if (nativeActive())
-    return nativeEncoderLayer(h, maskAdd, w, { hidden: H, heads: nH, eps: s.eps, distil: s.distil }, s.training, masks);
+  // On the wasm backend with onnxruntime-node: the same layer as two native graphs (src/engine/nativelayer.ts), its
+  // masks as plain arrays (drawn in JS, or by tfjs and copied off the heap).
+  if (native) {
+    const hostMasks = (): HostMasks => {
+      if (js)
+        return {
+          probs: useAtt ? dropoutMask(B * nH * T * T, s.attentionDropout, seeds.probs) : null,
+          attnOut: useHid && !s.distil ? dropoutMask(N * H, s.hiddenDropout, seeds.attnOut) : null,
+          ffn: useHid ? dropoutMask(N * H, s.hiddenDropout, seeds.ffn) : null,
+        };
+      const m = tf.tidy(masks as () => never) as Record<keyof HostMasks, tf.Tensor | null>;
+      const out = {} as HostMasks;
+      for (const k of ['probs', 'attnOut', 'ffn'] as const) out[k] = m[k] ? (m[k]!.dataSync() as Float32Array) : null;
+      tf.dispose(Object.values(m).filter((t): t is tf.Tensor => t !== null));
+      return out;
+    };
+    return nativeEncoderLayer(
+      h,
+      maskAdd,
+      w,
+      { hidden: H, heads: nH, eps: s.eps, distil: s.distil },
+      s.training,
+      hostMasks,
+    );
+  }
 
   const op = tf.customGrad(((...args: unknown[]) => {
     const save = args.pop() as tf.GradSaveFunc;

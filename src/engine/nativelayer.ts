@@ -8,8 +8,8 @@
  * vectorised kernels, and transposes fold into the products. What the backward pass reads stays in plain
  * Float32Arrays held by the gradient closure, never copied into the wasm heap: one copy out per tensor.
  *
- * Dropout masks are still drawn by tfjs from the layer's seeds (the same draws as the op-by-op and fused paths),
- * once, then fed to both graphs. Batch and sequence length are symbolic, so dynamic padding reuses one session per
+ * Dropout masks come as plain arrays (drawn in JS by default, see `dropoutDraws` in fusedlayer.ts), once per
+ * forward pass, and are fed to both graphs. Batch and sequence length are symbolic, so dynamic padding reuses one session per
  * layer shape. Used by `fusedEncoderLayer` whenever src/engine/nativematmul.ts says native kernels are active.
  *
  * Introduced in notebooks/00_setup.ipynb (which backend runs, and how fast).
@@ -25,7 +25,8 @@ export interface NativeLayerShape {
   eps: number;
   distil: boolean;
 }
-type Masks = { probs: tf.Tensor | null; attnOut: tf.Tensor | null; ffn: tf.Tensor | null };
+/** A layer's dropout multipliers as plain arrays: probs `[B, nH, T, T]`, the other two `[B, T, H]`; null: none. */
+export type HostMasks = { probs: Float32Array | null; attnOut: Float32Array | null; ffn: Float32Array | null };
 
 const W_NAMES = ['Wq', 'bq', 'Wk', 'bk', 'Wv', 'bv', 'Wo', 'bo', 'g1', 'be1', 'Wi', 'bi', 'Wo2', 'bo2', 'g2', 'be2'];
 /** What the forward graph hands the backward graph (besides the layer input and the weights). */
@@ -237,22 +238,21 @@ export function nativeEncoderLayer(
   w: tf.Tensor[],
   s: NativeLayerShape,
   training: boolean,
-  masks: () => Masks,
+  masks: () => HostMasks,
 ): tf.Tensor {
   const key = `${s.hidden}/${s.heads}/${s.eps}/${s.distil}`;
-  const feedMasks = (m: Masks) => {
+  const [B, T] = h.shape;
+  const feedMasks = (m: HostMasks) => {
     const f: Record<string, NativeTensor> = {};
-    if (m.probs) f.mProbs = host(m.probs);
-    // fusedlayer.ts draws these two as [B·T, H]: the same values as [B, T, H].
-    if (m.attnOut) f.mAttn = { data: host(m.attnOut).data, dims: h.shape };
-    if (m.ffn) f.mFfn = { data: host(m.ffn).data, dims: h.shape };
-    tf.dispose([m.probs, m.attnOut, m.ffn].filter((t): t is tf.Tensor => t !== null));
+    if (m.probs) f.mProbs = { data: m.probs, dims: [B, s.heads, T, T] };
+    if (m.attnOut) f.mAttn = { data: m.attnOut, dims: h.shape };
+    if (m.ffn) f.mFfn = { data: m.ffn, dims: h.shape };
     return f;
   };
   const op = tf.customGrad(((...args: unknown[]) => {
     args.pop(); // tfjs's save function: what the backward pass reads is held here, off the wasm heap
     const [hIn, mAdd, ...ws] = args as tf.Tensor[];
-    const m = tf.tidy(masks as () => never) as Masks;
+    const m = masks();
     const which = { probs: m.probs !== null, attnOut: m.attnOut !== null, ffn: m.ffn !== null };
     const feeds: Record<string, NativeTensor> = { x: host(hIn), maskAdd: host(mAdd), ...feedMasks(m) };
     ws.forEach((t, k) => {

@@ -1,21 +1,25 @@
 /**
  * The fused encoder layer on onnxruntime-node (src/engine/nativelayer.ts) against the same layer on the wasm
  * backend's kernels (src/engine/fusedlayer.ts with native kernels off): output and all 18 gradients, BERT/ELECTRA
- * and DistilBERT variants, with and without dropout, padded rows, two sequence lengths through one session, an
- * inference pass that is differentiated, and no tensors left behind.
+ * and DistilBERT variants, with and without dropout (masks drawn by tfjs and by JS, the same draws on both paths),
+ * padded rows, two sequence lengths through one session, an inference pass that is differentiated, and no tensors
+ * left behind.
  */
 import { after, before, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/engine/backend';
-import { fusedEncoderLayer, FusedLayerSpec } from '../../src/engine/fusedlayer';
+import { dropoutDraws, fusedEncoderLayer, FusedLayerSpec, setDropoutDraws } from '../../src/engine/fusedlayer';
 import { nativeMatMulCalls, setNativeMatMul } from '../../src/engine/nativematmul';
 import { assertClose } from '../helpers';
 
 before(async () => {
   await initBackend('wasm');
 });
-after(() => setNativeMatMul(null));
+after(() => {
+  setNativeMatMul(null);
+  setDropoutDraws(null);
+});
 
 const H = 32,
   I = 48,
@@ -61,13 +65,16 @@ const spec = (o: Partial<FusedLayerSpec>): FusedLayerSpec => ({
   ...o,
 });
 
-for (const [name, s] of [
-  ['BERT/ELECTRA, training with dropout', spec({})],
-  ['DistilBERT, training with dropout', spec({ distil: true })],
-  ['BERT/ELECTRA, inference (differentiated)', spec({ training: false })],
-  ['DistilBERT, inference (differentiated)', spec({ distil: true, training: false, eps: 1e-5 })],
-] as [string, FusedLayerSpec][]) {
+for (const [name, s, draws] of [
+  ['BERT/ELECTRA, training with dropout (tfjs draws)', spec({}), 'tfjs'],
+  ['BERT/ELECTRA, training with dropout (JS draws)', spec({}), 'js'],
+  ['DistilBERT, training with dropout (tfjs draws)', spec({ distil: true }), 'tfjs'],
+  ['DistilBERT, training with dropout (JS draws)', spec({ distil: true }), 'js'],
+  ['BERT/ELECTRA, inference (differentiated)', spec({ training: false }), 'js'],
+  ['DistilBERT, inference (differentiated)', spec({ distil: true, training: false, eps: 1e-5 }), 'js'],
+] as [string, FusedLayerSpec, 'tfjs' | 'js'][]) {
   test(`native layer = wasm fused layer: ${name}`, () => {
+    setDropoutDraws(draws);
     for (const [B, T, pad] of [
       [3, 8, 5],
       [2, 13, null],
@@ -84,6 +91,19 @@ for (const [name, s] of [
     }
   });
 }
+
+test('masks are drawn in JS where the layer runs natively and by tfjs elsewhere; a seed repeats', () => {
+  setDropoutDraws(null);
+  assert.equal(dropoutDraws(true), 'js');
+  assert.equal(dropoutDraws(false), 'tfjs');
+  // The draws matter: with the same seed the native layer repeats itself exactly, and a JS mask is not tfjs's.
+  const js = run(true, 2, 6, spec({}), null).arrays[0];
+  assert.deepEqual(run(true, 2, 6, spec({}), null).arrays[0], js);
+  setDropoutDraws('tfjs');
+  const tfjs = run(true, 2, 6, spec({}), null).arrays[0];
+  assert.notDeepEqual(tfjs, js);
+  setDropoutDraws(null);
+});
 
 test('the native layer leaves no tensors behind over repeated training steps', () => {
   setNativeMatMul(true);

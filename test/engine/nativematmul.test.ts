@@ -15,6 +15,7 @@ import {
   nativeMatMulStatus,
   setNativeMatMul,
 } from '../../src/engine/nativematmul';
+import { setDropoutDraws } from '../../src/engine/fusedlayer';
 import { AutoModelForSequenceClassification } from '../../src/models/automodel';
 import { classificationLoss } from '../../src/train/losses';
 import { AdamW } from '../../src/train/optim';
@@ -23,7 +24,10 @@ import { assertClose } from '../helpers';
 before(async () => {
   await initBackend('wasm');
 });
-after(() => setNativeMatMul(null));
+after(() => {
+  setNativeMatMul(null);
+  setDropoutDraws(null);
+});
 
 /** Runs `f` with the native path off, then on; returns both results as arrays, and how many native calls ran. */
 function both(f: () => tf.Tensor[]): { wasm: Float32Array[]; native: Float32Array[]; calls: number } {
@@ -118,6 +122,8 @@ test('a fused-layer ELECTRA: loss, every parameter gradient and one AdamW step =
     'int32',
   );
   const y = tf.tensor1d([1, 3], 'int32');
+  // The layers' masks drawn in JS on both paths (the native default), so both paths train with the same dropout.
+  setDropoutDraws('js');
   const r = both(() => {
     const m = AutoModelForSequenceClassification.from_config(
       {
@@ -152,6 +158,7 @@ test('a fused-layer ELECTRA: loss, every parameter gradient and one AdamW step =
   });
   // 2 layers × (forward + backward graph), plus the products outside the layers (embedding projection, head).
   assert.ok(r.calls > 8, `${r.calls} native calls`);
+  setDropoutDraws(null);
   close(r, 'electra loss, gradients, parameters after AdamW');
   tf.dispose([ids, mask, y]);
 });
