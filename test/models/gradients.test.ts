@@ -3,10 +3,11 @@
  * backend (tfjs's reference implementation). This is how missing wasm kernels are found: a gap throws
  * "Kernel 'X' not registered for backend 'wasm'" here rather than in a student's notebook.
  */
-import { before, test } from 'node:test';
+import { after, before, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/engine/backend';
+import { setDropoutDraws } from '../../src/engine/fusedlayer';
 import { crossEntropy } from '../../src/train/losses';
 import { electraForward, electraParamShapes, electraSmallConfig, initElectraParams } from '../../src/models/modeling';
 import { gelu, layerNorm } from '../../src/models/numerics';
@@ -14,7 +15,11 @@ import { assertClose } from '../helpers';
 
 before(async () => {
   await initBackend('wasm');
+  // Dropout drawn by tfjs on every path, so that wasm (whose fused layers may run natively, where masks are drawn in
+  // JS by default) and cpu, fused and op-by-op layers train with the same masks.
+  setDropoutDraws('tfjs');
 });
+after(() => setDropoutDraws(null));
 
 /** Deterministic pseudo-random floats in [-1, 1), independent of any backend. */
 function rand(n: number, seed: number): Float32Array {
