@@ -81,3 +81,30 @@ export function groupByLength(order: number[], lengths: number[], batchSize: num
   [megas[0][0], megas[longest][0]] = [megas[longest][0], megas[0][0]];
   return megas.flat();
 }
+
+/**
+ * How a batch splits into micro-batches, as `[start, end)` row ranges: consecutive rows, at most `rows` of them
+ * (0: no cap) and at most `tokens` rows × padded width (0: no cap; a row wider than that alone is one micro-batch).
+ * The width is `width` (static padding) or, with dynamic padding (`width` null), the longest row so far, since each
+ * micro-batch is cut to its own longest row. The Trainer and the dry run's plan (plan.ts) both split with this.
+ *
+ * Why tokens: a micro-batch exists for the wasm heap, whose use grows with rows × width, and every micro-batch costs
+ * a fixed overhead (each layer's weights go to onnxruntime-node, the gradients are added up). The fast preset's
+ * batches of 256 rows × ~11 tokens hold fewer tokens than one 32-row micro-batch of the static run.
+ */
+export function microBatches(lens: number[], rows: number, tokens: number, width: number | null): [number, number][] {
+  const out: [number, number][] = [];
+  let start = 0,
+    w = 0;
+  for (let i = 0; i < lens.length; i++) {
+    const wi = Math.max(w, width ?? Math.max(1, lens[i]));
+    const n = i - start + 1;
+    if (i > start && ((rows > 0 && n > rows) || (tokens > 0 && n * wi > tokens))) {
+      out.push([start, i]);
+      start = i;
+      w = width ?? Math.max(1, lens[i]);
+    } else w = wi;
+  }
+  if (lens.length) out.push([start, lens.length]);
+  return out;
+}

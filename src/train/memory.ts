@@ -19,31 +19,43 @@ const STORED_ACTIVATION_BUDGET = 32 * 64 * 12 * 256;
 const FUSED_ACTIVATION_BUDGET = 32 * 128 * 12 * 256;
 
 export interface MemoryRequest {
-  /** Micro-batch size for gradient accumulation; null: 32 on the wasm/cpu backends (their heap), else none. */
+  /**
+   * Micro-batch size (rows) for gradient accumulation; null: on the wasm/cpu backends (their heap), as many rows as
+   * fit the activation budget below (4,096 tokens for KoELECTRA-small), elsewhere none.
+   */
   micro_batch: number | null;
   /** Recompute layers in the backward pass; null: on for models of 6+ layers on wasm/cpu, where they need it. */
   activation_checkpointing: boolean | null;
 }
 
 /**
- * The Trainer's memory settings for a model on a backend: micro-batches of 32 rows on wasm/cpu; activation
- * checkpointing for models of 6+ layers, when not set, for the micro-batches above the budget (with dynamic
- * padding most are far below it, and skip the recomputation). `hai bench --tasks epoch` trains with the same.
+ * The Trainer's memory settings for a model on a backend. On wasm/cpu, micro-batches hold as many rows as fit the
+ * activation budget (rows × padded width ≤ the budget's tokens), unless `micro_batch` fixes the rows; activation
+ * checkpointing, for models of 6+ layers when not set, covers the micro-batches above the budget (a fixed row count,
+ * or one row wider than the budget). `hai bench --tasks epoch` trains with the same.
+ *
+ * Until 2026-12-07 micro-batches were 32 rows whatever their width: the fast preset's 256-row batches of ~11 tokens
+ * went through in 8 micro-batches of ~350 tokens each, and the fixed cost of a micro-batch (every layer's weights
+ * copied to onnxruntime-node, the gradients added up) was most of the step.
  */
 export function memoryPolicy(
   r: MemoryRequest,
   modelConfig: Record<string, unknown>,
   backend = tf.getBackend(),
-): Pick<TrainerConfig, 'micro_batch_size' | 'activation_checkpointing' | 'checkpoint_min_tokens'> {
+): Pick<
+  TrainerConfig,
+  'micro_batch_size' | 'micro_batch_tokens' | 'activation_checkpointing' | 'checkpoint_min_tokens'
+> {
   const small = ['wasm', 'cpu'].includes(backend);
   const layers = Number(modelConfig.num_hidden_layers ?? modelConfig.n_layers ?? 0);
   const hidden = Number(modelConfig.hidden_size ?? modelConfig.dim ?? 768);
   const fused = fusesActivation(modelConfig.hidden_act ?? modelConfig.activation ?? 'gelu');
   const budget = fused ? FUSED_ACTIVATION_BUDGET : STORED_ACTIVATION_BUDGET;
+  const budgetTokens = Math.max(1, Math.floor(budget / (Math.max(1, layers) * hidden)));
   return {
-    micro_batch_size: r.micro_batch ?? (small ? 32 : 0),
+    micro_batch_size: r.micro_batch ?? 0,
+    micro_batch_tokens: r.micro_batch === null && small ? budgetTokens : 0,
     activation_checkpointing: r.activation_checkpointing ?? (small && layers >= 6),
-    checkpoint_min_tokens:
-      r.activation_checkpointing === null && small ? Math.floor(budget / (Math.max(1, layers) * hidden)) : 0,
+    checkpoint_min_tokens: r.activation_checkpointing === null && small ? budgetTokens : 0,
   };
 }

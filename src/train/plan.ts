@@ -12,7 +12,7 @@ import * as tf from '@tensorflow/tfjs';
 import { RaggedEncoding } from '../text/ragged';
 import { EncodedLike, numBatches, rowLengths } from '../infer/batches';
 import { forEachPrediction } from '../infer/predict';
-import { groupByLength, sampleOrder } from './batching';
+import { groupByLength, microBatches, sampleOrder } from './batching';
 import { Classifier, Trainer, TrainerConfig, trainerDefaults, validationModel } from './trainer';
 
 export interface PlanConfig {
@@ -36,6 +36,7 @@ export interface RunPlan {
   epochs: number;
   batch: number;
   micro_batch: number;
+  micro_batch_tokens: number;
   dynamic_padding: boolean;
   maxlen: number;
   steps_per_epoch: number;
@@ -58,28 +59,29 @@ export interface RunPlan {
 
 const widthOf = (enc: EncodedLike) => (enc instanceof RaggedEncoding ? enc.maxlen : (enc.input_ids[0]?.length ?? 0));
 
-/** Rows × width of each batch as the Trainer feeds it (micro-batches cut again with dynamic padding). */
+/** Rows × width of each batch as the Trainer feeds it (its micro-batches, each cut again with dynamic padding). */
 export function batchTokens(
   order: number[],
   len: number[],
   maxlen: number,
   batch: number,
-  micro: number,
+  micro: { rows: number; tokens: number },
   dynamic: boolean,
 ): number[] {
   const out: number[] = [];
   for (let s = 0; s < order.length; s += batch) {
-    const n = Math.min(batch, order.length - s),
-      m = micro > 0 && micro < n ? micro : n;
+    const n = Math.min(batch, order.length - s);
+    if (!dynamic) {
+      out.push(n * maxlen);
+      continue;
+    }
+    const lens = order.slice(s, s + n).map((i) => len[i]);
     let tokens = 0;
-    if (!dynamic) tokens = n * maxlen;
-    else
-      for (let p = 0; p < n; p += m) {
-        let w = 1;
-        const q = Math.min(p + m, n);
-        for (let k = s + p; k < s + q; k++) w = Math.max(w, len[order[k]]);
-        tokens += (q - p) * w;
-      }
+    for (const [p, q] of microBatches(lens, micro.rows, micro.tokens, null)) {
+      let w = 1;
+      for (let k = p; k < q; k++) w = Math.max(w, lens[k]);
+      tokens += (q - p) * w;
+    }
     out.push(tokens);
   }
   return out;
@@ -107,7 +109,8 @@ export async function planTraining(
     maxlen = widthOf(train);
   let order = sampleOrder(train.labels, c.sampler, c.seed, 0);
   if (c.group_by_length) order = groupByLength(order, len, c.batch_size);
-  const perBatch = batchTokens(order, len, maxlen, c.batch_size, c.micro_batch_size, c.dynamic_padding);
+  const micro = { rows: c.micro_batch_size, tokens: c.micro_batch_tokens };
+  const perBatch = batchTokens(order, len, maxlen, c.batch_size, micro, c.dynamic_padding);
   const tokensFed = perBatch.reduce((a, b) => a + b, 0),
     tokensReal = order.reduce((a, i) => a + len[i], 0);
 
@@ -130,9 +133,9 @@ export async function planTraining(
       },
     ).fit();
   };
-  const m = Math.min(c.batch_size, c.micro_batch_size || 32),
-    first = order.slice(picks[0] * c.batch_size, picks[0] * c.batch_size + c.batch_size);
+  const first = order.slice(picks[0] * c.batch_size, picks[0] * c.batch_size + c.batch_size);
   const lens = first.map((i) => len[i]);
+  const m = microBatches(lens, c.micro_batch_size, c.micro_batch_tokens, c.dynamic_padding ? null : maxlen)[0][1];
   await fit(
     c.dynamic_padding ? [first[lens.indexOf(Math.max(...lens))], ...first].slice(0, m) : first.slice(0, m),
     m,
@@ -161,7 +164,7 @@ export async function planTraining(
   if (valid && valid.labels.length) {
     const vlen = rowLengths(valid),
       vorder = vlen.map((_, i) => i).sort((a, b) => vlen[b] - vlen[a]);
-    const vb = batchTokens(vorder, vlen, widthOf(valid), eb, 0, true);
+    const vb = batchTokens(vorder, vlen, widthOf(valid), eb, { rows: 0, tokens: 0 }, true);
     evalTokens = vb.reduce((a, b) => a + b, 0);
     const vp = spread(vb.length, p.eval_batches + 1);
     let sec = 0,
@@ -194,6 +197,7 @@ export async function planTraining(
     epochs: c.epochs,
     batch: c.batch_size,
     micro_batch: c.micro_batch_size,
+    micro_batch_tokens: c.micro_batch_tokens,
     dynamic_padding: c.dynamic_padding,
     maxlen,
     steps_per_epoch: steps,
@@ -233,6 +237,14 @@ export function formatDuration(s: number): string {
   return h >= 48 ? `${(s / 86400).toFixed(1)} days` : `${h} h ${String(m).padStart(2, '0')} min`;
 }
 
+const microText = (p: RunPlan) => {
+  const caps = [
+    p.micro_batch ? `${p.micro_batch} rows` : '',
+    p.micro_batch_tokens ? `${p.micro_batch_tokens.toLocaleString('en-US')} tokens` : '',
+  ].filter(Boolean);
+  return caps.length ? ` (micro-batches of at most ${caps.join(' and ')})` : '';
+};
+
 /** The plan as the lines `hai train --dry-run` prints; the last starts with "estimated". */
 export function formatPlan(p: RunPlan): string[] {
   const n = (x: number) => Math.round(x).toLocaleString('en-US');
@@ -240,7 +252,7 @@ export function formatPlan(p: RunPlan): string[] {
   const perRow = (tokens: number) => (tokens / Math.max(1, p.rows_train)).toFixed(1);
   return [
     `plan: ${n(p.rows_train)} training rows, ${n(p.rows_valid)} validation rows; batch ${p.batch}` +
-      `${p.micro_batch ? ` (micro-batches of ${p.micro_batch})` : ''}, ${p.epochs} epoch${s(p.epochs)}, ` +
+      `${microText(p)}, ${p.epochs} epoch${s(p.epochs)}, ` +
       `backend ${p.backend}`,
     `steps per epoch: ${n(p.steps_per_epoch)} (${n(p.total_steps)} in all); ` +
       (p.dynamic_padding ? 'dynamic padding (each batch to its longest row)' : `static padding to maxlen ${p.maxlen}`),

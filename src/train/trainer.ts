@@ -17,7 +17,7 @@ import { Batch, EncodedLike, batchTensors, batches, numBatches, rowLengths, trim
 import { EvalResult } from '../infer/metrics';
 import { ExportableModel, graphLogits, graphProblem } from '../infer/graph';
 import { LogitsModel, evaluate, tfjsLogits } from '../infer/predict';
-import { SamplerKind, groupByLength, sampleOrder } from './batching';
+import { SamplerKind, groupByLength, microBatches, sampleOrder } from './batching';
 import { currentSeed } from './seed';
 
 /**
@@ -54,6 +54,11 @@ export interface TrainerConfig {
    * share of the batch's loss denominator); only memory changes, which is what the wasm heap needs.
    */
   micro_batch_size: number;
+  /**
+   * Also cap each micro-batch at this many tokens (rows × padded width; 0: no cap): with dynamic padding, batches of
+   * short rows then train in fewer, fuller micro-batches (train/batching.ts `microBatches`).
+   */
+  micro_batch_tokens: number;
   /** Recompute encoder layers in the backward pass instead of storing their activations (memory for time). */
   activation_checkpointing: boolean;
   /**
@@ -93,6 +98,7 @@ export function trainerDefaults(o: Partial<TrainerConfig> = {}): TrainerConfig {
     dynamic_padding: false,
     group_by_length: false,
     micro_batch_size: 0,
+    micro_batch_tokens: 0,
     activation_checkpointing: false,
     checkpoint_min_tokens: 0,
     eval_batch_size: 0,
@@ -246,13 +252,12 @@ export class Trainer {
     let acc: Record<string, tf.Tensor> | null = null;
     let loss: tf.Scalar = tf.scalar(0);
     let tokens = 0;
-    const n = b.labels.length;
-    const m = c.micro_batch_size > 0 && c.micro_batch_size < n ? c.micro_batch_size : n;
-    for (let s = 0; s < n; s += m) {
+    const width = c.dynamic_padding ? null : (b.input_ids[0]?.length ?? 1);
+    for (const [s, e] of microBatches(rowLengths(b), c.micro_batch_size, c.micro_batch_tokens, width)) {
       let part: Batch = {
-        input_ids: b.input_ids.slice(s, s + m),
-        attention_mask: b.attention_mask.slice(s, s + m),
-        labels: b.labels.slice(s, s + m),
+        input_ids: b.input_ids.slice(s, e),
+        attention_mask: b.attention_mask.slice(s, e),
+        labels: b.labels.slice(s, e),
       };
       // Cut each micro-batch again: on a length-grouped batch, sorted longest first, later ones are much shorter.
       if (c.dynamic_padding) part = trimBatch(part);

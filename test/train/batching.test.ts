@@ -7,7 +7,7 @@ import * as assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/engine/backend';
 import { Encoded, batches, rowLengths } from '../../src/infer/batches';
-import { groupByLength, sampleOrder } from '../../src/train/batching';
+import { groupByLength, microBatches, sampleOrder } from '../../src/train/batching';
 import { Classifier, Trainer } from '../../src/train/trainer';
 import { predict } from '../../src/infer/predict';
 import { PRESETS, courseDefaults, smokeConfig } from '../../src/course/config';
@@ -207,13 +207,15 @@ test('presets: the 2022 runs keep static padding and their samplers; fast and cu
   const custom = courseDefaults({ lr: 1e-4 });
   assert.equal(custom.dynamic_padding, true);
   assert.equal(custom.group_by_length, true);
-  // On wasm: micro-batches of 32 rows, checkpointing for 12 layers where a micro-batch is big (KoELECTRA-small, fused
-  // GELU layers: 32 × 128 tokens; op-by-op layers, e.g. a ReLU model: 32 × 64).
+  // On wasm: micro-batches of as many rows as fit the activation budget, checkpointing for 12 layers where a
+  // micro-batch is bigger (KoELECTRA-small, fused GELU layers: 32 × 128 tokens; op-by-op layers, a ReLU model: 32 × 64).
   const t = courseTrainerConfig(fast, { num_hidden_layers: 12, hidden_size: 256, hidden_act: 'gelu' });
   assert.deepEqual(
-    [t.micro_batch_size, t.activation_checkpointing, t.checkpoint_min_tokens, t.group_by_length],
-    [32, true, 4096, true],
+    [t.micro_batch_size, t.micro_batch_tokens, t.activation_checkpointing, t.checkpoint_min_tokens, t.group_by_length],
+    [0, 4096, true, 4096, true],
   );
+  const rows = courseTrainerConfig({ ...fast, micro_batch: 32 }, { num_hidden_layers: 12, hidden_size: 256 });
+  assert.deepEqual([rows.micro_batch_size, rows.micro_batch_tokens], [32, 0], 'micro_batch: 32 fixes the rows');
   assert.equal(
     courseTrainerConfig(fast, { num_hidden_layers: 12, hidden_size: 256, hidden_act: 'relu' }).checkpoint_min_tokens,
     2048,
@@ -228,6 +230,38 @@ test('presets: the 2022 runs keep static padding and their samplers; fast and cu
     2730,
     'DistilBERT: half the layers, 3x the hidden size',
   );
+});
+
+test('microBatches: consecutive rows up to the row cap and the token cap (rows × padded width)', () => {
+  // Dynamic padding: the width is the longest row so far.
+  assert.deepEqual(microBatches([10, 10, 10, 10, 10], 0, 30, null), [
+    [0, 3],
+    [3, 5],
+  ]);
+  assert.deepEqual(microBatches([5, 20, 5, 5], 0, 40, null), [
+    [0, 2],
+    [2, 4],
+  ]);
+  // A row wider than the cap is a micro-batch of its own; the row cap applies too; no caps: the whole batch.
+  assert.deepEqual(microBatches([50, 3, 3], 0, 40, null), [
+    [0, 1],
+    [1, 3],
+  ]);
+  assert.deepEqual(microBatches([1, 1, 1, 1, 1], 2, 100, null), [
+    [0, 2],
+    [2, 4],
+    [4, 5],
+  ]);
+  assert.deepEqual(microBatches([9, 9, 9], 0, 0, null), [[0, 3]]);
+  // Static padding: every row is `width` wide, whatever its length.
+  assert.deepEqual(microBatches([1, 1, 1, 1], 0, 32, 16), [
+    [0, 2],
+    [2, 4],
+  ]);
+  // The fast preset's shape: 256 rows of ~11 tokens, sorted longest first, fit KoELECTRA-small's 4,096 in one.
+  const lens = Array.from({ length: 256 }, (_, i) => 16 - Math.floor(i / 32));
+  assert.deepEqual(microBatches(lens, 0, 4096, null), [[0, 256]]);
+  assert.deepEqual(microBatches([], 0, 10, null), []);
 });
 
 test('micro-batches are cut to their own longest row; only those of checkpoint_min_tokens or more are checkpointed', async () => {

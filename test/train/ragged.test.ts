@@ -107,26 +107,36 @@ test('batches, Trainer and predict: the same numbers from the ragged and the pad
 test('the plan counts the tokens the Trainer feeds, times real steps, and ends with the estimate', async () => {
   const rag = encodeRagged(wp, texts, labels, { maxlen: 48, encoding: 'course' });
   const len = rag.lengths();
-  for (const [dyn, micro] of [
-    [false, 0],
-    [true, 0],
-    [true, 16],
+  for (const [dyn, micro, cap] of [
+    [false, 0, 0],
+    [true, 0, 0],
+    [true, 16, 0],
+    [true, 0, 300],
   ] as const) {
     const order = groupByLength(sampleOrder(labels, 'random', 1, 0), len, 64);
     const fed = [...batches(rag, order, 64, dyn)].map((b) => {
-      let t = 0;
-      for (let s = 0; s < b.labels.length; s += micro || b.labels.length) {
-        let part: Batch = {
-          input_ids: b.input_ids.slice(s, s + (micro || 64)),
-          attention_mask: b.attention_mask.slice(s, s + (micro || 64)),
-          labels: b.labels.slice(s, s + (micro || 64)),
-        };
-        if (dyn) part = trimBatch(part);
-        t += part.labels.length * part.input_ids[0].length;
+      // Micro-batches as the Trainer forms them: `micro` rows, or with a token cap as many rows as keep
+      // rows × longest row within it; each cut to its own longest row with dynamic padding.
+      const parts: Batch[] = [];
+      let s = 0;
+      while (s < b.labels.length) {
+        let e = s + 1;
+        const width = (k: number) => Math.max(...rowLengths({ attention_mask: b.attention_mask.slice(s, k) }));
+        while (e < b.labels.length && (micro ? e - s < micro : cap ? (e + 1 - s) * width(e + 1) <= cap : true)) e++;
+        parts.push({
+          input_ids: b.input_ids.slice(s, e),
+          attention_mask: b.attention_mask.slice(s, e),
+          labels: b.labels.slice(s, e),
+        });
+        s = e;
       }
-      return t;
+      return parts.reduce((t, p) => {
+        const part = dyn ? trimBatch(p) : p;
+        return t + part.labels.length * part.input_ids[0].length;
+      }, 0);
     });
-    assert.deepEqual(batchTokens(order, len, 48, 64, micro, dyn), fed, `dynamic ${dyn}, micro ${micro}`);
+    const got = batchTokens(order, len, 48, 64, { rows: micro, tokens: cap }, dyn);
+    assert.deepEqual(got, fed, `dynamic ${dyn}, micro ${micro}, cap ${cap}`);
   }
   const model = tinyModel(2, wp.vocab_size);
   const before = tf.memory().numTensors;
