@@ -9,7 +9,7 @@
 import * as path from 'node:path';
 import type { FreezeSpec } from '../models/freeze';
 import type { LossConfig } from '../train/losses';
-import type { SamplerKind } from '../train/batching';
+import type { TrainerConfig } from '../train/trainer';
 import { currentSeed } from '../train/seed';
 import { envTrue } from '../util/env';
 import { repoPath } from '../util/paths';
@@ -17,37 +17,45 @@ import { checkConfigTypes } from './configcheck';
 
 const DATA = repoPath('data', 'rows');
 
-export interface CourseConfig {
+/**
+ * The trainer's settings a course config carries under the trainer's own names and types (train/trainer.ts
+ * documents each): one definition, copied across by `courseTrainerConfig` without renaming. The others differ on
+ * purpose: `batch` is the original notebook's name, `loss` may say `class_weights: 'balanced'`, and the memory
+ * fields may be null (the backend decides).
+ */
+export const SHARED_TRAINER_FIELDS = [
+  'epochs',
+  'lr',
+  'eps',
+  'weight_decay',
+  'adamw',
+  'warmup_steps',
+  'max_grad_norm',
+  'sampler',
+  'seed',
+  'dynamic_padding',
+  'group_by_length',
+] as const satisfies readonly (keyof TrainerConfig)[];
+type SharedTrainerFields = Pick<TrainerConfig, (typeof SHARED_TRAINER_FIELDS)[number]>;
+
+/**
+ * A run of the course: the original notebook's `args` (train/valid paths, batch, maxlen, lr, eps, epochs, model
+ * checkpoint) and what later sessions vary, flat, as the notebook had it: notebooks change one field with a spread
+ * (`{ ...PRESETS.tuned, epochs: 3 }`), which a nested `trainer: {…}` would silently reset to the defaults.
+ */
+export interface CourseConfig extends SharedTrainerFields {
   train_path: string;
   valid_path: string;
   batch: number;
   maxlen: number;
-  lr: number;
-  eps: number;
-  epochs: number;
   model_ckpt: string;
-  sampler: SamplerKind;
   /** Loss settings; `class_weights: 'balanced'` computes sklearn-style weights from the training labels. */
   loss: Omit<Partial<LossConfig>, 'class_weights'> & { class_weights?: number[] | 'balanced' | null };
   freeze: FreezeSpec | null;
-  seed: number;
   /** Output folder: `epoch-N/` checkpoints, `final/`, `metrics.json`; null writes nothing. */
   out: string | null;
   /** `course`: "[CLS] text [SEP]", pad 0, mask id>0, as the original; `hf`: the tokenizer's own call. */
   encoding: 'course' | 'hf';
-  adamw: 'torch' | 'hf';
-  weight_decay: number;
-  warmup_steps: number;
-  max_grad_norm: number;
-  /**
-   * Pad each batch to its longest row, not to `maxlen` (trainer.ts). With `group_by_length`, batches hold rows
-   * of similar length (HF Trainer's option). Both default to on for every config except the original presets:
-   * the course's utterances are a few tokens long, and padding them all to the tuned run's maxlen 256 spends
-   * almost all of the compute on padding. Dynamic padding changes no number in eval mode; grouping changes the
-   * order of the examples, so the two 2022 runs (`PRESETS.baseline`, `.tuned`) keep both off.
-   */
-  dynamic_padding: boolean;
-  group_by_length: boolean;
   /** Micro-batch size for gradient accumulation; null: 32 on the wasm/cpu backends (their heap), else none. */
   micro_batch: number | null;
   /**
@@ -88,6 +96,13 @@ export interface CourseConfig {
 export const STANDIN_RECIPE_FIELDS = ['batch', 'epochs', 'warmup_steps', 'sampler', 'loss'] as const;
 export type StandinRecipe = Partial<Pick<CourseConfig, (typeof STANDIN_RECIPE_FIELDS)[number]>>;
 
+/**
+ * Every field's default, overridden by `o`. `dynamic_padding` and `group_by_length` are on here, unlike the
+ * trainer's defaults and the two 2022 presets (`PRESETS.baseline`, `.tuned`): the course's utterances are a few
+ * tokens long, and padding them all to the tuned run's maxlen 256 spends almost all of the compute on padding.
+ * Dynamic padding changes no number in eval mode; grouping changes the order of the examples, so the 2022 runs keep
+ * both off.
+ */
 export function courseDefaults(o: Partial<CourseConfig> = {}): CourseConfig {
   return {
     train_path: path.join(DATA, 'course_train.csv'),

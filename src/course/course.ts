@@ -19,7 +19,7 @@ import { RunPlan, formatPlan, planTraining } from '../train/plan';
 import { Callbacks, EpochInfo, Trainer, TrainerConfig } from '../train/trainer';
 import { checkRowsCsv } from '../data/csvcolumns';
 import { writeFileAtomic } from '../util/files';
-import { CourseConfig, checkCourseConfig, courseDefaults } from './config';
+import { CourseConfig, SHARED_TRAINER_FIELDS, checkCourseConfig, courseDefaults } from './config';
 
 /** Every k-th row, so the subset keeps the table's order (and its label runs). */
 export function evenSubset<T>(rows: T[], n: number | null): T[] {
@@ -37,22 +37,17 @@ export function courseTrainerConfig(
   modelConfig: Record<string, unknown>,
   o: { lr?: number; loss?: LossConfig } = {},
 ): Partial<TrainerConfig> {
+  const shared = Object.fromEntries(SHARED_TRAINER_FIELDS.map((k) => [k, c[k]])) as Pick<
+    TrainerConfig,
+    (typeof SHARED_TRAINER_FIELDS)[number]
+  >;
   return {
-    epochs: c.epochs,
+    ...shared,
     batch_size: c.batch,
     lr: o.lr ?? c.lr,
-    eps: c.eps,
-    weight_decay: c.weight_decay,
-    adamw: c.adamw,
-    warmup_steps: c.warmup_steps,
-    max_grad_norm: c.max_grad_norm,
-    sampler: c.sampler,
-    seed: c.seed,
     loss:
       o.loss ??
       lossDefaults({ ...c.loss, class_weights: Array.isArray(c.loss.class_weights) ? c.loss.class_weights : null }),
-    dynamic_padding: c.dynamic_padding,
-    group_by_length: c.group_by_length,
     ...memoryPolicy(c, modelConfig),
   };
 }
