@@ -147,7 +147,11 @@ export async function pipelineMeasure(spec: PipelineSpec): Promise<PipelineResul
     const [e] = await trainer.fit();
     const seconds = (performance.now() - t0) / 1000;
     model.dispose();
-    const micro = tcfg.micro_batch_size ? `micro-batches of ${tcfg.micro_batch_size}` : 'no micro-batches';
+    const caps = [
+      tcfg.micro_batch_size ? `${tcfg.micro_batch_size} rows` : '',
+      tcfg.micro_batch_tokens ? `${tcfg.micro_batch_tokens} tokens` : '',
+    ].filter(Boolean);
+    const micro = caps.length ? `micro-batches of at most ${caps.join(' and ')}` : 'no micro-batches';
     const ck = tcfg.activation_checkpointing
       ? `, checkpointing${tcfg.checkpoint_min_tokens ? ` micro-batches ≥ ${tcfg.checkpoint_min_tokens} tokens` : ''}`
       : '';
