@@ -54,10 +54,7 @@ export interface TrainerConfig {
    * share of the batch's loss denominator); only memory changes, which is what the wasm heap needs.
    */
   micro_batch_size: number;
-  /**
-   * Also cap each micro-batch at this many tokens (rows × padded width; 0: no cap): with dynamic padding, batches of
-   * short rows then train in fewer, fuller micro-batches (train/batching.ts `microBatches`).
-   */
+  /** Also cap micro-batches at this many rows × padded width (0: no cap; train/batching.ts `microBatches`). */
   micro_batch_tokens: number;
   /** Recompute encoder layers in the backward pass instead of storing their activations (memory for time). */
   activation_checkpointing: boolean;
