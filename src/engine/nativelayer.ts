@@ -10,7 +10,8 @@
  *
  * Dropout masks come as plain arrays (drawn in JS by default, see `dropoutDraws` in fusedlayer.ts), once per
  * forward pass, and are fed to both graphs. Batch and sequence length are symbolic, so dynamic padding reuses one
- * session per layer shape. Used by `fusedEncoderLayer` whenever src/engine/nativematmul.ts says native kernels are active.
+ * session per layer shape. Used by `fusedEncoderLayer` whenever src/engine/nativematmul.ts says native kernels are
+ * active.
  *
  * Introduced in notebooks/00_setup.ipynb (which backend runs, and how fast).
  */
