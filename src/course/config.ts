@@ -56,7 +56,10 @@ export interface CourseConfig extends SharedTrainerFields {
   out: string | null;
   /** `course`: "[CLS] text [SEP]", pad 0, mask id>0, as the original; `hf`: the tokenizer's own call. */
   encoding: 'course' | 'hf';
-  /** Micro-batch size for gradient accumulation; null: 32 on the wasm/cpu backends (their heap), else none. */
+  /**
+   * Micro-batch rows for gradient accumulation; null: on wasm/cpu as many rows as fit the activation budget
+   * (train/memory.ts; 4,096 tokens for KoELECTRA-small), elsewhere none.
+   */
   micro_batch: number | null;
   /**
    * Recompute layers in the backward pass; null: on for models of 6+ layers on the wasm/cpu backends (the 4 GB
