@@ -177,7 +177,7 @@ test('hangs: the infinite loop is interrupted at the cell limit, the rest is ski
 
 test('exits: process.exit is a crash; the code checks are not run', () => {
   const s = sub('exits.ipynb');
-  // The message names why no cell ran, if none did (once, on a machine at load 4+, the kernel never started).
+  // The message says why, if no cell ran (that happened once, in a clean-clone CI run on a loaded machine).
   assert.deepEqual(
     s.cells.map((c) => c.status),
     ['ok', 'crashed', 'skipped'],
