@@ -83,28 +83,51 @@ export function groupByLength(order: number[], lengths: number[], batchSize: num
 }
 
 /**
- * How a batch splits into micro-batches, as `[start, end)` row ranges: consecutive rows, at most `rows` of them
- * (0: no cap) and at most `tokens` rows × padded width (0: no cap; a row wider than that alone is one micro-batch).
- * The width is `width` (static padding) or, with dynamic padding (`width` null), the longest row so far, since each
- * micro-batch is cut to its own longest row. The Trainer and the dry run's plan (plan.ts) both split with this.
+ * What a micro-batch costs beyond its tokens, in tokens: each one copies every layer's weights to onnxruntime-node,
+ * adds its gradients (14 M parameters for KoELECTRA-small) and launches its kernels. Measured on 2 cores
+ * (2026-12-07): the fast preset's step of ~2,700 tokens took 2.78 s in 8 micro-batches and 1.6 s in one, ~170 ms a
+ * micro-batch, while a token costs ~0.35 ms; so one more micro-batch pays when it saves ~500 tokens of padding.
+ */
+export const MICRO_BATCH_OVERHEAD_TOKENS = 512;
+
+/**
+ * How a batch splits into micro-batches, as `[start, end)` row ranges of consecutive rows. `rows` alone (> 0, no
+ * `tokens`): fixed chunks of that many rows. With `tokens` (> 0): each micro-batch holds at most `rows` rows (0: no
+ * cap) and at most `tokens` rows × padded width (a row wider than that alone is one micro-batch), and among such
+ * splits the one fed the fewest tokens plus `MICRO_BATCH_OVERHEAD_TOKENS` per micro-batch (a small dynamic
+ * programme over the cut points). The width is `width` (static padding) or, with dynamic padding (`width` null), the
+ * micro-batch's longest row, since each is cut to that. The Trainer and the dry run's plan (plan.ts) both split here.
  *
- * Why tokens: a micro-batch exists for the wasm heap, whose use grows with rows × width, and every micro-batch costs
- * a fixed overhead (each layer's weights go to onnxruntime-node, the gradients are added up). The fast preset's
- * batches of 256 rows × ~11 tokens hold fewer tokens than one 32-row micro-batch of the static run.
+ * Why tokens: a micro-batch exists for the wasm heap, whose use grows with rows × width, and each has a fixed cost.
+ * The fast preset's batches of 256 rows × ~11 tokens hold fewer tokens than one 32-row micro-batch of the static
+ * run; and where a batch's rows differ in length, a cut where they get shorter saves more padding than it costs.
  */
 export function microBatches(lens: number[], rows: number, tokens: number, width: number | null): [number, number][] {
-  const out: [number, number][] = [];
-  let start = 0,
-    w = 0;
-  for (let i = 0; i < lens.length; i++) {
-    const wi = Math.max(w, width ?? Math.max(1, lens[i]));
-    const n = i - start + 1;
-    if (i > start && ((rows > 0 && n > rows) || (tokens > 0 && n * wi > tokens))) {
-      out.push([start, i]);
-      start = i;
-      w = width ?? Math.max(1, lens[i]);
-    } else w = wi;
+  const n = lens.length;
+  if (n === 0) return [];
+  if (tokens <= 0) {
+    const m = rows > 0 ? rows : n;
+    return Array.from({ length: Math.ceil(n / m) }, (_, k): [number, number] => [k * m, Math.min(n, (k + 1) * m)]);
   }
-  if (lens.length) out.push([start, lens.length]);
-  return out;
+  // best[e]: the least cost of rows [0, e); from[e]: where the last micro-batch of that split starts.
+  const best = new Float64Array(n + 1).fill(Infinity),
+    from = new Int32Array(n + 1);
+  best[0] = 0;
+  for (let e = 1; e <= n; e++) {
+    let w = 0;
+    for (let s = e - 1; s >= 0; s--) {
+      w = Math.max(w, width ?? Math.max(1, lens[s]));
+      const k = e - s;
+      // Going back only adds rows and widens: once over a cap, every earlier start is too.
+      if (k > 1 && ((rows > 0 && k > rows) || k * w > tokens)) break;
+      const cost = best[s] + k * w + MICRO_BATCH_OVERHEAD_TOKENS;
+      if (cost < best[e]) {
+        best[e] = cost;
+        from[e] = s;
+      }
+    }
+  }
+  const out: [number, number][] = [];
+  for (let e = n; e > 0; e = from[e]) out.push([from[e], e]);
+  return out.reverse();
 }

@@ -7,7 +7,7 @@ import * as assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/engine/backend';
 import { Encoded, batches, rowLengths } from '../../src/infer/batches';
-import { groupByLength, microBatches, sampleOrder } from '../../src/train/batching';
+import { MICRO_BATCH_OVERHEAD_TOKENS, groupByLength, microBatches, sampleOrder } from '../../src/train/batching';
 import { Classifier, Trainer } from '../../src/train/trainer';
 import { predict } from '../../src/infer/predict';
 import { PRESETS, courseDefaults, smokeConfig } from '../../src/course/config';
@@ -232,36 +232,77 @@ test('presets: the 2022 runs keep static padding and their samplers; fast and cu
   );
 });
 
-test('microBatches: consecutive rows up to the row cap and the token cap (rows × padded width)', () => {
-  // Dynamic padding: the width is the longest row so far.
-  assert.deepEqual(microBatches([10, 10, 10, 10, 10], 0, 30, null), [
-    [0, 3],
-    [3, 5],
-  ]);
-  assert.deepEqual(microBatches([5, 20, 5, 5], 0, 40, null), [
-    [0, 2],
-    [2, 4],
-  ]);
-  // A row wider than the cap is a micro-batch of its own; the row cap applies too; no caps: the whole batch.
-  assert.deepEqual(microBatches([50, 3, 3], 0, 40, null), [
-    [0, 1],
-    [1, 3],
-  ]);
-  assert.deepEqual(microBatches([1, 1, 1, 1, 1], 2, 100, null), [
+test('microBatches: fixed row chunks without a token cap; with one, the cheapest split within the caps', () => {
+  // Rows only (micro_batch: N): fixed chunks, as before; no caps at all: the whole batch.
+  assert.deepEqual(microBatches([1, 1, 1, 1, 1], 2, 0, null), [
     [0, 2],
     [2, 4],
     [4, 5],
   ]);
   assert.deepEqual(microBatches([9, 9, 9], 0, 0, null), [[0, 3]]);
-  // Static padding: every row is `width` wide, whatever its length.
-  assert.deepEqual(microBatches([1, 1, 1, 1], 0, 32, 16), [
-    [0, 2],
-    [2, 4],
-  ]);
-  // The fast preset's shape: 256 rows of ~11 tokens, sorted longest first, fit KoELECTRA-small's 4,096 in one.
-  const lens = Array.from({ length: 256 }, (_, i) => 16 - Math.floor(i / 32));
-  assert.deepEqual(microBatches(lens, 0, 4096, null), [[0, 256]]);
   assert.deepEqual(microBatches([], 0, 10, null), []);
+  // The fast preset's shape: 256 rows of similar length (16 down to 13 tokens, sorted longest first) fit
+  // KoELECTRA-small's 4,096 in one (4,096 tokens + 512); cut at row 128 they would cost 2,048 + 1,792 + 2 × 512.
+  const lens = Array.from({ length: 256 }, (_, i) => 16 - Math.floor(i / 64));
+  assert.deepEqual(microBatches(lens, 0, 4096, null), [[0, 256]]);
+  // Half as long after row 128: 2,048 + 1,024 + 2 × 512 = 4,096 against 4,608 whole: cut.
+  const halves = Array.from({ length: 256 }, (_, i) => (i < 128 ? 16 : 8));
+  assert.deepEqual(microBatches(halves, 0, 4096, null), [
+    [0, 128],
+    [128, 256],
+  ]);
+  assert.deepEqual(microBatches(Array(256).fill(11), 0, 4096, null), [[0, 256]]);
+  // Too wide for one: cut where the rows get shorter (32 rows of 40, then 224 of 8: 1,280 + 1,792 tokens and two
+  // overheads), not where the cap would (102 rows at width 40, then the rest).
+  const mixed = [...Array(32).fill(40), ...Array(224).fill(8)];
+  assert.deepEqual(microBatches(mixed, 0, 4096, null), [
+    [0, 32],
+    [32, 256],
+  ]);
+  // Static padding: every row is `width` wide, so the fewest micro-batches under the cap.
+  assert.equal(microBatches(Array(64).fill(3), 0, 4096, 256).length, 4);
+  // A row wider than the cap is a micro-batch of its own.
+  assert.deepEqual(microBatches([5000, 3, 3], 0, 4096, null)[0], [0, 1]);
+});
+
+test('microBatches: against every split of small batches, the least tokens fed plus overheads, caps kept', () => {
+  const r = rng(5);
+  const cost = (lens: number[], parts: [number, number][]) =>
+    parts.reduce((a, [s, e]) => a + (e - s) * Math.max(1, ...lens.slice(s, e)) + MICRO_BATCH_OVERHEAD_TOKENS, 0);
+  for (let trial = 0; trial < 200; trial++) {
+    const n = 1 + Math.floor(r() * 9),
+      lens = Array.from({ length: n }, () => 1 + Math.floor(r() * 200));
+    const rows = r() < 0.3 ? 1 + Math.floor(r() * 4) : 0,
+      tokens = 100 + Math.floor(r() * 600);
+    const got = microBatches(lens, rows, tokens, null);
+    // Consecutive, covering, within the caps (a lone row may be wider than the token cap).
+    assert.deepEqual(got[0][0], 0);
+    assert.equal(got[got.length - 1][1], n);
+    got.forEach(([s, e], k) => {
+      if (k) assert.equal(s, got[k - 1][1]);
+      assert.ok(e > s);
+      if (e - s > 1) {
+        assert.ok((e - s) * Math.max(...lens.slice(s, e)) <= tokens, `${lens} ${s}-${e} over ${tokens}`);
+        if (rows) assert.ok(e - s <= rows);
+      }
+    });
+    // Every split into consecutive parts (2^(n-1) of them): none within the caps is cheaper.
+    let least = Infinity;
+    for (let mask = 0; mask < 1 << (n - 1); mask++) {
+      const parts: [number, number][] = [];
+      let s = 0;
+      for (let i = 1; i <= n; i++)
+        if (i === n || mask & (1 << (i - 1))) {
+          parts.push([s, i]);
+          s = i;
+        }
+      const ok = parts.every(
+        ([a, b]) => b - a === 1 || ((!rows || b - a <= rows) && (b - a) * Math.max(...lens.slice(a, b)) <= tokens),
+      );
+      if (ok) least = Math.min(least, cost(lens, parts));
+    }
+    assert.equal(cost(lens, got), least, `${lens} rows ${rows} tokens ${tokens}`);
+  }
 });
 
 test('micro-batches are cut to their own longest row; only those of checkpoint_min_tokens or more are checkpointed', async () => {

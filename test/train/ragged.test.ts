@@ -16,7 +16,7 @@ import { RaggedEncoding, encodeRagged } from '../../src/text/ragged';
 import { trainWordPiece } from '../../src/text/wordpiece';
 import { encodeRows } from '../../src/infer/load';
 import { Batch, batches, rowLengths, trimBatch } from '../../src/infer/batches';
-import { groupByLength, sampleOrder } from '../../src/train/batching';
+import { groupByLength, microBatches, sampleOrder } from '../../src/train/batching';
 import { Trainer } from '../../src/train/trainer';
 import { evaluate, predict } from '../../src/infer/predict';
 import { batchTokens, formatPlan, planTraining } from '../../src/train/plan';
@@ -115,22 +115,15 @@ test('the plan counts the tokens the Trainer feeds, times real steps, and ends w
   ] as const) {
     const order = groupByLength(sampleOrder(labels, 'random', 1, 0), len, 64);
     const fed = [...batches(rag, order, 64, dyn)].map((b) => {
-      // Micro-batches as the Trainer forms them: `micro` rows, or with a token cap as many rows as keep
-      // rows × longest row within it; each cut to its own longest row with dynamic padding.
-      const parts: Batch[] = [];
-      let s = 0;
-      while (s < b.labels.length) {
-        let e = s + 1;
-        const width = (k: number) => Math.max(...rowLengths({ attention_mask: b.attention_mask.slice(s, k) }));
-        while (e < b.labels.length && (micro ? e - s < micro : cap ? (e + 1 - s) * width(e + 1) <= cap : true)) e++;
-        parts.push({
+      // The micro-batches the Trainer forms (its split, microBatches), each cut to its own longest row here with
+      // trimBatch, as the Trainer does: the plan must count the same tokens without building them.
+      const width = dyn ? null : b.input_ids[0].length;
+      return microBatches(rowLengths(b), micro, cap, width).reduce((t, [s, e]) => {
+        const p: Batch = {
           input_ids: b.input_ids.slice(s, e),
           attention_mask: b.attention_mask.slice(s, e),
           labels: b.labels.slice(s, e),
-        });
-        s = e;
-      }
-      return parts.reduce((t, p) => {
+        };
         const part = dyn ? trimBatch(p) : p;
         return t + part.labels.length * part.input_ids[0].length;
       }, 0);
