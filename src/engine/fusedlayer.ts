@@ -64,7 +64,7 @@ export const FUSED_PARAMS = [
 /**
  * Who draws the fused layers' dropout masks: `tfjs` (tf.randomUniform from the layer's seeds: the same draws as the
  * op-by-op layers in src/models/families.ts) or `js` (src/util/random.ts `dropoutMask`: the same distribution, other
- * draws, four times faster and already off the wasm heap). `null` (the default): `js` where the layer runs on
+ * draws, 3.5 times faster and already off the wasm heap). `null` (the default): `js` where the layer runs on
  * onnxruntime-node, `tfjs` elsewhere. Tests set `tfjs` to compare the native and wasm paths draw for draw.
  */
 let drawsOverride: 'tfjs' | 'js' | null = null;
