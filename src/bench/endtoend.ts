@@ -24,6 +24,7 @@ import { readRowsCsv, toCsv } from '../data/rows';
 import { writeFileAtomic } from '../util/files';
 import { Encoded, batches, rowLengths } from '../infer/batches';
 import { repoPath } from '../util/paths';
+import { describeMicroBatches } from '../train/batching';
 
 const ROWS = repoPath('data', 'rows');
 export type EpochVariant = 'original pipeline' | 'fast pipeline';
@@ -147,11 +148,7 @@ export async function pipelineMeasure(spec: PipelineSpec): Promise<PipelineResul
     const [e] = await trainer.fit();
     const seconds = (performance.now() - t0) / 1000;
     model.dispose();
-    const caps = [
-      tcfg.micro_batch_size ? `${tcfg.micro_batch_size} rows` : '',
-      tcfg.micro_batch_tokens ? `${tcfg.micro_batch_tokens} tokens` : '',
-    ].filter(Boolean);
-    const micro = caps.length ? `micro-batches of at most ${caps.join(' and ')}` : 'no micro-batches';
+    const micro = describeMicroBatches(tcfg.micro_batch_size ?? 0, tcfg.micro_batch_tokens ?? 0) ?? 'no micro-batches';
     const ck = tcfg.activation_checkpointing
       ? `, checkpointing${tcfg.checkpoint_min_tokens ? ` micro-batches ≥ ${tcfg.checkpoint_min_tokens} tokens` : ''}`
       : '';

@@ -131,3 +131,9 @@ export function microBatches(lens: number[], rows: number, tokens: number, width
   for (let e = n; e > 0; e = from[e]) out.push([from[e], e]);
   return out.reverse();
 }
+
+/** How a run splits its batches, for printed plans and bench notes; null when it does not split them. */
+export function describeMicroBatches(rows: number, tokens: number): string | null {
+  const caps = [rows ? `${rows} rows` : '', tokens ? `${tokens.toLocaleString('en-US')} tokens` : ''].filter(Boolean);
+  return caps.length ? `micro-batches of at most ${caps.join(' and ')}` : null;
+}

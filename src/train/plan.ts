@@ -12,7 +12,7 @@ import * as tf from '@tensorflow/tfjs';
 import { RaggedEncoding } from '../text/ragged';
 import { EncodedLike, numBatches, rowLengths } from '../infer/batches';
 import { forEachPrediction } from '../infer/predict';
-import { groupByLength, microBatches, sampleOrder } from './batching';
+import { describeMicroBatches, groupByLength, microBatches, sampleOrder } from './batching';
 import { Classifier, Trainer, TrainerConfig, trainerDefaults, validationModel } from './trainer';
 
 export interface PlanConfig {
@@ -237,22 +237,15 @@ export function formatDuration(s: number): string {
   return h >= 48 ? `${(s / 86400).toFixed(1)} days` : `${h} h ${String(m).padStart(2, '0')} min`;
 }
 
-const microText = (p: RunPlan) => {
-  const caps = [
-    p.micro_batch ? `${p.micro_batch} rows` : '',
-    p.micro_batch_tokens ? `${p.micro_batch_tokens.toLocaleString('en-US')} tokens` : '',
-  ].filter(Boolean);
-  return caps.length ? ` (micro-batches of at most ${caps.join(' and ')})` : '';
-};
-
 /** The plan as the lines `hai train --dry-run` prints; the last starts with "estimated". */
 export function formatPlan(p: RunPlan): string[] {
   const n = (x: number) => Math.round(x).toLocaleString('en-US');
   const s = (k: number) => (k === 1 ? '' : 's');
   const perRow = (tokens: number) => (tokens / Math.max(1, p.rows_train)).toFixed(1);
+  const micro = describeMicroBatches(p.micro_batch, p.micro_batch_tokens);
   return [
     `plan: ${n(p.rows_train)} training rows, ${n(p.rows_valid)} validation rows; batch ${p.batch}` +
-      `${microText(p)}, ${p.epochs} epoch${s(p.epochs)}, ` +
+      `${micro ? ` (${micro})` : ''}, ${p.epochs} epoch${s(p.epochs)}, ` +
       `backend ${p.backend}`,
     `steps per epoch: ${n(p.steps_per_epoch)} (${n(p.total_steps)} in all); ` +
       (p.dynamic_padding ? 'dynamic padding (each batch to its longest row)' : `static padding to maxlen ${p.maxlen}`),
