@@ -72,7 +72,14 @@ export function setDropoutDraws(d: 'tfjs' | 'js' | null): void {
   drawsOverride = d;
 }
 export const dropoutDraws = (native = nativeActive()): 'tfjs' | 'js' => drawsOverride ?? (native ? 'js' : 'tfjs');
-const sizeOf = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
+/** One dropout mask of a layer: its shape, rate and seed. */
+type MaskSpec = { shape: number[]; rate: number; seed: number };
+const jsMask = (m: MaskSpec) =>
+  dropoutMask(
+    m.shape.reduce((a, b) => a * b, 1),
+    m.rate,
+    m.seed,
+  );
 
 /** tf.dropout's multiplier, drawn the same way: floor(U[0,1) + keep) / keep. */
 function dropMask(shape: number[], rate: number, seed: number): tf.Tensor {
@@ -138,30 +145,30 @@ export function fusedEncoderLayer(h: tf.Tensor, maskAdd: tf.Tensor, w: tf.Tensor
     useHid = s.training && s.hiddenDropout > 0;
   const native = nativeActive();
   const js = dropoutDraws(native) === 'js';
-  const draw = (shape: number[], rate: number, seed: number) =>
-    js ? tf.tensor(dropoutMask(sizeOf(shape), rate, seed), shape) : dropMask(shape, rate, seed);
-  const masks = () => ({
-    probs: useAtt ? draw([B, nH, T, T], s.attentionDropout, seeds.probs) : null,
-    attnOut: useHid && !s.distil ? draw([N, H], s.hiddenDropout, seeds.attnOut) : null,
-    ffn: useHid ? draw([N, H], s.hiddenDropout, seeds.ffn) : null,
+  // The layer's three masks, drawn as tensors (the wasm path) or as plain arrays (the native path).
+  const spec = {
+    probs: useAtt ? { shape: [B, nH, T, T], rate: s.attentionDropout, seed: seeds.probs } : null,
+    attnOut: useHid && !s.distil ? { shape: [N, H], rate: s.hiddenDropout, seed: seeds.attnOut } : null,
+    ffn: useHid ? { shape: [N, H], rate: s.hiddenDropout, seed: seeds.ffn } : null,
+  };
+  const each = <R>(f: (m: MaskSpec) => R) => ({
+    probs: spec.probs && f(spec.probs),
+    attnOut: spec.attnOut && f(spec.attnOut),
+    ffn: spec.ffn && f(spec.ffn),
   });
+  const masks = () => each((m) => (js ? tf.tensor(jsMask(m), m.shape) : dropMask(m.shape, m.rate, m.seed)));
 
   // On the wasm backend with onnxruntime-node: the same layer as two native graphs (src/engine/nativelayer.ts), its
   // masks as plain arrays (drawn in JS, or by tfjs and copied off the heap).
   if (native) {
-    const hostMasks = (): HostMasks => {
-      if (js)
-        return {
-          probs: useAtt ? dropoutMask(B * nH * T * T, s.attentionDropout, seeds.probs) : null,
-          attnOut: useHid && !s.distil ? dropoutMask(N * H, s.hiddenDropout, seeds.attnOut) : null,
-          ffn: useHid ? dropoutMask(N * H, s.hiddenDropout, seeds.ffn) : null,
-        };
-      const m = tf.tidy(masks as () => never) as Record<keyof HostMasks, tf.Tensor | null>;
-      const out = {} as HostMasks;
-      for (const k of ['probs', 'attnOut', 'ffn'] as const) out[k] = m[k] ? (m[k]!.dataSync() as Float32Array) : null;
-      tf.dispose(Object.values(m).filter((t): t is tf.Tensor => t !== null));
-      return out;
-    };
+    const hostMasks = (): HostMasks =>
+      each((m) => {
+        if (js) return jsMask(m);
+        const t = tf.tidy(() => dropMask(m.shape, m.rate, m.seed));
+        const values = t.dataSync() as Float32Array;
+        t.dispose();
+        return values;
+      });
     return nativeEncoderLayer(
       h,
       maskAdd,
