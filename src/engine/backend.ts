@@ -25,6 +25,7 @@ import * as tf from '@tensorflow/tfjs';
 import { EXTRA_KERNELS, registerExtraKernels } from './kernels';
 import { activateWasm, planThreads, wasmThreadsNote } from './wasmthreads';
 import { AdapterReport, activateWebGpu, describeAdapter, probeWebGpu } from './webgpu';
+import { isInstalled } from '../util/paths';
 
 export const BACKENDS = ['cuda', 'webgpu', 'node', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKENDS)[number];
@@ -82,15 +83,6 @@ export function detectGpu(): GpuInfo {
     return { seen: devices.length > 0, devices, how: dir };
   }
   return { seen: false, devices: [], how: 'no nvidia-smi and no NVIDIA driver (/proc/driver/nvidia)' };
-}
-
-function isInstalled(module: string): boolean {
-  try {
-    require.resolve(`${module}/package.json`);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 export function parseRequested(value: string | undefined): BackendName | 'auto' {

@@ -19,6 +19,7 @@ import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import * as tf from '@tensorflow/tfjs';
 import { patchWebGpuKernels } from './webgpukernels';
+import { isInstalled } from '../util/paths';
 
 export const WEBGPU_MODULES = { dawn: 'webgpu', tfjs: '@tensorflow/tfjs-backend-webgpu' } as const;
 /** Chromium's bundled Vulkan loader and SwiftShader driver (Debian's `chromium` package). */
@@ -155,15 +156,6 @@ export async function probeWebGpu(): Promise<WebGpuProbe> {
   const r = await requestAdapter();
   probed = { adapter: r.adapter ? report(r.adapter) : null, why: r.why, fix: r.fix };
   return probed;
-}
-
-function isInstalled(module: string): boolean {
-  try {
-    require.resolve(`${module}/package.json`);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** One line: `NVIDIA ... (nvidia/ampere, hardware)` or `SwiftShader driver 5.0.0 (google/swiftshader, software)`. */

@@ -10,3 +10,13 @@ import * as path from 'node:path';
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');
 /** A path inside the checkout: `repoPath('data', 'rows')`. */
 export const repoPath = (...parts: string[]) => path.join(REPO_ROOT, ...parts);
+
+/** Whether an npm package resolves from here (its package.json is found), without loading it. */
+export function isInstalled(module: string): boolean {
+  try {
+    require.resolve(`${module}/package.json`);
+    return true;
+  } catch {
+    return false;
+  }
+}
