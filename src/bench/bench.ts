@@ -14,7 +14,7 @@ import * as path from 'node:path';
 import { BACKENDS, BackendName } from '../engine/backend';
 import { probeWebGpu } from '../engine/webgpu';
 import { pipelineRow, pipelineRows, preparePipelineData } from './endtoend';
-import type { BenchConfig, BenchRow, BenchTask } from './benchconfig';
+import { BenchConfig, BenchRow, BenchTask, stepRowBase } from './benchconfig';
 import { childRow, runChild } from './child';
 import { median } from './worker';
 import { STEP_TASKS, addStepRatios, addTorchRatios, benchTorch, torchPipelineRows } from './torch';
@@ -108,16 +108,7 @@ export async function runBench(cfg: BenchConfig, onRow: (r: BenchRow) => void = 
     for (const task of cfg.tasks.filter((t) => STEP_TASKS.includes(t)))
       for (const seq of cfg.seqs)
         for (const v of stepVariants(backend, task)) {
-          const base = {
-            backend: v.label,
-            task,
-            batch: cfg.batch,
-            seq,
-            layers: cfg.layers,
-            steps: cfg.steps,
-            ms_per_step: null,
-            examples_per_s: null,
-          };
+          const base = stepRowBase(cfg, v.label, task, seq);
           if (unavailable.has(backend)) continue;
           if (skip) {
             emit({ ...base, ...skipped });

@@ -89,3 +89,15 @@ export interface BenchRow {
   vs_torch_range?: [number, number];
   torch_ratio_range?: [number, number];
 }
+
+/** A train/forward row of `backend` at `seq` before it is measured: its shape from the config, no timings yet. */
+export const stepRowBase = (cfg: BenchConfig, backend: BackendName, task: BenchTask, seq: number) => ({
+  backend,
+  task,
+  batch: cfg.batch,
+  seq,
+  layers: cfg.layers,
+  steps: cfg.steps,
+  ms_per_step: null,
+  examples_per_s: null,
+});

@@ -7,7 +7,7 @@
 import * as os from 'node:os';
 import { spawnSync } from 'node:child_process';
 import type { BackendName } from '../engine/backend';
-import type { BenchConfig, BenchRow, BenchTask } from './benchconfig';
+import { BenchConfig, BenchRow, BenchTask, stepRowBase } from './benchconfig';
 import { PipelineData, pipelineBase, pipelineRow } from './endtoend';
 import { repoPath } from '../util/paths';
 
@@ -74,16 +74,7 @@ export function benchTorch(cfg: BenchConfig): BenchRow[] {
   const rows: BenchRow[] = [];
   for (const task of cfg.tasks.filter((t) => STEP_TASKS.includes(t)))
     for (const seq of cfg.seqs) {
-      const base = {
-        backend: 'torch' as BackendName,
-        task,
-        batch: cfg.batch,
-        seq,
-        layers: cfg.layers,
-        steps: cfg.steps,
-        ms_per_step: null,
-        examples_per_s: null,
-      };
+      const base = stepRowBase(cfg, 'torch' as BackendName, task, seq);
       const shape = ['--layers', String(cfg.layers), '--batch', String(cfg.batch), '--seq', String(seq)];
       const steps = ['--warmup', String(cfg.warmup), '--steps', String(cfg.steps)];
       const r = runTorchScript(script, ['--task', task, ...shape, ...steps], cfg.timeoutS);
