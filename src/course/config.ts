@@ -57,8 +57,8 @@ export interface CourseConfig extends SharedTrainerFields {
   /** `course`: "[CLS] text [SEP]", pad 0, mask id>0, as the original; `hf`: the tokenizer's own call. */
   encoding: 'course' | 'hf';
   /**
-   * Micro-batch rows for gradient accumulation; null: on wasm/cpu as many rows as fit the activation budget
-   * (train/memory.ts; 4,096 tokens for KoELECTRA-small), elsewhere none.
+   * Micro-batch rows for gradient accumulation; null: on wasm/cpu micro-batches within the activation budget
+   * (train/memory.ts; 4,096 tokens for KoELECTRA-small), cut where it costs least, elsewhere none.
    */
   micro_batch: number | null;
   /**

@@ -20,8 +20,8 @@ const FUSED_ACTIVATION_BUDGET = 32 * 128 * 12 * 256;
 
 export interface MemoryRequest {
   /**
-   * Micro-batch size (rows) for gradient accumulation; null: on the wasm/cpu backends (their heap), as many rows as
-   * fit the activation budget below (4,096 tokens for KoELECTRA-small), elsewhere none.
+   * Micro-batch size (rows) for gradient accumulation; null: on the wasm/cpu backends (their heap), micro-batches
+   * within the activation budget below (4,096 tokens for KoELECTRA-small), elsewhere none.
    */
   micro_batch: number | null;
   /** Recompute layers in the backward pass; null: on for models of 6+ layers on wasm/cpu, where they need it. */
@@ -29,10 +29,11 @@ export interface MemoryRequest {
 }
 
 /**
- * The Trainer's memory settings for a model on a backend. On wasm/cpu, micro-batches hold as many rows as fit the
- * activation budget (rows × padded width ≤ the budget's tokens), unless `micro_batch` fixes the rows; activation
- * checkpointing, for models of 6+ layers when not set, covers the micro-batches above the budget (a fixed row count,
- * or one row wider than the budget). `hai bench --tasks epoch` trains with the same.
+ * The Trainer's memory settings for a model on a backend. On wasm/cpu, micro-batches stay within the activation
+ * budget (rows × padded width ≤ the budget's tokens; where to cut: train/batching.ts `microBatches`), unless
+ * `micro_batch` fixes the rows; activation checkpointing, for models of 6+ layers when not set, covers the
+ * micro-batches above the budget (a fixed row count, or one row wider than the budget). `hai bench --tasks epoch`
+ * trains with the same.
  *
  * Until 2026-12-07 micro-batches were 32 rows whatever their width: the fast preset's 256-row batches of ~11 tokens
  * went through in 8 micro-batches of ~350 tokens each, and the fixed cost of a micro-batch (every layer's weights
